@@ -1,0 +1,149 @@
+/*
+ * collector.h -- the collector interface, and the heap internals collectors
+ * may touch.  Private to gc/: programs include gc.h only.
+ *
+ * A collector is a table of function pointers (struct gc_collector) in its
+ * own file, listed in registry.c.  Contract with the heap:
+ *
+ *  - Between collections every live object is on exactly one of the heap's
+ *    generation lists h->gens[0..GC_NGENS-1]; new objects are appended to
+ *    gens[0].  A collector that has no generations uses gens[0] only.
+ *  - Outside a collection every object is BLACK, not COLLECTING, and its
+ *    gc_refs is the collector's (trial deletion keeps a buffer index there).
+ *  - collect(h, gen) frees garbage through gc_free_garbage_() or by letting
+ *    counts reach zero; either way the heap counts it as freed by the
+ *    collector because h->in_collection is set.  After collect(h, GC_FULL)
+ *    no object unreachable from an external reference remains.
+ *  - auto_collect(h) runs when h->alloc_since reaches h->trigger, before an
+ *    allocation; it must leave alloc_since < trigger (every collection resets
+ *    alloc_since to 0; a collector that declines raises trigger instead).
+ */
+#ifndef GC_COLLECTOR_H
+#define GC_COLLECTOR_H
+
+#include "gc.h"
+#include "params.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct gc_collector {
+  const char *name;
+  const char *summary; /* one line, for --list */
+  const gc_param_def *tunables;
+  size_t ntunables;
+  size_t state_size; /* bytes of private state, zeroed, at h->state */
+
+  /* Read the tunables into the state.  GC_OK or GC_EINVAL with err set. */
+  int (*init)(gc_heap *h, const gc_param_set *tunables, char *err,
+              size_t errlen);
+  void (*fini)(gc_heap *h); /* free private memory (not objects) */
+  /* Collect `gen` (0..GC_NGENS-1) or GC_FULL; fill rec->examined. */
+  void (*collect)(gc_heap *h, int gen, gc_collection_record *rec);
+  void (*auto_collect)(gc_heap *h);
+  /* Optional: a decrement left o's count above zero (sets wants_roots). */
+  void (*possible_root)(gc_heap *h, gc_object *o);
+  /* Optional: o, flagged GC_F_BUFFERED, is being freed. */
+  void (*forget)(gc_heap *h, gc_object *o);
+  /* Optional: check the collector's invariants; abort with a message. */
+  void (*validate)(gc_heap *h, const char *where);
+};
+
+/* The registry: every collector, in --list order. */
+const gc_collector *gc_collector_find(const char *name);
+const gc_collector *const *gc_collector_list(size_t *n);
+/* Tunables every heap accepts, whatever its collector. */
+const gc_param_def *gc_heap_tunables(size_t *n);
+
+/* ------------------------------------------------------------------------
+ * The heap, as collectors see it
+ * ---------------------------------------------------------------------- */
+
+struct gc_heap {
+  struct gc_heap_hot hot; /* first: read by the inline paths in gc.h */
+  const gc_collector *collector;
+  void *state; /* collector's private state (state_size bytes) */
+  gc_link gens[GC_NGENS];
+  uint64_t alloc_since; /* allocations since the last collection */
+  uint64_t trigger;     /* auto_collect when alloc_since reaches this */
+  int auto_on;
+  int in_collection;
+  gc_heap_stats stats;
+  gc_object **roots;
+  size_t nroots, roots_cap;
+  gc_collection_record *records;
+  size_t nrecords, records_cap;
+  gc_collect_hook hook;
+  void *hook_arg;
+  uint64_t t_origin; /* gc_now_ns() at creation */
+};
+
+/* Lists: circular, doubly linked, with a gc_link sentinel. */
+static inline void gc_list_init(gc_link *l) { l->next = l->prev = l; }
+static inline int gc_list_empty(const gc_link *l) { return l->next == l; }
+static inline void gc_list_unlink(gc_link *n) {
+  n->prev->next = n->next;
+  n->next->prev = n->prev;
+}
+static inline void gc_list_append(gc_link *l, gc_link *n) {
+  n->prev = l->prev;
+  n->next = l;
+  l->prev->next = n;
+  l->prev = n;
+}
+static inline void gc_list_move(gc_link *to, gc_link *n) {
+  gc_list_unlink(n);
+  gc_list_append(to, n);
+}
+/* Append every node of `from` to `to`; `from` becomes empty. */
+static inline void gc_list_merge(gc_link *to, gc_link *from) {
+  if (gc_list_empty(from)) return;
+  gc_link *first = from->next, *last = from->prev;
+  first->prev = to->prev;
+  to->prev->next = first;
+  last->next = to;
+  to->prev = last;
+  gc_list_init(from);
+}
+size_t gc_list_size(const gc_link *l);
+
+/* Arm the allocation trigger: auto_collect after n more allocations since
+ * the last collection (never while automatic collection is off). */
+static inline void gc_arm_trigger_(gc_heap *h, uint64_t n) {
+  h->trigger = h->auto_on ? n : UINT64_MAX;
+}
+
+/* Run one collection of `gen`: hook, timing, statistics, record, validator.
+ * Collectors' auto_collect calls this.  Returns objects freed. */
+uint64_t gc_run_collection_(gc_heap *h, int gen, int automatic);
+
+/* Free every object of `garbage`, all of them WHITE.  Slots that point to
+ * non-WHITE objects are decremented (those may then be released); slots
+ * between garbage objects are not.  Precondition, which every collector's
+ * garbage set satisfies: no object outside the list refers to one inside.
+ * Afterwards `garbage` is empty.  Returns the number freed. */
+uint64_t gc_free_garbage_(gc_heap *h, gc_link *garbage);
+
+/* Abort with "gcbench: invariant violated (where): what". */
+void gc_fatal_(const char *where, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((noreturn, format(printf, 2, 3)))
+#endif
+    ;
+
+/* Debug checks: on in debug and sanitizer builds (GC_DEBUG), nothing in
+ * release builds. */
+#ifdef GC_DEBUG
+#define GC_CHECK(cond, where, ...) \
+  do {                             \
+    if (!(cond)) gc_fatal_(where, __VA_ARGS__); \
+  } while (0)
+#else
+#define GC_CHECK(cond, where, ...) ((void)0)
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,306 @@
+/*
+ * gc.h -- the gcbench object model: reference-counted objects with reference
+ * slots, a heap that owns them, and a pluggable cycle collector.
+ *
+ * A newcomer needs two calls beyond creating a heap:
+ *
+ *     gc_object *o = gc_new(h, nslots, payload_bytes);   // owned reference
+ *     gc_slot_set(h, o, i, target);                        // o.slot[i] = target
+ *
+ * and drops its own reference with gc_decref(h, o).  gc_collect(h, GC_FULL)
+ * frees every object not reachable from an external reference.
+ *
+ * Invariant (stated once, checked by gc/oracle.c in every test):
+ *
+ *     refcnt(o) == number of slots of live objects that hold o
+ *                + number of external references to o
+ *
+ * External references are the mutator's: the reference gc_new returns, every
+ * gc_incref it makes, and every root-table entry (gc_root_*).  The root table
+ * is the mutator's "stack and globals"; the oracle computes reachability from
+ * it alone, so a workload keeps all its external references there whenever it
+ * asks for verification.
+ *
+ * When a count reaches zero the object is released at once: its slots are
+ * decremented and its memory freed.  Release is iterative (an intrusive stack
+ * threaded through the collector links), so dropping a 10,000,000-long chain
+ * does not grow the C stack.  A decrement that leaves a count above zero is
+ * reported to collectors that asked for it (trial deletion's possible roots).
+ */
+#ifndef GC_H
+#define GC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define gc_likely(x) __builtin_expect(!!(x), 1)
+#define gc_unlikely(x) __builtin_expect(!!(x), 0)
+#else
+#define gc_likely(x) (x)
+#define gc_unlikely(x) (x)
+#endif
+
+/* ------------------------------------------------------------------------
+ * The object header: 32 bytes on 64-bit, the same as CPython's PyObject +
+ * PyGC_Head.  The slots follow the header, the payload follows the slots.
+ * ---------------------------------------------------------------------- */
+
+typedef struct gc_link {
+  struct gc_link *next, *prev; /* collector-owned list links */
+} gc_link;
+
+typedef struct gc_object {
+  gc_link link;     /* first member: a gc_link* is a gc_object* (see gc_obj) */
+  uint32_t refcnt;  /* slots of live objects + external references */
+  uint32_t gc_refs; /* collector scratch (a copy of refcnt, a buffer index) */
+  uint32_t nslots;  /* number of reference slots after the header */
+  uint32_t info;    /* payload bytes << 8 | flags (GC_F_*) */
+} gc_object;
+
+/* Flag bits in the low byte of info.  Collectors own the colour; the heap
+ * owns the rest.  Touch them only through the accessors below. */
+#define GC_F_COLOR_MASK 0x03u /* gc_color */
+#define GC_F_BUFFERED 0x04u   /* in trial deletion's root buffer */
+#define GC_F_GEN_SHIFT 3
+#define GC_F_GEN_MASK 0x18u   /* generation 0..2 */
+#define GC_F_COLLECTING 0x20u /* in the set a collection examines */
+#define GC_F_FINALIZER 0x40u  /* carries a finalizer (reserved) */
+#define GC_F_FINALIZED 0x80u  /* finalizer has run (reserved) */
+#define GC_INFO_FLAGS 0xffu
+#define GC_PAYLOAD_SHIFT 8
+#define GC_MAX_PAYLOAD ((1u << 24) - 1)  /* 16 MiB - 1 */
+#define GC_MAX_SLOTS ((1u << 26))        /* 64 Mi slots per object */
+#define GC_MAX_REFCNT UINT32_MAX
+
+/* Colours, in Bacon & Rajan's vocabulary.  Black is "in use or free" and is
+ * what every object has outside a collection. */
+typedef enum gc_color {
+  GC_BLACK = 0,
+  GC_GRAY = 1,
+  GC_WHITE = 2,
+  GC_PURPLE = 3
+} gc_color;
+
+#define GC_NGENS 3
+#define GC_FULL (-1) /* gc_collect: every generation, every object */
+
+static inline gc_object *gc_obj(gc_link *l) { return (gc_object *)l; }
+static inline gc_object **gc_slots(gc_object *o) {
+  return (gc_object **)(o + 1);
+}
+static inline uint32_t gc_payload_size(const gc_object *o) {
+  return o->info >> GC_PAYLOAD_SHIFT;
+}
+static inline unsigned char *gc_payload(gc_object *o) {
+  return (unsigned char *)(gc_slots(o) + o->nslots);
+}
+static inline size_t gc_object_bytes(const gc_object *o) {
+  return sizeof(gc_object) + (size_t)o->nslots * sizeof(gc_object *) +
+         gc_payload_size(o);
+}
+static inline gc_color gc_get_color(const gc_object *o) {
+  return (gc_color)(o->info & GC_F_COLOR_MASK);
+}
+static inline void gc_set_color(gc_object *o, gc_color c) {
+  o->info = (o->info & ~GC_F_COLOR_MASK) | (uint32_t)c;
+}
+static inline int gc_has_flag(const gc_object *o, uint32_t f) {
+  return (o->info & f) != 0;
+}
+static inline void gc_set_flag(gc_object *o, uint32_t f) { o->info |= f; }
+static inline void gc_clear_flag(gc_object *o, uint32_t f) { o->info &= ~f; }
+static inline unsigned gc_get_gen(const gc_object *o) {
+  return (o->info & GC_F_GEN_MASK) >> GC_F_GEN_SHIFT;
+}
+static inline void gc_set_gen(gc_object *o, unsigned g) {
+  o->info = (o->info & ~GC_F_GEN_MASK) | ((uint32_t)g << GC_F_GEN_SHIFT);
+}
+
+/* ------------------------------------------------------------------------
+ * Statistics, declared once.  X(name, description) expands into the struct,
+ * the JSON writer and the documentation.
+ * ---------------------------------------------------------------------- */
+
+#define GC_HEAP_STATS(X)                                                     \
+  X(objects_allocated, "objects allocated since the heap was created")       \
+  X(freed_by_rc, "objects freed because their count reached zero")           \
+  X(freed_by_collector, "objects freed during a collection")                 \
+  X(live_objects, "objects allocated and not yet freed")                     \
+  X(live_bytes, "bytes of live objects (header + slots + payload)")          \
+  X(peak_live_bytes, "largest live_bytes seen")                              \
+  X(collections, "collections run (automatic and explicit)")                 \
+  X(gc_time_ns, "nanoseconds spent inside collections")                      \
+  X(objects_examined, "objects examined by collections, summed")
+
+typedef struct gc_heap_stats {
+#define GC_X_FIELD(name, doc) uint64_t name;
+  GC_HEAP_STATS(GC_X_FIELD)
+#undef GC_X_FIELD
+} gc_heap_stats;
+
+/* One record per collection, for pause percentiles and the --pauses CSV. */
+typedef struct gc_collection_record {
+  uint64_t start_ns;  /* monotonic time the collection began (heap clock) */
+  uint64_t pause_ns;  /* time inside the collector */
+  uint64_t examined;  /* objects the collection looked at */
+  uint64_t freed;     /* objects it freed */
+  int32_t generation; /* generation collected; GC_FULL for a whole heap */
+  int32_t automatic;  /* 1 when triggered by an allocation */
+} gc_collection_record;
+
+/* ------------------------------------------------------------------------
+ * The heap
+ * ---------------------------------------------------------------------- */
+
+typedef struct gc_heap gc_heap;
+typedef struct gc_collector gc_collector;
+
+/* Error codes returned by the checked calls. */
+enum {
+  GC_OK = 0,
+  GC_EINVAL = -1, /* NULL object, slot index out of range, bad tunable */
+  GC_ENOMEM = -2, /* the allocator said no */
+  GC_ENOENT = -3  /* no collector or tunable by that name */
+};
+
+/* Create a heap run by the collector called `collector` ("none", "naive",
+ * "trial", "generational"; gc_collector_list() has them all).  `tunables` is
+ * NULL or a string "key=value,key=value" of the collector's tunables.  On
+ * failure returns NULL and writes one line naming the problem into err. */
+gc_heap *gc_heap_new(const char *collector, const char *tunables, char *err,
+                     size_t errlen);
+/* Frees every object (garbage cycles included), the collector and the heap. */
+void gc_heap_free(gc_heap *h);
+
+const gc_collector *gc_heap_collector(const gc_heap *h);
+const gc_heap_stats *gc_heap_get_stats(const gc_heap *h);
+const gc_collection_record *gc_heap_records(const gc_heap *h, size_t *n);
+
+/* Allocate an object with `nslots` NULL slots and `payload` zeroed bytes.  It
+ * has refcnt 1: the caller owns that reference.  May run an automatic
+ * collection first.  Returns NULL if out of memory or the sizes exceed
+ * GC_MAX_SLOTS / GC_MAX_PAYLOAD. */
+gc_object *gc_new(gc_heap *h, uint32_t nslots, uint32_t payload);
+
+/* Release path, out of line: o's count has reached zero. */
+void gc_release_(gc_heap *h, gc_object *o);
+/* Possible-root path, out of line: o's count dropped to a value above zero
+ * and the collector asked to hear about it. */
+void gc_possible_root_(gc_heap *h, gc_object *o);
+
+/* The part of the heap the inline paths read.  Do not touch. */
+struct gc_heap_hot {
+  int wants_roots; /* collector listens to decrements to non-zero */
+};
+static inline struct gc_heap_hot *gc_hot_(gc_heap *h) {
+  return (struct gc_heap_hot *)h; /* first member of struct gc_heap */
+}
+
+/* incref/decref accept NULL and do nothing with it (as Py_XINCREF). */
+static inline void gc_incref(gc_object *o) {
+  if (o) o->refcnt++;
+}
+static inline void gc_decref(gc_heap *h, gc_object *o) {
+  if (!o) return;
+  if (--o->refcnt == 0)
+    gc_release_(h, o);
+  else if (gc_hot_(h)->wants_roots && !(o->info & GC_F_BUFFERED))
+    gc_possible_root_(h, o);
+}
+
+/* o.slot[i] = v: increments v, decrements the old target.  Returns GC_OK, or
+ * GC_EINVAL (and changes nothing) if o is NULL or i is out of range. */
+static inline int gc_slot_set(gc_heap *h, gc_object *o, uint32_t i,
+                              gc_object *v) {
+  if (gc_unlikely(!o || i >= o->nslots)) return GC_EINVAL;
+  gc_object **s = gc_slots(o) + i;
+  gc_object *old = *s;
+  gc_incref(v); /* first, so that storing the current target is safe */
+  *s = v;
+  gc_decref(h, old);
+  return GC_OK;
+}
+/* As gc_slot_set, but steals the caller's reference to v (no increment).
+ * On GC_EINVAL the caller keeps its reference. */
+static inline int gc_slot_steal(gc_heap *h, gc_object *o, uint32_t i,
+                                gc_object *v) {
+  if (gc_unlikely(!o || i >= o->nslots)) return GC_EINVAL;
+  gc_object **s = gc_slots(o) + i;
+  gc_object *old = *s;
+  *s = v;
+  gc_decref(h, old);
+  return GC_OK;
+}
+/* o.slot[i], borrowed; NULL if o is NULL or i is out of range. */
+static inline gc_object *gc_slot_get(const gc_object *o, uint32_t i) {
+  if (gc_unlikely(!o || i >= o->nslots)) return NULL;
+  return gc_slots((gc_object *)o)[i];
+}
+
+/* ------------------------------------------------------------------------
+ * The root table: the mutator's external references that the oracle sees.
+ * Entries are slots of a virtual object: storing increments, overwriting or
+ * popping decrements.
+ * ---------------------------------------------------------------------- */
+
+/* Append v (incremented; NULL allowed).  Returns its index, or -1 when out of
+ * memory. */
+long gc_root_push(gc_heap *h, gc_object *v);
+/* As gc_root_push, stealing the caller's reference to v. */
+long gc_root_push_steal(gc_heap *h, gc_object *v);
+/* roots[i] = v, with slot semantics.  GC_EINVAL if i is out of range. */
+int gc_root_set(gc_heap *h, size_t i, gc_object *v);
+gc_object *gc_root_get(const gc_heap *h, size_t i);
+size_t gc_root_count(const gc_heap *h);
+/* Drop every entry past the first n. */
+void gc_root_truncate(gc_heap *h, size_t n);
+
+/* ------------------------------------------------------------------------
+ * Collection
+ * ---------------------------------------------------------------------- */
+
+/* Collect generation `gen` (and the younger ones) or, with GC_FULL, every
+ * object: afterwards nothing unreachable from an external reference is
+ * left.  Returns the number of objects freed. */
+uint64_t gc_collect(gc_heap *h, int gen);
+
+/* Automatic collection on (default) or off. */
+void gc_set_auto(gc_heap *h, int on);
+int gc_get_auto(const gc_heap *h);
+
+/* A hook run before and after every collection (verification, timelines).
+ * phase is 0 before, 1 after.  Outside the pause measurement. */
+typedef void (*gc_collect_hook)(gc_heap *h, int phase, int gen, void *arg);
+void gc_set_collect_hook(gc_heap *h, gc_collect_hook fn, void *arg);
+
+/* Every live object, in no particular order (fn must not mutate the heap). */
+void gc_heap_foreach(gc_heap *h, void (*fn)(gc_object *, void *), void *arg);
+
+/* jemalloc's statistics, refreshed (mallctl "epoch"): call at phase
+ * boundaries only, never inside a timed region.  0 if unavailable. */
+typedef struct gc_mem_stats {
+  uint64_t allocated, active, resident, mapped;
+} gc_mem_stats;
+void gc_mem_read(gc_mem_stats *out);
+
+/* The registered collectors, for listings: name, one-line summary, and
+ * their tunables (gc/params.h) including the ones every heap accepts. */
+struct gc_param_def;
+size_t gc_collector_count(void);
+const char *gc_collector_name(size_t i);
+const char *gc_collector_summary(size_t i);
+const struct gc_param_def *gc_collector_tunables(size_t i, size_t *n);
+const struct gc_param_def *gc_common_tunables(size_t *n);
+
+/* Monotonic clock in ns. */
+uint64_t gc_now_ns(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* GC_H */

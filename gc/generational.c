@@ -1,0 +1,121 @@
+/*
+ * generational.c -- CPython-style generational collection.
+ *
+ * Three generations (h->gens[0..2]); new objects enter generation 0.  A
+ * collection of generation g examines generations 0..g with the
+ * subtract-refs method (refscan.c); references from older generations count
+ * as external, so an old object is never freed by a young collection, and a
+ * young cycle held only by old garbage waits for the old generation's turn.
+ * Survivors of generation g move to g+1 (the oldest stays put).
+ *
+ * When (CPython's collect_generations): generation 0 after threshold0
+ * allocations; generation 1 when it has seen threshold1 generation-0
+ * collections; generation 2 after threshold2 generation-1 collections, and
+ * then, with the long-lived rule, only when the survivors promoted into
+ * generation 2 since the last full collection exceed a quarter of the
+ * objects a full collection last left there (this keeps full collections
+ * linear overall as the heap grows).
+ */
+#include "refscan.h"
+
+static const gc_param_def gen_tunables[] = {
+    {"threshold0", GC_P_INT, "2000", 1, 1e12,
+     "allocations between generation-0 collections"},
+    {"threshold1", GC_P_INT, "10", 1, 1e9,
+     "generation-0 collections between generation-1 collections"},
+    {"threshold2", GC_P_INT, "10", 1, 1e9,
+     "generation-1 collections between full collections"},
+    {"longlived", GC_P_INT, "1", 0, 1,
+     "1: full collection only when pending survivors > long-lived total / 4"},
+};
+
+typedef struct gen_state {
+  uint64_t threshold[GC_NGENS];
+  uint64_t count[GC_NGENS]; /* count[0] unused: h->alloc_since is it */
+  int longlived;
+  uint64_t long_lived_total;   /* objects in gen 2 after the last full one */
+  uint64_t long_lived_pending; /* promoted into gen 2 since then */
+} gen_state;
+
+static int gen_init(gc_heap *h, const gc_param_set *t, char *err,
+                    size_t errlen) {
+  (void)err, (void)errlen;
+  gen_state *st = h->state;
+  st->threshold[0] = (uint64_t)gc_params_int(t, "threshold0");
+  st->threshold[1] = (uint64_t)gc_params_int(t, "threshold1");
+  st->threshold[2] = (uint64_t)gc_params_int(t, "threshold2");
+  st->longlived = (int)gc_params_int(t, "longlived");
+  gc_arm_trigger_(h, st->threshold[0]);
+  return GC_OK;
+}
+
+static void set_gen(gc_link *l, unsigned g) {
+  for (gc_link *p = l->next; p != l; p = p->next) gc_set_gen(gc_obj(p), g);
+}
+
+/* Read this to see a whole collection of generation `gen`. */
+static void gen_collect(gc_heap *h, int gen, gc_collection_record *rec) {
+  gen_state *st = h->state;
+  if (gen == GC_FULL || gen >= GC_NGENS - 1) gen = GC_NGENS - 1;
+  rec->generation = gen == GC_NGENS - 1 ? GC_FULL : gen;
+
+  /* The examined set: generations 0..gen, merged into gen. */
+  gc_link *young = &h->gens[gen];
+  for (int g = 0; g < gen; g++) gc_list_merge(young, &h->gens[g]);
+
+  gc_link unreachable;
+  gc_list_init(&unreachable);
+  rec->examined = gc_deduce_unreachable_(young, &unreachable);
+  gc_free_garbage_(h, &unreachable);
+
+  /* Promote the survivors. */
+  if (gen < GC_NGENS - 1) {
+    uint64_t survivors = gc_list_size(young);
+    set_gen(young, (unsigned)gen + 1);
+    gc_list_merge(&h->gens[gen + 1], young);
+    if (gen + 1 == GC_NGENS - 1) st->long_lived_pending += survivors;
+    st->count[gen + 1]++;
+  } else {
+    set_gen(young, GC_NGENS - 1);
+    st->long_lived_total = gc_list_size(young);
+    st->long_lived_pending = 0;
+  }
+  for (int g = 1; g <= gen; g++) st->count[g] = 0;
+  gc_arm_trigger_(h, st->threshold[0]);
+}
+
+/* CPython's collect_generations: the oldest generation whose count exceeds
+ * its threshold, gen 0 being due because the trigger fired. */
+static void gen_auto(gc_heap *h) {
+  gen_state *st = h->state;
+  if (h->alloc_since < st->threshold[0]) {
+    gc_arm_trigger_(h, st->threshold[0]);
+    return;
+  }
+  for (int g = GC_NGENS - 1; g > 0; g--) {
+    if (st->count[g] <= st->threshold[g]) continue; /* CPython: count > threshold */
+    if (g == GC_NGENS - 1 && st->longlived &&
+        st->long_lived_pending < st->long_lived_total / 4)
+      continue;
+    gc_run_collection_(h, g, 1);
+    return;
+  }
+  gc_run_collection_(h, 0, 1);
+}
+
+static void gen_validate(gc_heap *h, const char *where) {
+  gc_validate_lists_(h, where, 1);
+}
+
+const gc_collector gc_collector_generational = {
+    .name = "generational",
+    .summary = "CPython-style: 3 generations, thresholds 2000/10/10, "
+               "survivors promoted, long-lived rule",
+    .tunables = gen_tunables,
+    .ntunables = sizeof gen_tunables / sizeof gen_tunables[0],
+    .state_size = sizeof(gen_state),
+    .init = gen_init,
+    .collect = gen_collect,
+    .auto_collect = gen_auto,
+    .validate = gen_validate,
+};

@@ -1,0 +1,446 @@
+/*
+ * heap.c -- the heap: allocation, iterative release, the root table, the
+ * collection driver and statistics.  Collector-independent.
+ */
+#include <jemalloc/jemalloc.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "collector.h"
+
+/* ======================================================================
+ * Utilities
+ * ==================================================================== */
+
+uint64_t gc_now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void gc_fatal_(const char *where, const char *fmt, ...) {
+  va_list ap;
+  fprintf(stderr, "gcbench: invariant violated (%s): ", where);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  abort();
+}
+
+size_t gc_list_size(const gc_link *l) {
+  size_t n = 0;
+  for (const gc_link *p = l->next; p != l; p = p->next) n++;
+  return n;
+}
+
+void gc_mem_read(gc_mem_stats *out) {
+  memset(out, 0, sizeof *out);
+  uint64_t epoch = 1;
+  size_t sz = sizeof epoch;
+  if (mallctl("epoch", &epoch, &sz, &epoch, sz) != 0) return;
+  size_t v;
+  sz = sizeof v;
+  if (mallctl("stats.allocated", &v, &sz, NULL, 0) == 0) out->allocated = v;
+  if (mallctl("stats.active", &v, &sz, NULL, 0) == 0) out->active = v;
+  if (mallctl("stats.resident", &v, &sz, NULL, 0) == 0) out->resident = v;
+  if (mallctl("stats.mapped", &v, &sz, NULL, 0) == 0) out->mapped = v;
+}
+
+/* ======================================================================
+ * Heap tunables (every collector accepts these)
+ * ==================================================================== */
+
+static const gc_param_def heap_tunables[] = {
+    {"auto", GC_P_INT, "1", 0, 1,
+     "automatic collection on allocation (0: only explicit gc_collect)"},
+};
+
+const gc_param_def *gc_heap_tunables(size_t *n) {
+  *n = sizeof heap_tunables / sizeof heap_tunables[0];
+  return heap_tunables;
+}
+
+/* Split "k=v,k=v" between the heap's table and the collector's. */
+static int parse_tunables(const char *list, gc_param_set *heap_set,
+                          gc_param_set *col_set, const char *cname, char *err,
+                          size_t errlen) {
+  if (!list || !*list) return 0;
+  size_t len = strlen(list);
+  char *copy = malloc(len + 1);
+  if (!copy) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  memcpy(copy, list, len + 1);
+  int rc = 0;
+  char *save = NULL;
+  for (char *tok = strtok_r(copy, ",", &save); tok && rc == 0;
+       tok = strtok_r(NULL, ",", &save)) {
+    char *eq = strchr(tok, '=');
+    if (!eq || eq == tok) {
+      snprintf(err, errlen, "tunable '%s' is not of the form key=value", tok);
+      rc = -1;
+      break;
+    }
+    *eq = 0;
+    gc_param_set *set = gc_params_find(heap_set, tok) >= 0 ? heap_set : col_set;
+    char inner[256];
+    rc = gc_params_set(set, tok, eq + 1, inner, sizeof inner);
+    if (rc != 0) {
+      if (set == col_set && gc_params_find(col_set, tok) < 0) {
+        char known[256] = "";
+        size_t used = 0;
+        for (size_t i = 0; i < heap_set->n + col_set->n; i++) {
+          const char *nm = i < heap_set->n ? heap_set->defs[i].name
+                                          : col_set->defs[i - heap_set->n].name;
+          int w = snprintf(known + used, sizeof known - used, "%s%s",
+                           used ? ", " : "", nm);
+          if (w < 0 || (size_t)w >= sizeof known - used) break;
+          used += (size_t)w;
+        }
+        snprintf(err, errlen,
+                 "collector '%s' has no tunable '%s' (known: %s); see "
+                 "'gcrun --list'",
+                 cname, tok, known);
+      } else {
+        snprintf(err, errlen, "collector '%s': %s", cname, inner);
+      }
+    }
+  }
+  free(copy);
+  return rc;
+}
+
+/* ======================================================================
+ * Creation and destruction
+ * ==================================================================== */
+
+gc_heap *gc_heap_new(const char *name, const char *tunables, char *err,
+                     size_t errlen) {
+  char dummy[8];
+  if (!err) {
+    err = dummy;
+    errlen = sizeof dummy;
+  }
+  const gc_collector *c = name ? gc_collector_find(name) : NULL;
+  if (!c) {
+    size_t n;
+    const gc_collector *const *all = gc_collector_list(&n);
+    char known[256] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++) {
+      int w = snprintf(known + used, sizeof known - used, "%s%s",
+                       i ? ", " : "", all[i]->name);
+      if (w < 0 || (size_t)w >= sizeof known - used) break;
+      used += (size_t)w;
+    }
+    snprintf(err, errlen, "unknown collector '%s' (known: %s)",
+             name ? name : "(null)", known);
+    return NULL;
+  }
+  gc_param_set hset, cset;
+  size_t nh;
+  const gc_param_def *hdefs = gc_heap_tunables(&nh);
+  if (gc_params_init(&hset, hdefs, nh) != 0 ||
+      gc_params_init(&cset, c->tunables, c->ntunables) != 0) {
+    snprintf(err, errlen, "internal error: bad tunable table for '%s'",
+             c->name);
+    return NULL;
+  }
+  gc_heap *h = NULL;
+  if (parse_tunables(tunables, &hset, &cset, c->name, err, errlen) != 0)
+    goto out;
+  h = calloc(1, sizeof *h);
+  void *state = c->state_size ? calloc(1, c->state_size) : NULL;
+  if (!h || (c->state_size && !state)) {
+    free(h);
+    free(state);
+    h = NULL;
+    snprintf(err, errlen, "out of memory creating the heap");
+    goto out;
+  }
+  h->collector = c;
+  h->state = state;
+  for (int g = 0; g < GC_NGENS; g++) gc_list_init(&h->gens[g]);
+  h->hot.wants_roots = c->possible_root != NULL;
+  h->auto_on = gc_params_int(&hset, "auto") != 0;
+  h->trigger = UINT64_MAX;
+  h->t_origin = gc_now_ns();
+  if (c->init(h, &cset, err, errlen) != GC_OK) {
+    free(h->state);
+    free(h);
+    h = NULL;
+    goto out;
+  }
+  if (!h->auto_on) h->trigger = UINT64_MAX;
+out:
+  gc_params_free(&hset);
+  gc_params_free(&cset);
+  return h;
+}
+
+/* Object memory.  jemalloc's sized calls, except under AddressSanitizer,
+ * whose malloc/free must see every object to catch a use after free. */
+static inline void *alloc_memory(size_t bytes) {
+#ifdef GC_SYSTEM_MALLOC
+  return malloc(bytes);
+#else
+  return mallocx(bytes, 0);
+#endif
+}
+static inline void free_memory(gc_object *o) {
+#ifdef GC_SYSTEM_MALLOC
+  free(o);
+#else
+  sdallocx(o, gc_object_bytes(o), 0);
+#endif
+}
+
+void gc_heap_free(gc_heap *h) {
+  if (!h) return;
+  for (int g = 0; g < GC_NGENS; g++) {
+    gc_link *l = &h->gens[g];
+    while (!gc_list_empty(l)) {
+      gc_link *n = l->next;
+      gc_list_unlink(n);
+      free_memory(gc_obj(n));
+    }
+  }
+  if (h->collector->fini) h->collector->fini(h);
+  free(h->state);
+  free(h->roots);
+  free(h->records);
+  free(h);
+}
+
+const gc_collector *gc_heap_collector(const gc_heap *h) {
+  return h->collector;
+}
+const gc_heap_stats *gc_heap_get_stats(const gc_heap *h) { return &h->stats; }
+const gc_collection_record *gc_heap_records(const gc_heap *h, size_t *n) {
+  *n = h->nrecords;
+  return h->records;
+}
+
+/* ======================================================================
+ * Allocation and release
+ * ==================================================================== */
+
+gc_object *gc_new(gc_heap *h, uint32_t nslots, uint32_t payload) {
+  if (nslots > GC_MAX_SLOTS || payload > GC_MAX_PAYLOAD) return NULL;
+  if (gc_unlikely(h->alloc_since >= h->trigger) && !h->in_collection)
+    h->collector->auto_collect(h);
+  size_t slot_bytes = (size_t)nslots * sizeof(gc_object *);
+  size_t bytes = sizeof(gc_object) + slot_bytes + payload;
+  gc_object *o = alloc_memory(bytes);
+  if (gc_unlikely(!o)) return NULL;
+  o->refcnt = 1;
+  o->gc_refs = 0;
+  o->nslots = nslots;
+  o->info = payload << GC_PAYLOAD_SHIFT; /* BLACK, generation 0 */
+  memset(gc_slots(o), 0, slot_bytes + payload);
+  gc_list_append(&h->gens[0], &o->link);
+  h->alloc_since++;
+  h->stats.objects_allocated++;
+  h->stats.live_objects++;
+  h->stats.live_bytes += bytes;
+  if (h->stats.live_bytes > h->stats.peak_live_bytes)
+    h->stats.peak_live_bytes = h->stats.live_bytes;
+  return o;
+}
+
+/* Return o's memory; o is unlinked already. */
+static inline void free_object(gc_heap *h, gc_object *o) {
+  if (gc_unlikely(o->info & GC_F_BUFFERED)) h->collector->forget(h, o);
+  if (h->in_collection)
+    h->stats.freed_by_collector++;
+  else
+    h->stats.freed_by_rc++;
+  h->stats.live_objects--;
+  h->stats.live_bytes -= gc_object_bytes(o);
+  free_memory(o);
+}
+
+/* Release o (count zero) and everything whose count drops to zero with it.
+ * Iterative: objects waiting to be released form a stack threaded through
+ * their link.next, which they no longer need once unlinked. */
+void gc_release_(gc_heap *h, gc_object *o) {
+  gc_list_unlink(&o->link);
+  o->link.next = NULL;
+  gc_link *stack = &o->link;
+  const int wants_roots = h->hot.wants_roots;
+  while (stack) {
+    o = gc_obj(stack);
+    stack = stack->next;
+    gc_object **s = gc_slots(o);
+    for (uint32_t i = 0, n = o->nslots; i < n; i++) {
+      gc_object *t = s[i];
+      if (!t) continue;
+      if (--t->refcnt == 0) {
+        gc_list_unlink(&t->link);
+        t->link.next = stack;
+        stack = &t->link;
+      } else if (wants_roots && !(t->info & GC_F_BUFFERED)) {
+        h->collector->possible_root(h, t);
+      }
+    }
+    free_object(h, o);
+  }
+}
+
+void gc_possible_root_(gc_heap *h, gc_object *o) {
+  h->collector->possible_root(h, o);
+}
+
+uint64_t gc_free_garbage_(gc_heap *h, gc_link *garbage) {
+  uint64_t freed = 0;
+  /* First drop the references garbage holds on survivors, while every
+   * garbage object is still allocated (a survivor's release cascade never
+   * reaches garbage: nothing outside the set refers into it). */
+  for (gc_link *p = garbage->next; p != garbage; p = p->next) {
+    gc_object *o = gc_obj(p);
+    gc_object **s = gc_slots(o);
+    for (uint32_t i = 0, n = o->nslots; i < n; i++) {
+      gc_object *t = s[i];
+      if (t && gc_get_color(t) != GC_WHITE) {
+        s[i] = NULL;
+        gc_decref(h, t);
+      }
+    }
+  }
+  while (!gc_list_empty(garbage)) {
+    gc_object *o = gc_obj(garbage->next);
+    gc_list_unlink(&o->link);
+    free_object(h, o);
+    freed++;
+  }
+  return freed;
+}
+
+/* ======================================================================
+ * The root table
+ * ==================================================================== */
+
+static int roots_reserve(gc_heap *h) {
+  if (h->nroots < h->roots_cap) return 0;
+  size_t cap = h->roots_cap ? h->roots_cap * 2 : 64;
+  gc_object **r = realloc(h->roots, cap * sizeof *r);
+  if (!r) return -1;
+  h->roots = r;
+  h->roots_cap = cap;
+  return 0;
+}
+
+long gc_root_push_steal(gc_heap *h, gc_object *v) {
+  if (roots_reserve(h) != 0) return -1;
+  h->roots[h->nroots] = v;
+  return (long)h->nroots++;
+}
+
+long gc_root_push(gc_heap *h, gc_object *v) {
+  if (roots_reserve(h) != 0) return -1;
+  gc_incref(v);
+  h->roots[h->nroots] = v;
+  return (long)h->nroots++;
+}
+
+int gc_root_set(gc_heap *h, size_t i, gc_object *v) {
+  if (i >= h->nroots) return GC_EINVAL;
+  gc_object *old = h->roots[i];
+  gc_incref(v);
+  h->roots[i] = v;
+  gc_decref(h, old);
+  return GC_OK;
+}
+
+gc_object *gc_root_get(const gc_heap *h, size_t i) {
+  return i < h->nroots ? h->roots[i] : NULL;
+}
+size_t gc_root_count(const gc_heap *h) { return h->nroots; }
+
+void gc_root_truncate(gc_heap *h, size_t n) {
+  while (h->nroots > n) {
+    gc_object *o = h->roots[--h->nroots];
+    gc_decref(h, o);
+  }
+}
+
+/* ======================================================================
+ * Collection driver
+ * ==================================================================== */
+
+static void record_append(gc_heap *h, const gc_collection_record *r) {
+  if (h->nrecords == h->records_cap) {
+    size_t cap = h->records_cap ? h->records_cap * 2 : 256;
+    gc_collection_record *n = realloc(h->records, cap * sizeof *n);
+    if (!n) return; /* statistics only: drop the record, keep running */
+    h->records = n;
+    h->records_cap = cap;
+  }
+  h->records[h->nrecords++] = *r;
+}
+
+uint64_t gc_run_collection_(gc_heap *h, int gen, int automatic) {
+  if (h->in_collection) return 0;
+  if (h->hook) h->hook(h, 0, gen, h->hook_arg);
+#ifdef GC_DEBUG
+  if (h->collector->validate) h->collector->validate(h, "before collection");
+#endif
+  gc_collection_record rec = {0};
+  rec.generation = gen;
+  rec.automatic = automatic;
+  uint64_t freed0 = h->stats.freed_by_collector;
+  h->in_collection = 1;
+  uint64_t t0 = gc_now_ns();
+  h->collector->collect(h, gen, &rec);
+  uint64_t t1 = gc_now_ns();
+  h->in_collection = 0;
+  rec.start_ns = t0 - h->t_origin;
+  rec.pause_ns = t1 - t0;
+  rec.freed = h->stats.freed_by_collector - freed0;
+  h->stats.collections++;
+  h->stats.gc_time_ns += rec.pause_ns;
+  h->stats.objects_examined += rec.examined;
+  h->alloc_since = 0;
+  record_append(h, &rec);
+#ifdef GC_DEBUG
+  if (h->collector->validate) h->collector->validate(h, "after collection");
+#endif
+  if (h->hook) h->hook(h, 1, gen, h->hook_arg);
+  return rec.freed;
+}
+
+uint64_t gc_collect(gc_heap *h, int gen) {
+  if (gen != GC_FULL && (gen < 0 || gen >= GC_NGENS)) gen = GC_FULL;
+  return gc_run_collection_(h, gen, 0);
+}
+
+void gc_set_auto(gc_heap *h, int on) {
+  h->auto_on = on != 0;
+  if (!h->auto_on) h->trigger = UINT64_MAX;
+  /* Re-enabling: the collector re-arms its trigger at the next collection;
+   * arm it now so an allocation can start one. */
+  else if (h->trigger == UINT64_MAX)
+    h->trigger = 0;
+}
+int gc_get_auto(const gc_heap *h) { return h->auto_on; }
+
+void gc_set_collect_hook(gc_heap *h, gc_collect_hook fn, void *arg) {
+  h->hook = fn;
+  h->hook_arg = arg;
+}
+
+void gc_heap_foreach(gc_heap *h, void (*fn)(gc_object *, void *), void *arg) {
+  for (int g = 0; g < GC_NGENS; g++) {
+    gc_link *l = &h->gens[g];
+    for (gc_link *p = l->next; p != l;) {
+      gc_link *next = p->next;
+      fn(gc_obj(p), arg);
+      p = next;
+    }
+  }
+}

@@ -1,0 +1,329 @@
+/* oracle.c -- independent reachability and count checks (see oracle.h). */
+#include "oracle.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ======================================================================
+ * An address -> index map (open addressing, linear probing)
+ * ==================================================================== */
+
+typedef struct addr_map {
+  const gc_object **keys;
+  size_t *vals;
+  size_t mask;
+} addr_map;
+
+static size_t hash_ptr(const void *p) {
+  uint64_t x = (uint64_t)(uintptr_t)p;
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  return (size_t)x;
+}
+
+static int map_init(addr_map *m, size_t n) {
+  size_t cap = 16;
+  while (cap < 2 * n + 1) cap *= 2;
+  m->keys = calloc(cap, sizeof *m->keys);
+  m->vals = malloc(cap * sizeof *m->vals);
+  m->mask = cap - 1;
+  if (!m->keys || !m->vals) {
+    free(m->keys);
+    free(m->vals);
+    return -1;
+  }
+  return 0;
+}
+static void map_free(addr_map *m) {
+  free(m->keys);
+  free(m->vals);
+}
+static void map_put(addr_map *m, const gc_object *k, size_t v) {
+  size_t i = hash_ptr(k) & m->mask;
+  while (m->keys[i] && m->keys[i] != k) i = (i + 1) & m->mask;
+  m->keys[i] = k;
+  m->vals[i] = v;
+}
+/* Index of k, or (size_t)-1. */
+static size_t map_get(const addr_map *m, const gc_object *k) {
+  size_t i = hash_ptr(k) & m->mask;
+  while (m->keys[i]) {
+    if (m->keys[i] == k) return m->vals[i];
+    i = (i + 1) & m->mask;
+  }
+  return (size_t)-1;
+}
+
+/* ======================================================================
+ * The live set and reachability
+ * ==================================================================== */
+
+typedef struct live_set {
+  gc_object **objs;
+  size_t n, cap;
+  addr_map index;
+  unsigned char *reach; /* reach[i]: objs[i] reachable from the roots */
+} live_set;
+
+static void collect_one(gc_object *o, void *arg) {
+  live_set *ls = arg;
+  if (ls->n < ls->cap) ls->objs[ls->n] = o;
+  ls->n++;
+}
+
+/* Enumerate the live objects and mark what the roots reach.  Returns 0, or
+ * -1 with err set. */
+static int live_build(gc_heap *h, live_set *ls, char *err, size_t errlen) {
+  memset(ls, 0, sizeof *ls);
+  const gc_heap_stats *st = gc_heap_get_stats(h);
+  ls->cap = st->live_objects + 1;
+  ls->objs = malloc(ls->cap * sizeof *ls->objs);
+  if (!ls->objs) goto oom;
+  gc_heap_foreach(h, collect_one, ls);
+  if (ls->n != st->live_objects) {
+    snprintf(err, errlen,
+             "the heap's lists hold %zu objects but %llu are live "
+             "(an object was lost from, or left on, the lists)",
+             ls->n, (unsigned long long)st->live_objects);
+    free(ls->objs);
+    ls->objs = NULL;
+    return -1;
+  }
+  if (map_init(&ls->index, ls->n) != 0) goto oom;
+  for (size_t i = 0; i < ls->n; i++) {
+    if (map_get(&ls->index, ls->objs[i]) != (size_t)-1) {
+      snprintf(err, errlen, "object %p is on the lists twice",
+               (void *)ls->objs[i]);
+      return -1;
+    }
+    map_put(&ls->index, ls->objs[i], i);
+  }
+  ls->reach = calloc(ls->n + 1, 1);
+  size_t *stack = malloc((ls->n + 1) * sizeof *stack);
+  if (!ls->reach || !stack) {
+    free(stack);
+    goto oom;
+  }
+  size_t sp = 0;
+  for (size_t r = 0, nr = gc_root_count(h); r < nr; r++) {
+    gc_object *o = gc_root_get(h, r);
+    if (!o) continue;
+    size_t i = map_get(&ls->index, o);
+    if (i == (size_t)-1) {
+      snprintf(err, errlen, "root %zu refers to %p, which is not live", r,
+               (void *)o);
+      free(stack);
+      return -1;
+    }
+    if (!ls->reach[i]) {
+      ls->reach[i] = 1;
+      stack[sp++] = i;
+    }
+  }
+  while (sp) {
+    gc_object *o = ls->objs[stack[--sp]];
+    for (uint32_t s = 0; s < o->nslots; s++) {
+      gc_object *t = gc_slot_get(o, s);
+      if (!t) continue;
+      size_t j = map_get(&ls->index, t);
+      if (j == (size_t)-1) {
+        snprintf(err, errlen,
+                 "reachable object %p slot %u refers to %p, which is not live "
+                 "(freed too early)",
+                 (void *)o, s, (void *)t);
+        free(stack);
+        return -1;
+      }
+      if (!ls->reach[j]) {
+        ls->reach[j] = 1;
+        stack[sp++] = j;
+      }
+    }
+  }
+  free(stack);
+  return 0;
+oom:
+  snprintf(err, errlen, "oracle: out of memory for %llu objects",
+           (unsigned long long)st->live_objects);
+  return -1;
+}
+
+static void live_free(live_set *ls) {
+  free(ls->objs);
+  free(ls->reach);
+  map_free(&ls->index);
+}
+
+int gc_oracle_check(gc_heap *h, int flags, gc_oracle_report *rep) {
+  memset(rep, 0, sizeof *rep);
+  live_set ls;
+  if (live_build(h, &ls, rep->error, sizeof rep->error) != 0) {
+    live_free(&ls);
+    return -1;
+  }
+  rep->live = ls.n;
+  for (size_t i = 0; i < ls.n; i++) rep->reachable += ls.reach[i];
+  rep->unreachable = rep->live - rep->reachable;
+  int rc = 0;
+  if ((flags & GC_ORACLE_COMPLETE) && rep->unreachable) {
+    for (size_t i = 0; i < ls.n; i++)
+      if (!ls.reach[i]) {
+        snprintf(rep->error, sizeof rep->error,
+                 "%llu unreachable objects survived a full collection "
+                 "(first: %p, refcnt %u)",
+                 (unsigned long long)rep->unreachable, (void *)ls.objs[i],
+                 ls.objs[i]->refcnt);
+        break;
+      }
+    rc = -1;
+  }
+  if (flags & GC_ORACLE_COUNTS) {
+    uint64_t *expect = calloc(ls.n + 1, sizeof *expect);
+    if (!expect) {
+      snprintf(rep->error, sizeof rep->error, "oracle: out of memory");
+      live_free(&ls);
+      return -1;
+    }
+    for (size_t i = 0; i < ls.n; i++) {
+      gc_object *o = ls.objs[i];
+      for (uint32_t s = 0; s < o->nslots; s++) {
+        gc_object *t = gc_slot_get(o, s);
+        size_t j = t ? map_get(&ls.index, t) : (size_t)-1;
+        if (t && j == (size_t)-1) {
+          if (rc == 0)
+            snprintf(rep->error, sizeof rep->error,
+                     "object %p slot %u refers to %p, which is not live",
+                     (void *)o, s, (void *)t);
+          rc = -1;
+        } else if (t) {
+          expect[j]++;
+        }
+      }
+    }
+    for (size_t r = 0, nr = gc_root_count(h); r < nr; r++) {
+      size_t j = map_get(&ls.index, gc_root_get(h, r));
+      if (j != (size_t)-1) expect[j]++;
+    }
+    for (size_t i = 0; i < ls.n; i++) {
+      if (ls.objs[i]->refcnt == expect[i]) continue;
+      if (rep->bad_counts++ == 0 && rc == 0)
+        snprintf(rep->error, sizeof rep->error,
+                 "object %p has refcnt %u but %llu references "
+                 "(slots + roots)",
+                 (void *)ls.objs[i], ls.objs[i]->refcnt,
+                 (unsigned long long)expect[i]);
+    }
+    if (rep->bad_counts) rc = -1;
+    free(expect);
+  }
+  live_free(&ls);
+  return rc;
+}
+
+/* ======================================================================
+ * Safety across a collection
+ * ==================================================================== */
+
+struct gc_oracle_snapshot {
+  size_t n;
+  const gc_object **objs; /* reachable before */
+  size_t *slot_start;     /* objs[i]'s slots are slots[slot_start[i]..] */
+  gc_object **slots;
+  uint32_t *nslots;
+  char error[512];
+};
+
+gc_oracle_snapshot *gc_oracle_before(gc_heap *h) {
+  gc_oracle_snapshot *s = calloc(1, sizeof *s);
+  if (!s) return NULL;
+  live_set ls;
+  if (live_build(h, &ls, s->error, sizeof s->error) != 0) {
+    live_free(&ls);
+    return s; /* the error is reported by gc_oracle_after */
+  }
+  size_t n = 0, nslots = 0;
+  for (size_t i = 0; i < ls.n; i++)
+    if (ls.reach[i]) {
+      n++;
+      nslots += ls.objs[i]->nslots;
+    }
+  s->objs = malloc((n + 1) * sizeof *s->objs);
+  s->slot_start = malloc((n + 1) * sizeof *s->slot_start);
+  s->nslots = malloc((n + 1) * sizeof *s->nslots);
+  s->slots = malloc((nslots + 1) * sizeof *s->slots);
+  if (!s->objs || !s->slot_start || !s->nslots || !s->slots) {
+    snprintf(s->error, sizeof s->error, "oracle: out of memory");
+    live_free(&ls);
+    return s;
+  }
+  size_t k = 0, at = 0;
+  for (size_t i = 0; i < ls.n; i++) {
+    if (!ls.reach[i]) continue;
+    gc_object *o = ls.objs[i];
+    s->objs[k] = o;
+    s->slot_start[k] = at;
+    s->nslots[k] = o->nslots;
+    memcpy(s->slots + at, gc_slots(o), o->nslots * sizeof(gc_object *));
+    at += o->nslots;
+    k++;
+  }
+  s->n = n;
+  live_free(&ls);
+  return s;
+}
+
+static void snapshot_free(gc_oracle_snapshot *s) {
+  free(s->objs);
+  free(s->slot_start);
+  free(s->slots);
+  free(s->nslots);
+  free(s);
+}
+
+static void note_one(gc_object *o, void *arg) {
+  map_put(arg, o, 1);
+}
+
+int gc_oracle_after(gc_heap *h, gc_oracle_snapshot *s, char *err,
+                    size_t errlen) {
+  if (!s) {
+    snprintf(err, errlen, "oracle: out of memory");
+    return -1;
+  }
+  if (s->error[0]) {
+    snprintf(err, errlen, "%s", s->error);
+    snapshot_free(s);
+    return -1;
+  }
+  addr_map live;
+  if (map_init(&live, gc_heap_get_stats(h)->live_objects) != 0) {
+    snprintf(err, errlen, "oracle: out of memory");
+    snapshot_free(s);
+    return -1;
+  }
+  gc_heap_foreach(h, note_one, &live);
+  int rc = 0;
+  for (size_t i = 0; i < s->n && rc == 0; i++) {
+    const gc_object *o = s->objs[i];
+    if (map_get(&live, o) == (size_t)-1) {
+      snprintf(err, errlen,
+               "safety: object %p was reachable before the collection and "
+               "is gone after it",
+               (const void *)o);
+      rc = -1;
+    } else if (o->nslots != s->nslots[i] ||
+               memcmp(gc_slots((gc_object *)o), s->slots + s->slot_start[i],
+                      o->nslots * sizeof(gc_object *)) != 0) {
+      snprintf(err, errlen,
+               "safety: the slots of reachable object %p changed during the "
+               "collection",
+               (const void *)o);
+      rc = -1;
+    }
+  }
+  map_free(&live);
+  snapshot_free(s);
+  return rc;
+}

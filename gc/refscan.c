@@ -1,0 +1,105 @@
+/* refscan.c -- update_refs, subtract_refs, move_unreachable (see refscan.h). */
+#include "refscan.h"
+
+/* Postcondition: every object of young has gc_refs == refcnt, is BLACK and
+ * COLLECTING. */
+static uint64_t update_refs(gc_link *young) {
+  uint64_t n = 0;
+  for (gc_link *p = young->next; p != young; p = p->next) {
+    gc_object *o = gc_obj(p);
+    o->gc_refs = o->refcnt;
+    o->info = (o->info & ~GC_F_COLOR_MASK) | GC_F_COLLECTING; /* BLACK */
+    n++;
+  }
+  return n;
+}
+
+/* Postcondition: gc_refs = references from outside young (>= 0, since refcnt
+ * counts every slot that holds the object). */
+static void subtract_refs(gc_link *young) {
+  for (gc_link *p = young->next; p != young; p = p->next) {
+    gc_object *o = gc_obj(p);
+    gc_object **s = gc_slots(o);
+    for (uint32_t i = 0, n = o->nslots; i < n; i++) {
+      gc_object *t = s[i];
+      if (t && (t->info & GC_F_COLLECTING)) {
+        GC_CHECK(t->gc_refs > 0, "subtract_refs",
+                 "gc_refs below zero: refcnt smaller than references");
+        t->gc_refs--;
+      }
+    }
+  }
+}
+
+/* Walk young in order.  An object with gc_refs > 0 is reachable: each
+ * COLLECTING target it holds is made reachable too (gc_refs = 1), and if
+ * the walk had already moved it to `unreachable` (WHITE) it goes back to
+ * the tail of young, where the walk will reach it again.  An object reached
+ * with gc_refs == 0 is moved to `unreachable`, tentatively.
+ * Invariant: every object before p in young is reachable, and every BLACK
+ * object's targets have been given gc_refs >= 1. */
+static void move_unreachable(gc_link *young, gc_link *unreachable) {
+  gc_link *p = young->next;
+  while (p != young) {
+    gc_object *o = gc_obj(p);
+    if (o->gc_refs > 0) {
+      gc_object **s = gc_slots(o);
+      for (uint32_t i = 0, n = o->nslots; i < n; i++) {
+        gc_object *t = s[i];
+        if (!t || !(t->info & GC_F_COLLECTING)) continue;
+        if (gc_get_color(t) == GC_WHITE) {
+          gc_set_color(t, GC_BLACK);
+          gc_list_move(young, &t->link);
+          t->gc_refs = 1;
+        } else if (t->gc_refs == 0) {
+          t->gc_refs = 1;
+        }
+      }
+      o->info &= ~GC_F_COLLECTING;
+      p = p->next;
+    } else {
+      gc_link *next = p->next;
+      gc_set_color(o, GC_WHITE);
+      gc_list_move(unreachable, p);
+      p = next;
+    }
+  }
+  /* Objects moved back to young were cleared when the walk passed them;
+   * what is left in unreachable is garbage. */
+  for (gc_link *q = unreachable->next; q != unreachable; q = q->next)
+    gc_obj(q)->info &= ~GC_F_COLLECTING;
+}
+
+uint64_t gc_deduce_unreachable_(gc_link *young, gc_link *unreachable) {
+  uint64_t n = update_refs(young);
+  subtract_refs(young);
+  move_unreachable(young, unreachable);
+  return n;
+}
+
+void gc_validate_lists_(gc_heap *h, const char *where, int check_gen) {
+  uint64_t count = 0;
+  for (int g = 0; g < GC_NGENS; g++) {
+    gc_link *l = &h->gens[g];
+    for (gc_link *p = l->next; p != l; p = p->next) {
+      gc_object *o = gc_obj(p);
+      if (p->next->prev != p || p->prev->next != p)
+        gc_fatal_(where, "generation %d list is broken at %p", g, (void *)o);
+      if (gc_get_color(o) != GC_BLACK)
+        gc_fatal_(where, "object %p is not BLACK between collections",
+                  (void *)o);
+      if (o->info & (GC_F_COLLECTING | GC_F_BUFFERED))
+        gc_fatal_(where, "object %p has a collection flag set", (void *)o);
+      if (o->refcnt == 0)
+        gc_fatal_(where, "object %p is live with refcnt 0", (void *)o);
+      if (check_gen && gc_get_gen(o) != (unsigned)g)
+        gc_fatal_(where, "object %p in generation %d list has gen bits %u",
+                  (void *)o, g, gc_get_gen(o));
+      count++;
+    }
+  }
+  if (count != h->stats.live_objects)
+    gc_fatal_(where, "%llu objects on the lists, %llu live",
+              (unsigned long long)count,
+              (unsigned long long)h->stats.live_objects);
+}

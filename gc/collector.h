@@ -68,6 +68,7 @@ struct gc_heap {
   uint64_t alloc_since; /* allocations since the last collection */
   uint64_t trigger;     /* auto_collect when alloc_since reaches this */
   int auto_on;
+  uint64_t max_bytes; /* live-byte budget (tunable max_bytes) */
   int in_collection;
   gc_heap_stats stats;
   gc_object **roots;
@@ -77,6 +78,9 @@ struct gc_heap {
   gc_collect_hook hook;
   void *hook_arg;
   uint64_t t_origin; /* gc_now_ns() at creation */
+  uint64_t sample_every, next_sample; /* sample hook, by allocations */
+  gc_sample_hook sample;
+  void *sample_arg;
 };
 
 /* Lists: circular, doubly linked, with a gc_link sentinel. */

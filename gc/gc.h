@@ -183,8 +183,8 @@ const gc_collection_record *gc_heap_records(const gc_heap *h, size_t *n);
 
 /* Allocate an object with `nslots` NULL slots and `payload` zeroed bytes.  It
  * has refcnt 1: the caller owns that reference.  May run an automatic
- * collection first.  Returns NULL if out of memory or the sizes exceed
- * GC_MAX_SLOTS / GC_MAX_PAYLOAD. */
+ * collection first.  Returns NULL if out of memory, past the heap's
+ * max_bytes budget, or if the sizes exceed GC_MAX_SLOTS / GC_MAX_PAYLOAD. */
 gc_object *gc_new(gc_heap *h, uint32_t nslots, uint32_t payload);
 
 /* Release path, out of line: o's count has reached zero. */
@@ -278,6 +278,12 @@ int gc_get_auto(const gc_heap *h);
 typedef void (*gc_collect_hook)(gc_heap *h, int phase, int gen, void *arg);
 void gc_set_collect_hook(gc_heap *h, gc_collect_hook fn, void *arg);
 
+/* A hook run every `every` allocations (before the allocation), for memory
+ * timelines and progress lines.  every == 0 turns it off. */
+typedef void (*gc_sample_hook)(gc_heap *h, void *arg);
+void gc_set_sample_hook(gc_heap *h, uint64_t every, gc_sample_hook fn,
+                        void *arg);
+
 /* Every live object, in no particular order (fn must not mutate the heap). */
 void gc_heap_foreach(gc_heap *h, void (*fn)(gc_object *, void *), void *arg);
 
@@ -287,6 +293,13 @@ typedef struct gc_mem_stats {
   uint64_t allocated, active, resident, mapped;
 } gc_mem_stats;
 void gc_mem_read(gc_mem_stats *out);
+/* Bytes this thread has allocated minus freed through jemalloc: exact and
+ * cheap (no epoch), for timelines.  0 if unavailable. */
+int64_t gc_mem_thread_bytes(void);
+/* jemalloc's peak of this thread's allocated bytes since the last reset
+ * ("thread.peak.read"), 0 if unavailable; and its reset. */
+uint64_t gc_mem_thread_peak(void);
+void gc_mem_thread_peak_reset(void);
 
 /* The registered collectors, for listings: name, one-line summary, and
  * their tunables (gc/params.h) including the ones every heap accepts. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "collector.h"
 
@@ -50,6 +51,30 @@ void gc_mem_read(gc_mem_stats *out) {
   if (mallctl("stats.mapped", &v, &sz, NULL, 0) == 0) out->mapped = v;
 }
 
+int64_t gc_mem_thread_bytes(void) {
+  static __thread uint64_t *allocp, *deallocp;
+  if (!allocp) {
+    size_t sz = sizeof allocp;
+    if (mallctl("thread.allocatedp", &allocp, &sz, NULL, 0) != 0 ||
+        mallctl("thread.deallocatedp", &deallocp, &sz, NULL, 0) != 0) {
+      allocp = deallocp = NULL;
+      return 0;
+    }
+  }
+  return (int64_t)(*allocp - *deallocp);
+}
+
+uint64_t gc_mem_thread_peak(void) {
+  uint64_t v = 0;
+  size_t sz = sizeof v;
+  if (mallctl("thread.peak.read", &v, &sz, NULL, 0) != 0) return 0;
+  return v;
+}
+
+void gc_mem_thread_peak_reset(void) {
+  mallctl("thread.peak.reset", NULL, NULL, NULL, 0);
+}
+
 /* ======================================================================
  * Heap tunables (every collector accepts these)
  * ==================================================================== */
@@ -57,7 +82,17 @@ void gc_mem_read(gc_mem_stats *out) {
 static const gc_param_def heap_tunables[] = {
     {"auto", GC_P_INT, "1", 0, 1,
      "automatic collection on allocation (0: only explicit gc_collect)"},
+    {"max_bytes", GC_P_INT, "0", 0, 1e15,
+     "live-byte budget: gc_new fails past it (0: 80% of physical memory)"},
 };
+
+/* 80% of physical memory, the default live-byte budget: an impossible size
+ * then fails cleanly (gcrun exit 3) instead of meeting the OOM killer. */
+static uint64_t default_budget(void) {
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return UINT64_MAX;
+  return (uint64_t)pages / 5 * 4 * (uint64_t)page;
+}
 
 const gc_param_def *gc_heap_tunables(size_t *n) {
   *n = sizeof heap_tunables / sizeof heap_tunables[0];
@@ -168,8 +203,11 @@ gc_heap *gc_heap_new(const char *name, const char *tunables, char *err,
   for (int g = 0; g < GC_NGENS; g++) gc_list_init(&h->gens[g]);
   h->hot.wants_roots = c->possible_root != NULL;
   h->auto_on = gc_params_int(&hset, "auto") != 0;
+  h->max_bytes = (uint64_t)gc_params_int(&hset, "max_bytes");
+  if (h->max_bytes == 0) h->max_bytes = default_budget();
   h->trigger = UINT64_MAX;
   h->t_origin = gc_now_ns();
+  h->next_sample = UINT64_MAX;
   if (c->init(h, &cset, err, errlen) != GC_OK) {
     free(h->state);
     free(h);
@@ -234,8 +272,13 @@ gc_object *gc_new(gc_heap *h, uint32_t nslots, uint32_t payload) {
   if (nslots > GC_MAX_SLOTS || payload > GC_MAX_PAYLOAD) return NULL;
   if (gc_unlikely(h->alloc_since >= h->trigger) && !h->in_collection)
     h->collector->auto_collect(h);
+  if (gc_unlikely(h->stats.objects_allocated >= h->next_sample)) {
+    h->next_sample += h->sample_every;
+    h->sample(h, h->sample_arg);
+  }
   size_t slot_bytes = (size_t)nslots * sizeof(gc_object *);
   size_t bytes = sizeof(gc_object) + slot_bytes + payload;
+  if (gc_unlikely(h->stats.live_bytes + bytes > h->max_bytes)) return NULL;
   gc_object *o = alloc_memory(bytes);
   if (gc_unlikely(!o)) return NULL;
   o->refcnt = 1;
@@ -432,6 +475,15 @@ int gc_get_auto(const gc_heap *h) { return h->auto_on; }
 void gc_set_collect_hook(gc_heap *h, gc_collect_hook fn, void *arg) {
   h->hook = fn;
   h->hook_arg = arg;
+}
+
+void gc_set_sample_hook(gc_heap *h, uint64_t every, gc_sample_hook fn,
+                        void *arg) {
+  h->sample = fn;
+  h->sample_arg = arg;
+  h->sample_every = every;
+  h->next_sample = (every && fn) ? h->stats.objects_allocated + every
+                                 : UINT64_MAX;
 }
 
 void gc_heap_foreach(gc_heap *h, void (*fn)(gc_object *, void *), void *arg) {

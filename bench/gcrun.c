@@ -1,0 +1,503 @@
+/*
+ * gcrun -- one workload under one collector, measured and, with --verify,
+ * judged by the oracle.
+ *
+ *   gcrun --collector NAME --workload NAME [-p key=value ...] [-c key=value]
+ *         [--seed S] [--verify] [--json FILE|-] [--pauses FILE]
+ *         [--timeline FILE] [--quiet]
+ *   gcrun --list
+ *
+ * Exit codes: 0 ok, 1 verification failed, 2 bad usage or bad input,
+ * 3 out of memory.  Output files are written to a temporary name and
+ * renamed, so a failed run never leaves a half-written or clobbered file.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "gc.h"
+#include "oracle.h"
+#include "params.h"
+#include "workload.h"
+
+enum { EXIT_OK = 0, EXIT_VERIFY = 1, EXIT_USAGE = 2, EXIT_NOMEM = 3 };
+
+/* ======================================================================
+ * Output files: temporary name, then rename
+ * ==================================================================== */
+
+typedef struct outfile {
+  const char *path; /* NULL: not requested; "-": stdout */
+  char *tmp;
+  FILE *f;
+} outfile;
+
+static outfile *open_files[4];
+static int nopen;
+
+static int out_open(outfile *o, const char *path) {
+  o->path = path;
+  if (!path) return 0;
+  if (strcmp(path, "-") == 0) {
+    o->f = stdout;
+    return 0;
+  }
+  size_t n = strlen(path) + 32;
+  o->tmp = malloc(n);
+  if (!o->tmp) return -1;
+  snprintf(o->tmp, n, "%s.tmp.%ld", path, (long)getpid());
+  o->f = fopen(o->tmp, "w");
+  if (!o->f) {
+    fprintf(stderr, "gcrun: cannot write '%s': %m; check the folder exists\n",
+            path);
+    free(o->tmp);
+    o->tmp = NULL;
+    return -1;
+  }
+  open_files[nopen++] = o;
+  return 0;
+}
+
+static int out_commit(outfile *o) {
+  if (!o->f || o->f == stdout) {
+    if (o->f) fflush(o->f);
+    return 0;
+  }
+  int bad = ferror(o->f) | (fclose(o->f) != 0);
+  o->f = NULL;
+  if (bad || rename(o->tmp, o->path) != 0) {
+    fprintf(stderr, "gcrun: could not write '%s'\n", o->path);
+    remove(o->tmp);
+    return -1;
+  }
+  free(o->tmp);
+  o->tmp = NULL;
+  return 0;
+}
+
+/* Remove every temporary file: the run failed, earlier results stay. */
+static void out_abandon_all(void) {
+  for (int i = 0; i < nopen; i++) {
+    outfile *o = open_files[i];
+    if (o->f && o->f != stdout) fclose(o->f);
+    o->f = NULL;
+    if (o->tmp) remove(o->tmp);
+    free(o->tmp);
+    o->tmp = NULL;
+  }
+  nopen = 0;
+}
+
+static void die(int code, const char *fmt, ...) {
+  va_list ap;
+  fputs("gcrun: ", stderr);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  out_abandon_all();
+  exit(code);
+}
+
+/* ======================================================================
+ * --help and --list
+ * ==================================================================== */
+
+static void usage(FILE *f) {
+  fprintf(
+      f,
+      "usage: gcrun --collector NAME --workload NAME [options]\n"
+      "       gcrun --list\n"
+      "\n"
+      "Runs one workload under one collector, then a full collection, and\n"
+      "reports what was allocated, freed by reference counting, freed by the\n"
+      "collector, and left live, with GC time and pause percentiles.\n"
+      "\n"
+      "  -C, --collector NAME   none, naive, trial, generational (--list)\n"
+      "  -w, --workload NAME    pair, chains, rings, graphs, trees, levels,\n"
+      "                         churn, snapshot (--list)\n"
+      "  -p, --param KEY=VALUE  a workload parameter (repeatable)\n"
+      "  -c, --tunable KEY=VALUE  a collector tunable (repeatable)\n"
+      "  -s, --seed S           PRNG seed (default 1)\n"
+      "  -v, --verify           check safety after every collection,\n"
+      "                         completeness after the last one, and the\n"
+      "                         counts against the workload's answer\n"
+      "  -j, --json FILE|-      write the summary as JSON\n"
+      "      --pauses FILE      CSV, one row per collection\n"
+      "      --timeline FILE    CSV of time, bytes and live objects, sampled\n"
+      "      --sample-every N   timeline/progress sample period in\n"
+      "                         allocations (default 10000)\n"
+      "  -q, --quiet            no progress line\n"
+      "  -l, --list             collectors and workloads with their\n"
+      "                         parameters and defaults\n"
+      "  -h, --help             this text\n"
+      "\n"
+      "Exit codes: 0 ok, 1 verification failed, 2 bad usage or input,\n"
+      "3 out of memory.\n"
+      "Example: gcrun -C trial -w rings -p n=100000 -p k=10 --verify --json -\n");
+}
+
+static void list_all(void) {
+  printf("collectors (select with --collector, tune with -c key=value):\n");
+  size_t nc;
+  const gc_param_def *common = gc_common_tunables(&nc);
+  for (size_t i = 0; i < gc_collector_count(); i++) {
+    printf("  %-13s %s\n", gc_collector_name(i), gc_collector_summary(i));
+    size_t nt;
+    const gc_param_def *t = gc_collector_tunables(i, &nt);
+    gc_params_describe(t, nt, stdout, "      ");
+  }
+  printf("  every collector also takes:\n");
+  gc_params_describe(common, nc, stdout, "      ");
+  printf("\nworkloads (select with --workload, set with -p key=value):\n");
+  size_t nw;
+  const workload *const *all = wl_list(&nw);
+  for (size_t i = 0; i < nw; i++) {
+    printf("  %-13s %s\n", all[i]->name, all[i]->summary);
+    gc_params_describe(all[i]->params, all[i]->nparams, stdout, "      ");
+  }
+}
+
+/* ======================================================================
+ * The run's observers: verification, timeline, progress
+ * ==================================================================== */
+
+typedef struct run_ctx {
+  int verify;
+  gc_oracle_snapshot *snap;
+  FILE *timeline;
+  int progress;
+  uint64_t t0, last_progress;
+  gc_heap *h;
+} run_ctx;
+
+static void timeline_row(run_ctx *rc, const char *event) {
+  const gc_heap_stats *st = gc_heap_get_stats(rc->h);
+  fprintf(rc->timeline, "%llu,%lld,%llu,%llu,%s\n",
+          (unsigned long long)(gc_now_ns() - rc->t0),
+          (long long)gc_mem_thread_bytes(),
+          (unsigned long long)st->live_bytes,
+          (unsigned long long)st->live_objects, event);
+}
+
+static void on_collect(gc_heap *h, int phase, int gen, void *arg) {
+  (void)gen;
+  run_ctx *rc = arg;
+  if (rc->verify) {
+    if (phase == 0) {
+      rc->snap = gc_oracle_before(h);
+    } else {
+      char err[512];
+      if (gc_oracle_after(h, rc->snap, err, sizeof err) != 0)
+        die(EXIT_VERIFY, "verify failed during collection %llu: %s",
+            (unsigned long long)gc_heap_get_stats(h)->collections, err);
+      rc->snap = NULL;
+    }
+  }
+  if (rc->timeline) timeline_row(rc, phase == 0 ? "gc_start" : "gc_end");
+}
+
+static void on_sample(gc_heap *h, void *arg) {
+  run_ctx *rc = arg;
+  if (rc->timeline) timeline_row(rc, "sample");
+  if (rc->progress) {
+    uint64_t now = gc_now_ns();
+    if (now - rc->t0 > 1000000000ull &&
+        now - rc->last_progress > 500000000ull) {
+      const gc_heap_stats *st = gc_heap_get_stats(h);
+      fprintf(stderr,
+              "\rgcrun: %.1f s, %llu objects allocated, %llu live, %llu "
+              "collections   ",
+              (now - rc->t0) / 1e9, (unsigned long long)st->objects_allocated,
+              (unsigned long long)st->live_objects,
+              (unsigned long long)st->collections);
+      rc->last_progress = now;
+    }
+  }
+}
+
+/* ======================================================================
+ * Pause percentiles (nearest rank)
+ * ==================================================================== */
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+typedef struct pauses {
+  uint64_t p50, p90, p99, max;
+} pauses;
+
+static pauses pause_percentiles(gc_heap *h) {
+  size_t n;
+  const gc_collection_record *r = gc_heap_records(h, &n);
+  pauses p = {0, 0, 0, 0};
+  if (!n) return p;
+  uint64_t *v = malloc(n * sizeof *v);
+  if (!v) return p;
+  for (size_t i = 0; i < n; i++) v[i] = r[i].pause_ns;
+  qsort(v, n, sizeof *v, cmp_u64);
+#define RANK(q) v[(size_t)((q) * (double)(n - 1) + 0.5)]
+  p.p50 = RANK(0.50);
+  p.p90 = RANK(0.90);
+  p.p99 = RANK(0.99);
+  p.max = v[n - 1];
+#undef RANK
+  free(v);
+  return p;
+}
+
+/* ======================================================================
+ * main
+ * ==================================================================== */
+
+static int append_list(char **list, const char *item) {
+  size_t old = *list ? strlen(*list) : 0, add = strlen(item);
+  char *n = realloc(*list, old + add + 2);
+  if (!n) return -1;
+  if (old) n[old++] = ',';
+  memcpy(n + old, item, add + 1);
+  *list = n;
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  enum { OPT_PAUSES = 256, OPT_TIMELINE, OPT_SAMPLE };
+  static const struct option opts[] = {
+      {"collector", required_argument, 0, 'C'},
+      {"workload", required_argument, 0, 'w'},
+      {"param", required_argument, 0, 'p'},
+      {"tunable", required_argument, 0, 'c'},
+      {"seed", required_argument, 0, 's'},
+      {"verify", no_argument, 0, 'v'},
+      {"json", required_argument, 0, 'j'},
+      {"pauses", required_argument, 0, OPT_PAUSES},
+      {"timeline", required_argument, 0, OPT_TIMELINE},
+      {"sample-every", required_argument, 0, OPT_SAMPLE},
+      {"quiet", no_argument, 0, 'q'},
+      {"list", no_argument, 0, 'l'},
+      {"help", no_argument, 0, 'h'},
+      {0, 0, 0, 0}};
+  const char *cname = NULL, *wname = NULL, *json_path = NULL;
+  const char *pauses_path = NULL, *timeline_path = NULL;
+  const char **params = calloc((size_t)argc + 1, sizeof *params);
+  size_t nparams = 0;
+  char *tunables = NULL;
+  unsigned long long seed = 1, sample_every = 10000;
+  int verify = 0, quiet = 0, c;
+  char *end;
+  if (!params) die(EXIT_NOMEM, "out of memory");
+  while ((c = getopt_long(argc, argv, "C:w:p:c:s:vj:qlh", opts, NULL)) != -1) {
+    switch (c) {
+      case 'C': cname = optarg; break;
+      case 'w': wname = optarg; break;
+      case 'p': params[nparams++] = optarg; break;
+      case 'c':
+        if (append_list(&tunables, optarg) != 0) die(EXIT_NOMEM, "out of memory");
+        break;
+      case 's':
+        seed = strtoull(optarg, &end, 10);
+        if (end == optarg || *end || optarg[0] == '-')
+          die(EXIT_USAGE, "--seed wants a non-negative whole number, got '%s'",
+              optarg);
+        break;
+      case 'v': verify = 1; break;
+      case 'j': json_path = optarg; break;
+      case OPT_PAUSES: pauses_path = optarg; break;
+      case OPT_TIMELINE: timeline_path = optarg; break;
+      case OPT_SAMPLE:
+        sample_every = strtoull(optarg, &end, 10);
+        if (end == optarg || *end || optarg[0] == '-' || sample_every == 0)
+          die(EXIT_USAGE, "--sample-every wants a positive whole number, got '%s'",
+              optarg);
+        break;
+      case 'q': quiet = 1; break;
+      case 'l': list_all(); return EXIT_OK;
+      case 'h': usage(stdout); return EXIT_OK;
+      default: die(EXIT_USAGE, "try 'gcrun --help'");
+    }
+  }
+  if (optind < argc)
+    die(EXIT_USAGE, "unexpected argument '%s'; try 'gcrun --help'",
+        argv[optind]);
+  if (!cname) die(EXIT_USAGE, "no --collector given; see 'gcrun --list'");
+  if (!wname) die(EXIT_USAGE, "no --workload given; see 'gcrun --list'");
+
+  /* ---- resolve names and parameters (exit 2 on any problem) ---- */
+  const workload *wl = wl_find(wname);
+  if (!wl) {
+    size_t nw;
+    const workload *const *all = wl_list(&nw);
+    char known[256] = "";
+    for (size_t i = 0; i < nw; i++) {
+      if (i) strncat(known, ", ", sizeof known - strlen(known) - 1);
+      strncat(known, all[i]->name, sizeof known - strlen(known) - 1);
+    }
+    die(EXIT_USAGE, "unknown workload '%s' (known: %s)", wname, known);
+  }
+  gc_param_set ps;
+  if (gc_params_init(&ps, wl->params, wl->nparams) != 0)
+    die(EXIT_USAGE, "internal error: bad parameter table for '%s'", wl->name);
+  char err[512];
+  for (size_t i = 0; i < nparams; i++)
+    if (gc_params_assign(&ps, params[i], err, sizeof err) != 0)
+      die(EXIT_USAGE, "workload '%s': %s; see 'gcrun --list'", wl->name, err);
+  gc_heap *h = gc_heap_new(cname, tunables, err, sizeof err);
+  if (!h) die(EXIT_USAGE, "%s", err);
+
+  outfile json = {0}, pfile = {0}, tfile = {0};
+  if (out_open(&json, json_path) || out_open(&pfile, pauses_path) ||
+      out_open(&tfile, timeline_path))
+    die(EXIT_USAGE, "cannot open an output file");
+
+  /* ---- run ---- */
+  run_ctx rc = {0};
+  rc.verify = verify;
+  rc.timeline = tfile.f;
+  rc.progress = !quiet && isatty(2);
+  rc.h = h;
+  if (rc.timeline)
+    fprintf(rc.timeline, "time_ns,thread_bytes,heap_bytes,live_objects,event\n");
+  if (verify || rc.timeline) gc_set_collect_hook(h, on_collect, &rc);
+  if (rc.timeline || rc.progress)
+    gc_set_sample_hook(h, sample_every, on_sample, &rc);
+
+  gc_mem_thread_peak_reset();
+  wl_answer ans = {0};
+  rc.t0 = rc.last_progress = gc_now_ns();
+  if (rc.timeline) timeline_row(&rc, "start");
+  int wrc = wl->run(h, &ps, seed, &ans, err, sizeof err);
+  if (wrc == WL_ENOMEM)
+    die(EXIT_NOMEM,
+        "out of memory after %llu objects; try a smaller size (-p n=...)",
+        (unsigned long long)gc_heap_get_stats(h)->objects_allocated);
+  if (wrc != WL_OK) die(EXIT_USAGE, "workload '%s': %s", wl->name, err);
+  uint64_t peak_alloc = gc_mem_thread_peak();
+  gc_collect(h, GC_FULL);
+  uint64_t total_ns = gc_now_ns() - rc.t0;
+  if (rc.timeline) timeline_row(&rc, "end");
+  if (rc.progress && total_ns > 1000000000ull) fputc('\n', stderr);
+  gc_mem_stats mem;
+  gc_mem_read(&mem);
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  uint64_t peak_resident = (uint64_t)ru.ru_maxrss * 1024;
+  if (mem.resident > peak_resident) peak_resident = mem.resident;
+  uint64_t p2 = gc_mem_thread_peak();
+  if (p2 > peak_alloc) peak_alloc = p2;
+
+  /* ---- judge ---- */
+  const gc_heap_stats *st = gc_heap_get_stats(h);
+  int is_none = strcmp(cname, "none") == 0;
+  uint64_t expect_live = ans.live + (is_none ? ans.cyclic : 0);
+  uint64_t expect_coll = is_none ? 0 : ans.cyclic;
+  int verified = -1; /* not asked */
+  if (verify) {
+    int problems = 0;
+#define EXPECT(what, got, want)                                              \
+  if ((got) != (want)) {                                                     \
+    fprintf(stderr, "gcrun: verify: %s = %llu, the workload's answer is %llu\n", \
+            what, (unsigned long long)(got), (unsigned long long)(want));    \
+    problems++;                                                              \
+  }
+    EXPECT("objects_allocated", st->objects_allocated, ans.allocated);
+    EXPECT("freed_by_rc", st->freed_by_rc, ans.freed_by_rc);
+    EXPECT("freed_by_collector", st->freed_by_collector, expect_coll);
+    EXPECT("live_at_end", st->live_objects, expect_live);
+#undef EXPECT
+    gc_oracle_report rep;
+    int flags = GC_ORACLE_COUNTS | (is_none ? 0 : GC_ORACLE_COMPLETE);
+    if (gc_oracle_check(h, flags, &rep) != 0) {
+      fprintf(stderr, "gcrun: verify: oracle: %s\n", rep.error);
+      problems++;
+    } else if (rep.reachable != ans.live) {
+      fprintf(stderr,
+              "gcrun: verify: oracle finds %llu reachable objects, the "
+              "workload's answer is %llu\n",
+              (unsigned long long)rep.reachable, (unsigned long long)ans.live);
+      problems++;
+    }
+    verified = problems == 0;
+  }
+
+  /* ---- report ---- */
+  pauses p = pause_percentiles(h);
+  uint64_t leaked =
+      st->live_objects > ans.live ? st->live_objects - ans.live : 0;
+  if (json.f) {
+    FILE *f = json.f;
+    fprintf(f, "{\n  \"collector\": \"%s\",\n  \"workload\": \"%s\",\n",
+            cname, wl->name);
+    fprintf(f, "  \"params\": ");
+    gc_params_json(&ps, f);
+    fprintf(f, ",\n  \"tunables\": \"%s\",\n", tunables ? tunables : "");
+    fprintf(f, "  \"seed\": %llu,\n", seed);
+    fprintf(f, "  \"objects_allocated\": %llu,\n",
+            (unsigned long long)st->objects_allocated);
+    fprintf(f, "  \"freed_by_rc\": %llu,\n", (unsigned long long)st->freed_by_rc);
+    fprintf(f, "  \"freed_by_collector\": %llu,\n",
+            (unsigned long long)st->freed_by_collector);
+    fprintf(f, "  \"live_at_end\": %llu,\n", (unsigned long long)st->live_objects);
+    fprintf(f, "  \"leaked\": %llu,\n", (unsigned long long)leaked);
+    fprintf(f, "  \"collections\": %llu,\n", (unsigned long long)st->collections);
+    fprintf(f, "  \"objects_examined\": %llu,\n",
+            (unsigned long long)st->objects_examined);
+    fprintf(f, "  \"gc_time_ns\": %llu,\n", (unsigned long long)st->gc_time_ns);
+    fprintf(f, "  \"total_time_ns\": %llu,\n", (unsigned long long)total_ns);
+    fprintf(f,
+            "  \"pause_ns\": {\"p50\": %llu, \"p90\": %llu, \"p99\": %llu, "
+            "\"max\": %llu},\n",
+            (unsigned long long)p.p50, (unsigned long long)p.p90,
+            (unsigned long long)p.p99, (unsigned long long)p.max);
+    fprintf(f, "  \"peak_live_bytes\": %llu,\n",
+            (unsigned long long)st->peak_live_bytes);
+    fprintf(f, "  \"peak_allocated_bytes\": %llu,\n",
+            (unsigned long long)peak_alloc);
+    fprintf(f, "  \"peak_resident_bytes\": %llu,\n",
+            (unsigned long long)peak_resident);
+    fprintf(f,
+            "  \"answer\": {\"allocated\": %llu, \"freed_by_rc\": %llu, "
+            "\"cyclic\": %llu, \"live\": %llu},\n",
+            (unsigned long long)ans.allocated,
+            (unsigned long long)ans.freed_by_rc,
+            (unsigned long long)ans.cyclic, (unsigned long long)ans.live);
+    fprintf(f, "  \"verified\": %s\n}\n",
+            verified < 0 ? "null" : verified ? "true" : "false");
+  }
+  if (pfile.f) {
+    size_t n;
+    const gc_collection_record *r = gc_heap_records(h, &n);
+    fprintf(pfile.f,
+            "collection,start_ns,pause_ns,generation,examined,freed,automatic\n");
+    for (size_t i = 0; i < n; i++)
+      fprintf(pfile.f, "%zu,%llu,%llu,%d,%llu,%llu,%d\n", i,
+              (unsigned long long)r[i].start_ns,
+              (unsigned long long)r[i].pause_ns, r[i].generation,
+              (unsigned long long)r[i].examined,
+              (unsigned long long)r[i].freed, r[i].automatic);
+  }
+  if (!json.f || json.f != stdout)
+    fprintf(stderr,
+            "gcrun: %s/%s: %llu allocated, %llu freed by rc, %llu by the "
+            "collector, %llu live, %llu leaked; %llu collections, gc %.3f ms "
+            "of %.3f ms%s\n",
+            wl->name, cname, (unsigned long long)st->objects_allocated,
+            (unsigned long long)st->freed_by_rc,
+            (unsigned long long)st->freed_by_collector,
+            (unsigned long long)st->live_objects, (unsigned long long)leaked,
+            (unsigned long long)st->collections, st->gc_time_ns / 1e6,
+            total_ns / 1e6,
+            verified < 0 ? "" : verified ? "; verified" : "; VERIFY FAILED");
+  if (verified == 0) die(EXIT_VERIFY, "verification failed (see above)");
+  int bad = out_commit(&json) | out_commit(&pfile) | out_commit(&tfile);
+  gc_heap_free(h);
+  gc_params_free(&ps);
+  free(tunables);
+  free(params);
+  return bad ? EXIT_USAGE : EXIT_OK;
+}

@@ -1,0 +1,41 @@
+# common.sh -- shared by scripts/bench and scripts/test: dependencies and
+# builds.  Source it; it defines functions only.
+
+GCBENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+# Debian packages gcbench needs.  clang + libclang-rt for the fuzzers,
+# valgrind for the memcheck tests, libbenchmark-tools for compare.py.
+GCBENCH_PACKAGES="cmake make gcc g++ pkg-config libjemalloc-dev libbenchmark-dev
+libbenchmark-tools libcmocka-dev gnuplot-nox clang libclang-rt-14-dev
+valgrind python3"
+
+log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+
+# Install whatever is missing: with apt-get as root, else print the line.
+ensure_packages() {
+  local missing=() p
+  for p in $GCBENCH_PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+      missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    log "missing Debian packages: ${missing[*]}"
+    log "install them with: sudo apt-get install -y ${missing[*]}"
+    exit 2
+  fi
+  log "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2 || { log "apt-get update failed"; exit 2; }
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
+    { log "apt-get install failed"; exit 2; }
+}
+
+# build PRESET: configure (once) and build into build/PRESET.
+build() {
+  local preset=$1
+  log "building preset '$preset'"
+  (cd "$GCBENCH_ROOT" &&
+    cmake --preset "$preset" >/dev/null &&
+    cmake --build --preset "$preset" -j "$(nproc)")
+}

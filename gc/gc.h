@@ -284,6 +284,10 @@ typedef void (*gc_sample_hook)(gc_heap *h, void *arg);
 void gc_set_sample_hook(gc_heap *h, uint64_t every, gc_sample_hook fn,
                         void *arg);
 
+/* The list of generation g (0..GC_NGENS-1), for passes that must not pay a
+ * call per object (gcbench's floor).  Read only. */
+const gc_link *gc_heap_gen_list(const gc_heap *h, int g);
+
 /* Every live object, in no particular order (fn must not mutate the heap). */
 void gc_heap_foreach(gc_heap *h, void (*fn)(gc_object *, void *), void *arg);
 

@@ -486,6 +486,10 @@ void gc_set_sample_hook(gc_heap *h, uint64_t every, gc_sample_hook fn,
                                  : UINT64_MAX;
 }
 
+const gc_link *gc_heap_gen_list(const gc_heap *h, int g) {
+  return (g >= 0 && g < GC_NGENS) ? &h->gens[g] : NULL;
+}
+
 void gc_heap_foreach(gc_heap *h, void (*fn)(gc_object *, void *), void *arg) {
   for (int g = 0; g < GC_NGENS; g++) {
     gc_link *l = &h->gens[g];

@@ -1,0 +1,513 @@
+/*
+ * gcbench -- the benchmark matrix on Google Benchmark (through bench/shim).
+ *
+ * The matrix is data: rows (a workload, fixed parameters, a mode) x
+ * collectors x sizes.  Names read workload/collector/n:N/key:value/mode:M.
+ *
+ *   mode:collect  the heap is built untimed with automatic collection off;
+ *                 the timed part is one gc_collect(h, GC_FULL)
+ *   mode:run      the whole mutator + collector run is timed (automatic
+ *                 collection on), then the final full collection
+ *
+ * A `floor` row goes with every collect-mode heap: one bare pass over the
+ * same objects that touches every object and every edge target, the
+ * memory-bound limit of any tracing pass; read each figure as "x over floor".
+ * `none` is always in the matrix as the baseline.
+ *
+ * Every iteration is checked against the workload's answer (counts freed and
+ * live); a mismatch stops that benchmark with an error.  jemalloc statistics
+ * are read between iterations, never inside the timed part.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gbshim.h"
+#include "gc.h"
+#include "params.h"
+#include "workload.h"
+
+enum mode { MODE_COLLECT, MODE_RUN };
+
+/* ======================================================================
+ * The matrix
+ * ==================================================================== */
+
+typedef struct row {
+  const char *workload;
+  const char *params; /* fixed parameters, "k=v,k=v" */
+  enum mode mode;
+} row;
+
+static const row matrix[] = {
+    {"chains", "length=100,held=1", MODE_COLLECT},  /* live, acyclic */
+    {"rings", "k=10,held=0", MODE_COLLECT},         /* all garbage */
+    {"rings", "k=10,held=1", MODE_COLLECT},         /* all live */
+    {"graphs", "degree=2,model=uniform,held=1", MODE_COLLECT},
+    {"graphs", "degree=2,model=scalefree,held=0.1", MODE_COLLECT},
+    {"levels", "", MODE_COLLECT},
+    {"churn", "", MODE_RUN},
+    {"trees", "", MODE_RUN},
+};
+
+static const double sizes_default[] = {1e3, 1e4, 1e5, 1e6};
+static const double sizes_full[] = {1e3, 1e4, 1e5, 1e6, 1e7};
+
+/* ======================================================================
+ * One cell
+ * ==================================================================== */
+
+typedef struct cell {
+  const row *r;            /* NULL for the custom benchmarks */
+  const workload *wl;
+  const char *collector;   /* a collector name, or "floor" */
+  long long n;
+  char name[256];
+  char params[256];        /* row params + n */
+  long long extra;         /* custom benchmarks' second size */
+} cell;
+
+/* Pause percentiles over every collection of every iteration. */
+typedef struct pause_acc {
+  uint64_t *v;
+  size_t n, cap;
+} pause_acc;
+
+static void pauses_add(pause_acc *a, gc_heap *h) {
+  size_t n;
+  const gc_collection_record *r = gc_heap_records(h, &n);
+  if (a->n + n > a->cap) {
+    size_t cap = (a->n + n) * 2 + 16;
+    uint64_t *v = realloc(a->v, cap * sizeof *v);
+    if (!v) return;
+    a->v = v;
+    a->cap = cap;
+  }
+  for (size_t i = 0; i < n; i++) a->v[a->n++] = r[i].pause_ns;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double pct(pause_acc *a, double q) {
+  if (!a->n) return 0;
+  return (double)a->v[(size_t)(q * (double)(a->n - 1) + 0.5)];
+}
+
+/* The bare pass: every object, every edge target's header. */
+static uint64_t floor_pass(gc_heap *h) {
+  uint64_t sum = 0;
+  for (int g = 0; g < GC_NGENS; g++) {
+    const gc_link *l = gc_heap_gen_list(h, g);
+    for (const gc_link *p = l->next; p != l; p = p->next) {
+      gc_object *o = gc_obj((gc_link *)p);
+      gc_object **s = gc_slots(o);
+      sum += o->nslots;
+      for (uint32_t i = 0, k = o->nslots; i < k; i++)
+        if (s[i]) sum += s[i]->refcnt;
+    }
+  }
+  return sum;
+}
+
+static volatile uint64_t sink;
+
+static void bm_cell(gbs_state *st, void *arg) {
+  cell *c = arg;
+  int is_floor = strcmp(c->collector, "floor") == 0;
+  int is_none = strcmp(c->collector, "none") == 0;
+  const char *cname = is_floor ? "none" : c->collector;
+  const char *tun = c->r->mode == MODE_COLLECT ? "auto=0" : "";
+  gc_param_set ps;
+  char err[512];
+  if (gc_params_init(&ps, c->wl->params, c->wl->nparams) != 0 ||
+      gc_params_assign_list(&ps, c->params, err, sizeof err) != 0) {
+    gbs_skip_with_error(st, err);
+    return;
+  }
+  pause_acc pa = {0};
+  double gc_ns = 0, colls = 0, by_rc = 0, by_gc = 0, leaked = 0, examined = 0;
+  double peak_alloc = 0, peak_res = 0, objs = 0, timed_ns = 0;
+  int64_t iters = 0;
+  while (gbs_keep_running(st)) {
+    gc_heap *h = gc_heap_new(cname, tun, err, sizeof err);
+    if (!h) {
+      gbs_skip_with_error(st, err);
+      break;
+    }
+    wl_answer ans;
+    uint64_t t0 = 0, t1 = 0;
+    int rc;
+    gc_mem_thread_peak_reset();
+    if (c->r->mode == MODE_COLLECT) {
+      rc = c->wl->run(h, &ps, 1, &ans, err, sizeof err);
+      t0 = gc_now_ns();
+      if (is_floor)
+        sink = floor_pass(h);
+      else if (rc == WL_OK)
+        gc_collect(h, GC_FULL);
+      t1 = gc_now_ns();
+    } else {
+      t0 = gc_now_ns();
+      rc = c->wl->run(h, &ps, 1, &ans, err, sizeof err);
+      if (rc == WL_OK) gc_collect(h, GC_FULL);
+      t1 = gc_now_ns();
+    }
+    if (rc != WL_OK) {
+      gc_heap_free(h);
+      gbs_skip_with_error(st, rc == WL_ENOMEM ? "out of memory" : err);
+      break;
+    }
+    gbs_set_iteration_time(st, (double)(t1 - t0) / 1e9);
+    timed_ns += (double)(t1 - t0);
+    /* Outside the timed part: check the answer, read the statistics. */
+    const gc_heap_stats *s = gc_heap_get_stats(h);
+    uint64_t want_live = ans.live + ((is_none || is_floor) ? ans.cyclic : 0);
+    if (s->live_objects != want_live ||
+        (!is_none && !is_floor && s->freed_by_collector != ans.cyclic)) {
+      snprintf(err, sizeof err,
+               "wrong answer: %llu live (want %llu), %llu freed by the "
+               "collector (want %llu)",
+               (unsigned long long)s->live_objects,
+               (unsigned long long)want_live,
+               (unsigned long long)s->freed_by_collector,
+               (unsigned long long)ans.cyclic);
+      gc_heap_free(h);
+      gbs_skip_with_error(st, err);
+      break;
+    }
+    if (!is_floor) {
+      gc_ns += (double)s->gc_time_ns;
+      colls += (double)s->collections;
+      examined += (double)s->objects_examined;
+      pauses_add(&pa, h);
+    }
+    by_rc += (double)s->freed_by_rc;
+    by_gc += (double)s->freed_by_collector;
+    leaked += (double)(s->live_objects - ans.live);
+    objs += (double)ans.allocated;
+    double pk = (double)gc_mem_thread_peak();
+    if (pk > peak_alloc) peak_alloc = pk;
+    gc_mem_stats m;
+    gc_mem_read(&m);
+    if ((double)m.resident > peak_res) peak_res = (double)m.resident;
+    gc_heap_free(h);
+    iters++;
+  }
+  if (iters > 0) {
+    qsort(pa.v, pa.n, sizeof *pa.v, cmp_u64);
+    gbs_counter(st, "objects", objs, GBS_AVG_ITERATIONS);
+    gbs_counter(st, "gc_ns", gc_ns, GBS_AVG_ITERATIONS);
+    gbs_counter(st, "collections", colls, GBS_AVG_ITERATIONS);
+    gbs_counter(st, "examined", examined, GBS_AVG_ITERATIONS);
+    gbs_counter(st, "freed_rc", by_rc, GBS_AVG_ITERATIONS);
+    gbs_counter(st, "freed_gc", by_gc, GBS_AVG_ITERATIONS);
+    gbs_counter(st, "leaked", leaked, GBS_AVG_ITERATIONS);
+    gbs_counter(st, "pause_p50_ns", pct(&pa, 0.50), GBS_DEFAULT);
+    gbs_counter(st, "pause_p99_ns", pct(&pa, 0.99), GBS_DEFAULT);
+    gbs_counter(st, "pause_max_ns", pa.n ? (double)pa.v[pa.n - 1] : 0,
+                GBS_DEFAULT);
+    gbs_counter(st, "peak_alloc_bytes", peak_alloc, GBS_DEFAULT);
+    gbs_counter(st, "peak_resident_bytes", peak_res, GBS_DEFAULT);
+    /* ns per object (of the workload's size n) of the timed part. */
+    gbs_counter(st, "ns_per_object", timed_ns / (double)iters / (double)c->n,
+                GBS_DEFAULT);
+    gbs_set_label(st, c->r->mode == MODE_COLLECT
+                          ? "times one full collection of a built heap"
+                          : "times the whole mutator + collector run");
+  }
+  free(pa.v);
+  gc_params_free(&ps);
+}
+
+/* ======================================================================
+ * Custom benchmarks: trial deletion's locality, generational young pauses
+ * ==================================================================== */
+
+/* A ring of k objects, held by the root table when `held`. */
+static int make_ring(gc_heap *h, int k, int held) {
+  gc_object *first = gc_new(h, 1, 0), *prev = first;
+  if (!first) return -1;
+  for (int i = 1; i < k; i++) {
+    gc_object *o = gc_new(h, 1, 0);
+    if (!o) break;
+    gc_slot_steal(h, prev, 0, o);
+    prev = o;
+  }
+  gc_slot_set(h, prev, 0, first);
+  if (held && gc_root_push(h, first) < 0) return -1;
+  gc_decref(h, first);
+  return 0;
+}
+
+/* live:N/garbage_rings:G -- N live objects in rings of 10, collected once
+ * (untimed; this empties trial's buffer), then G rings of 10 dropped; the
+ * timed part is the next full collection. */
+static void bm_locality(gbs_state *st, void *arg) {
+  cell *c = arg;
+  char err[256];
+  double examined = 0;
+  while (gbs_keep_running(st)) {
+    gc_heap *h = gc_heap_new(c->collector, "auto=0", err, sizeof err);
+    if (!h) {
+      gbs_skip_with_error(st, err);
+      return;
+    }
+    int bad = 0;
+    for (long long i = 0; i < c->n / 10 && !bad; i++) bad = make_ring(h, 10, 1);
+    gc_collect(h, GC_FULL);
+    for (long long i = 0; i < c->extra && !bad; i++) bad = make_ring(h, 10, 0);
+    uint64_t before = gc_heap_get_stats(h)->objects_examined;
+    uint64_t t0 = gc_now_ns();
+    uint64_t freed = gc_collect(h, GC_FULL);
+    uint64_t t1 = gc_now_ns();
+    gbs_set_iteration_time(st, (double)(t1 - t0) / 1e9);
+    examined += (double)(gc_heap_get_stats(h)->objects_examined - before);
+    uint64_t want = strcmp(c->collector, "none") ? (uint64_t)c->extra * 10 : 0;
+    gc_heap_free(h);
+    if (bad || freed != want) {
+      gbs_skip_with_error(st, bad ? "out of memory" : "wrong number freed");
+      return;
+    }
+  }
+  gbs_counter(st, "examined", examined, GBS_AVG_ITERATIONS);
+  gbs_set_label(st, "times one full collection after dropping the rings");
+}
+
+/* old:N -- N live objects promoted to the oldest generation, then 2000
+ * young objects (100 garbage rings of 10, and 100 live rings of 10 that
+ * point at old objects); the timed part is gc_collect(h, 0). */
+static void bm_young(gbs_state *st, void *arg) {
+  cell *c = arg;
+  char err[256];
+  double examined = 0;
+  while (gbs_keep_running(st)) {
+    gc_heap *h = gc_heap_new(c->collector, "auto=0", err, sizeof err);
+    if (!h) {
+      gbs_skip_with_error(st, err);
+      return;
+    }
+    int bad = 0;
+    for (long long i = 0; i < c->n / 10 && !bad; i++) bad = make_ring(h, 10, 1);
+    gc_collect(h, GC_FULL);
+    size_t old_roots = gc_root_count(h);
+    for (int i = 0; i < 100 && !bad; i++) {
+      bad = make_ring(h, 10, 0);
+      gc_object *o = gc_new(h, 2, 0);
+      if (!o) break;
+      gc_slot_set(h, o, 0, gc_root_get(h, (size_t)i % old_roots));
+      gc_root_push_steal(h, o);
+    }
+    uint64_t before = gc_heap_get_stats(h)->objects_examined;
+    uint64_t t0 = gc_now_ns();
+    gc_collect(h, 0);
+    uint64_t t1 = gc_now_ns();
+    gbs_set_iteration_time(st, (double)(t1 - t0) / 1e9);
+    examined += (double)(gc_heap_get_stats(h)->objects_examined - before);
+    gc_heap_free(h);
+    if (bad) {
+      gbs_skip_with_error(st, "out of memory");
+      return;
+    }
+  }
+  gbs_counter(st, "examined", examined, GBS_AVG_ITERATIONS);
+  gbs_set_label(st, "times a generation-0 collection beside an old heap");
+}
+
+/* The shim's own cost: an empty keep-running loop. */
+static void bm_empty(gbs_state *st, void *arg) {
+  (void)arg;
+  while (gbs_keep_running(st)) {
+  }
+}
+
+/* ======================================================================
+ * Registration and main
+ * ==================================================================== */
+
+static void usage(void) {
+  printf(
+      "usage: gcbench [--gcbench_full] [--gcbench_sizes=N,N,...] "
+      "[--benchmark_* flags]\n"
+      "\n"
+      "The matrix collectors x workloads x sizes on Google Benchmark.\n"
+      "Names read workload/collector/n:N/key:value/mode:collect|run; the\n"
+      "`floor` rows are one bare pass over the same heap.\n"
+      "\n"
+      "  --gcbench_full          sizes 10^3..10^7 (default 10^3..10^6)\n"
+      "  --gcbench_sizes=LIST    explicit sizes, e.g. 1000,100000\n"
+      "  --gcbench_list          print the benchmark names and exit\n"
+      "  --benchmark_filter=RE   run only matching benchmarks\n"
+      "  --benchmark_repetitions=N, --benchmark_out=FILE,\n"
+      "  --benchmark_out_format=json, --benchmark_list_tests, ...\n"
+      "                          Google Benchmark's flags\n"
+      "\n"
+      "Counters: objects, gc_ns, collections, examined, freed_rc, freed_gc,\n"
+      "leaked, pause_p50_ns, pause_p99_ns, pause_max_ns, peak_alloc_bytes,\n"
+      "peak_resident_bytes, ns_per_object.  Aggregates: mean, median,\n"
+      "stddev, cv, p99, max, min over repetitions.\n");
+}
+
+static cell *cells;
+static size_t ncells, cap_cells;
+
+static cell *new_cell(void) {
+  if (ncells == cap_cells) {
+    cap_cells = cap_cells ? cap_cells * 2 : 256;
+    cells = realloc(cells, cap_cells * sizeof *cells);
+    if (!cells) {
+      fprintf(stderr, "gcbench: out of memory\n");
+      exit(3);
+    }
+  }
+  memset(&cells[ncells], 0, sizeof *cells);
+  return &cells[ncells++];
+}
+
+/* "k=10,held=0" -> "/k:10/held:0" */
+static void name_params(char *out, size_t len, const char *params) {
+  size_t used = strlen(out);
+  for (const char *p = params; *p && used + 2 < len; p++) {
+    if (p == params || p[-1] == ',') out[used++] = '/';
+    if (*p == ',') continue;
+    out[used++] = *p == '=' ? ':' : *p;
+  }
+  out[used] = 0;
+}
+
+static void add_stats(gbs_bench *b) {
+  gbs_use_manual_time(b);
+  gbs_add_statistic_p99(b);
+  gbs_add_statistic_max(b);
+  gbs_add_statistic_min(b);
+}
+
+static int64_t iterations_for(long long n) {
+  long long it = 2000000 / (n > 0 ? n : 1);
+  return it < 1 ? 1 : it > 200 ? 200 : it;
+}
+
+int main(int argc, char **argv) {
+  for (int i = 1; i < argc; i++)
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      usage();
+      return 0;
+    }
+  gbs_initialize(&argc, argv);
+  const double *sizes = sizes_default;
+  size_t nsizes = sizeof sizes_default / sizeof sizes_default[0];
+  double custom[16];
+  int list_only = 0;
+  int out = 1;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--gcbench_full")) {
+      sizes = sizes_full;
+      nsizes = sizeof sizes_full / sizeof sizes_full[0];
+    } else if (!strncmp(argv[i], "--gcbench_sizes=", 16)) {
+      nsizes = 0;
+      char *p = argv[i] + 16, *end;
+      while (*p && nsizes < 16) {
+        double v = strtod(p, &end);
+        if (end == p || v < 10 || v > 1e9) {
+          fprintf(stderr,
+                  "gcbench: --gcbench_sizes wants sizes 10..1e9 separated by "
+                  "commas, got '%s'\n",
+                  argv[i] + 16);
+          return 2;
+        }
+        custom[nsizes++] = v;
+        p = *end == ',' ? end + 1 : end;
+      }
+      sizes = custom;
+    } else if (!strcmp(argv[i], "--gcbench_list")) {
+      list_only = 1;
+    } else {
+      argv[out++] = argv[i];
+      continue;
+    }
+  }
+  argc = out;
+  if (gbs_report_unrecognized(argc, argv)) return 2;
+
+  size_t nc = gc_collector_count();
+  for (size_t r = 0; r < sizeof matrix / sizeof matrix[0]; r++) {
+    const row *rw = &matrix[r];
+    const workload *wl = wl_find(rw->workload);
+    if (!wl) {
+      fprintf(stderr, "gcbench: matrix names unknown workload '%s'\n",
+              rw->workload);
+      return 2;
+    }
+    for (size_t s = 0; s < nsizes; s++) {
+      for (size_t ci = 0; ci <= nc; ci++) {
+        if (ci == nc && rw->mode != MODE_COLLECT) break;
+        cell *c = new_cell();
+        c->r = rw;
+        c->wl = wl;
+        c->collector = ci < nc ? gc_collector_name(ci) : "floor";
+        c->n = (long long)sizes[s];
+        snprintf(c->params, sizeof c->params, "%s%sn=%lld", rw->params,
+                 *rw->params ? "," : "", c->n);
+        snprintf(c->name, sizeof c->name, "%s/%s", rw->workload, c->collector);
+        name_params(c->name, sizeof c->name, c->params);
+        strncat(c->name,
+                rw->mode == MODE_COLLECT ? "/mode:collect" : "/mode:run",
+                sizeof c->name - strlen(c->name) - 1);
+      }
+    }
+  }
+  /* Custom rows: trial's locality (issue figures), young pauses. */
+  static const long long loc_live[] = {1000000};
+  for (size_t ci = 0; ci < nc; ci++) {
+    cell *c = new_cell();
+    c->collector = gc_collector_name(ci);
+    c->n = loc_live[0];
+    c->extra = 1000;
+    snprintf(c->name, sizeof c->name,
+             "locality/%s/live:%lld/garbage_rings:%lld/mode:collect",
+             c->collector, c->n, c->extra);
+  }
+  static const long long young_old[] = {100000, 1000000};
+  for (size_t i = 0; i < 2; i++) {
+    cell *c = new_cell();
+    c->collector = "generational";
+    c->n = young_old[i];
+    snprintf(c->name, sizeof c->name, "young/generational/old:%lld/mode:collect",
+             c->n);
+  }
+  if (sizes == sizes_full) {
+    cell *c = new_cell();
+    c->collector = "generational";
+    c->n = 10000000;
+    snprintf(c->name, sizeof c->name, "young/generational/old:%lld/mode:collect",
+             c->n);
+  }
+
+  for (size_t i = 0; i < ncells; i++) {
+    cell *c = &cells[i];
+    if (list_only) {
+      printf("%s\n", c->name);
+      continue;
+    }
+    gbs_bench *b;
+    if (c->r)
+      b = gbs_register(c->name, bm_cell, c);
+    else if (!strncmp(c->name, "locality/", 9))
+      b = gbs_register(c->name, bm_locality, c);
+    else
+      b = gbs_register(c->name, bm_young, c);
+    add_stats(b);
+    gbs_set_unit(b, GBS_MS);
+    gbs_set_iterations(b, c->r ? iterations_for(c->n) : 3);
+  }
+  if (list_only) return 0;
+  gbs_bench *e = gbs_register("shim/empty", bm_empty, NULL);
+  gbs_set_unit(e, GBS_NS);
+  gbs_add_context("gcbench_sizes", sizes == sizes_full ? "full" : "default");
+  gbs_run_all();
+  gbs_shutdown();
+  free(cells);
+  return 0;
+}

@@ -316,6 +316,65 @@ static void bm_young(gbs_state *st, void *arg) {
   gbs_set_label(st, "times a generation-0 collection beside an old heap");
 }
 
+/* chain/rc:N -- allocate a chain of N one-slot objects and drop its head:
+ * the release cascade frees all N.  The whole thing is timed. */
+static void bm_chain_rc(gbs_state *st, void *arg) {
+  cell *c = arg;
+  char err[256];
+  while (gbs_keep_running(st)) {
+    gc_heap *h = gc_heap_new("none", "auto=0", err, sizeof err);
+    if (!h) {
+      gbs_skip_with_error(st, err);
+      return;
+    }
+    uint64_t t0 = gc_now_ns();
+    gc_object *head = gc_new(h, 1, 0), *tail = head;
+    for (long long i = 1; i < c->n && tail; i++) {
+      gc_object *o = gc_new(h, 1, 0);
+      gc_slot_steal(h, tail, 0, o);
+      tail = o;
+    }
+    gc_decref(h, head);
+    uint64_t t1 = gc_now_ns();
+    gbs_set_iteration_time(st, (double)(t1 - t0) / 1e9);
+    int bad = gc_heap_get_stats(h)->live_objects != 0 || !tail;
+    gc_heap_free(h);
+    if (bad) {
+      gbs_skip_with_error(st, "chain not freed");
+      return;
+    }
+  }
+  gbs_counter(st, "objects", (double)c->n, GBS_DEFAULT);
+  gbs_set_label(st, "allocate a chain, drop its head (iterative release)");
+}
+
+/* chain/malloc:N -- the same sizes with plain malloc/free: a linked list of
+ * N blocks of sizeof(gc_object) + one slot, freed by walking it. */
+static void bm_chain_malloc(gbs_state *st, void *arg) {
+  cell *c = arg;
+  const size_t bytes = sizeof(gc_object) + sizeof(gc_object *);
+  while (gbs_keep_running(st)) {
+    uint64_t t0 = gc_now_ns();
+    void **head = malloc(bytes), **tail = head;
+    for (long long i = 1; i < c->n && tail; i++) {
+      void **b = malloc(bytes);
+      memset(b, 0, bytes);
+      *tail = b;
+      tail = b;
+    }
+    if (tail) *tail = NULL;
+    while (head) {
+      void **next = *head;
+      free(head);
+      head = next;
+    }
+    uint64_t t1 = gc_now_ns();
+    gbs_set_iteration_time(st, (double)(t1 - t0) / 1e9);
+  }
+  gbs_counter(st, "objects", (double)c->n, GBS_DEFAULT);
+  gbs_set_label(st, "malloc a linked list of the same sizes, free it");
+}
+
 /* The shim's own cost: an empty keep-running loop. */
 static void bm_empty(gbs_state *st, void *arg) {
   (void)arg;
@@ -477,6 +536,13 @@ int main(int argc, char **argv) {
     snprintf(c->name, sizeof c->name, "young/generational/old:%lld/mode:collect",
              c->n);
   }
+  for (int k = 0; k < 2; k++) {
+    cell *c = new_cell();
+    c->collector = k ? "malloc" : "rc";
+    c->n = sizes == sizes_full ? 10000000 : 1000000;
+    snprintf(c->name, sizeof c->name, "chain/%s/n:%lld/mode:run", c->collector,
+             c->n);
+  }
   if (sizes == sizes_full) {
     cell *c = new_cell();
     c->collector = "generational";
@@ -496,6 +562,10 @@ int main(int argc, char **argv) {
       b = gbs_register(c->name, bm_cell, c);
     else if (!strncmp(c->name, "locality/", 9))
       b = gbs_register(c->name, bm_locality, c);
+    else if (!strncmp(c->name, "chain/rc/", 9))
+      b = gbs_register(c->name, bm_chain_rc, c);
+    else if (!strncmp(c->name, "chain/malloc/", 13))
+      b = gbs_register(c->name, bm_chain_malloc, c);
     else
       b = gbs_register(c->name, bm_young, c);
     add_stats(b);

@@ -1,0 +1,18 @@
+# common.gp -- shared by every figure: terminal, fonts, grid, and one colour
+# per collector, the same in every figure.
+# Variables from the caller: term ('png' or 'svg'), out (file name).
+if (term eq 'svg') {
+  set terminal svg size 800,500 dynamic font 'sans,11' background '#ffffff'
+} else {
+  set terminal pngcairo size 800,500 font 'sans,10' background '#ffffff'
+}
+set output out
+set grid xtics ytics mxtics mytics lc rgb '#dddddd'
+set key outside right top box opaque
+set border lw 1
+color(name) = name eq 'none' ? '#7f7f7f' : \
+              name eq 'naive' ? '#d62728' : \
+              name eq 'trial' ? '#1f77b4' : \
+              name eq 'generational' ? '#2ca02c' : \
+              name eq 'floor' ? '#000000' : \
+              name eq 'cpython' ? '#9467bd' : '#ff7f0e'

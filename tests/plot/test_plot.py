@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Renders every figure from the committed fixture results folder and checks
+the files; then checks that missing and malformed folders fail with exit 2
+and one line.  Usage: test_plot.py PLOT_SCRIPT FIXTURE_DIR WORK_DIR"""
+import os
+import shutil
+import struct
+import subprocess
+import sys
+
+plot, fixture, work = sys.argv[1:4]
+failures = []
+
+
+def check(cond, what):
+    print(("ok: " if cond else "FAIL: ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def run(folder):
+    return subprocess.run([sys.executable, plot, folder], capture_output=True, text=True)
+
+
+shutil.rmtree(work, ignore_errors=True)
+good = os.path.join(work, "good")
+shutil.copytree(fixture, good)
+r = run(good)
+check(r.returncode == 0, f"plot on the fixture exits 0 (stderr: {r.stderr.strip()})")
+expected = ["scaling-rings-k-10-held-0", "scaling-graphs-degree-2-model-uniform-held-1",
+            "pauses", "memory-churn", "memory-rings", "throughput", "mmu"]
+for name in expected:
+    png = os.path.join(good, "figures", name + ".png")
+    svg = os.path.join(good, "figures", name + ".svg")
+    check(os.path.isfile(png), f"{name}.png exists")
+    check(os.path.isfile(svg), f"{name}.svg exists")
+    if os.path.isfile(png):
+        with open(png, "rb") as f:
+            head = f.read(24)
+        check(head[:8] == b"\x89PNG\r\n\x1a\n", f"{name}.png is a PNG")
+        w, h = struct.unpack(">II", head[16:24])
+        check((w, h) == (800, 500), f"{name}.png is 800x500 (got {w}x{h})")
+        check(os.path.getsize(png) > 5000, f"{name}.png has content")
+    if os.path.isfile(svg):
+        with open(svg) as f:
+            text = f.read()
+        check("<svg" in text and 'width="800' in text, f"{name}.svg is an 800-wide SVG")
+        check(text.count("<path") + text.count("<polyline") > 5, f"{name}.svg draws lines")
+index = os.path.join(good, "index.html")
+check(os.path.isfile(index), "index.html exists")
+if os.path.isfile(index):
+    page = open(index).read()
+    for name in expected:
+        check(f"figures/{name}.svg" in page, f"index.html shows {name}")
+    check("fixture" in page, "index.html shows the run's context")
+check(not any(f.endswith(".tmp") for f in os.listdir(os.path.join(good, "figures"))),
+      "no temporary files left")
+
+
+def expect_error(folder, what):
+    r = run(folder)
+    lines = [l for l in r.stderr.splitlines() if l.strip()]
+    check(r.returncode == 2 and len(lines) == 1,
+          f"{what}: exit 2 with one line (got {r.returncode}: {r.stderr.strip()!r})")
+
+
+expect_error(os.path.join(work, "does-not-exist"), "missing folder")
+empty = os.path.join(work, "empty")
+os.makedirs(empty)
+expect_error(empty, "empty folder")
+bad = os.path.join(work, "bad-json")
+shutil.copytree(fixture, bad)
+with open(os.path.join(bad, "gcbench.json"), "w") as f:
+    f.write("{\"benchmarks\": [ {\"name\": ")
+expect_error(bad, "truncated gcbench.json")
+badcsv = os.path.join(work, "bad-csv")
+shutil.copytree(fixture, badcsv)
+with open(os.path.join(badcsv, "gcrun", "churn-naive-pauses.csv"), "w") as f:
+    f.write("collection,start_ns,pause_ns\n0,abc,xyz\n")
+expect_error(badcsv, "garbled pauses CSV")
+
+print(f"{len(failures)} failed")
+sys.exit(1 if failures else 0)

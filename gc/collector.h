@@ -81,6 +81,12 @@ struct gc_heap {
   uint64_t sample_every, next_sample; /* sample hook, by allocations */
   gc_sample_hook sample;
   void *sample_arg;
+  gc_finalizer finalizer; /* run on GC_F_FINALIZER objects */
+  void *finalizer_arg;
+  int legacy_finalizers;  /* 1: pre-3.4 behaviour (gc.garbage) */
+  int defer_auto;         /* > 0 while finalizers run outside a collection */
+  gc_object **garbage;    /* gc.garbage, legacy mode */
+  size_t ngarbage, garbage_cap;
 };
 
 /* Lists: circular, doubly linked, with a gc_link sentinel. */
@@ -128,6 +134,15 @@ uint64_t gc_run_collection_(gc_heap *h, int gen, int automatic);
  * garbage set satisfies: no object outside the list refers to one inside.
  * Afterwards `garbage` is empty.  Returns the number freed. */
 uint64_t gc_free_garbage_(gc_heap *h, gc_link *garbage);
+
+/* Run the finalizers of `garbage` (WHITE, as for gc_free_garbage_) and
+ * recompute reachability over it: resurrected objects, BLACK, move to
+ * `survivors`; what stays in `garbage` is still unreachable and satisfies
+ * gc_free_garbage_'s precondition.  With legacy_finalizers=1, runs nothing
+ * and moves finalizer-bearing objects and all they reach to `survivors`,
+ * appending the former to gc.garbage.  Cheap when no garbage object has a
+ * finalizer.  Returns the number of objects moved to `survivors`. */
+uint64_t gc_finalize_garbage_(gc_heap *h, gc_link *garbage, gc_link *survivors);
 
 /* Abort with "gcbench: invariant violated (where): what". */
 void gc_fatal_(const char *where, const char *fmt, ...)

@@ -135,7 +135,10 @@ static inline void gc_set_gen(gc_object *o, unsigned g) {
   X(peak_live_bytes, "largest live_bytes seen")                              \
   X(collections, "collections run (automatic and explicit)")                 \
   X(gc_time_ns, "nanoseconds spent inside collections")                      \
-  X(objects_examined, "objects examined by collections, summed")
+  X(objects_examined, "objects examined by collections, summed")            \
+  X(finalizers_run, "finalizers run (each object's at most once)")          \
+  X(resurrected, "objects a finalizer made reachable again")                \
+  X(uncollectable, "unreachable objects kept by legacy_finalizers=1")
 
 typedef struct gc_heap_stats {
 #define GC_X_FIELD(name, doc) uint64_t name;
@@ -241,6 +244,37 @@ static inline gc_object *gc_slot_get(const gc_object *o, uint32_t i) {
   if (gc_unlikely(!o || i >= o->nslots)) return NULL;
   return gc_slots((gc_object *)o)[i];
 }
+
+/* ------------------------------------------------------------------------
+ * Finalizers (PEP 442 semantics)
+ *
+ * An object flagged with gc_object_add_finalizer() has the heap's finalizer
+ * run on it at most once: when its count reaches zero, or when a collection
+ * finds it unreachable.  A finalizer may do anything a mutator does: store
+ * references (resurrecting objects), allocate, drop references.  After the
+ * finalizers of unreachable objects have run, the collector recomputes
+ * reachability over the unreachable set and frees only what is still
+ * unreachable; resurrected objects live on and are freed normally when they
+ * become garbage again, without a second finalization.
+ *
+ * With the heap tunable legacy_finalizers=1 (Python before 3.4), a
+ * collection never runs finalizers: an unreachable object with a finalizer,
+ * and everything reachable from it, is kept, and the object is appended to
+ * the heap's garbage list (gc.garbage), counted as uncollectable.
+ * ---------------------------------------------------------------------- */
+
+typedef void (*gc_finalizer)(gc_heap *h, gc_object *o, void *arg);
+/* The finalizer of every flagged object of this heap (NULL: none). */
+void gc_set_finalizer(gc_heap *h, gc_finalizer fn, void *arg);
+static inline void gc_object_add_finalizer(gc_object *o) {
+  o->info |= GC_F_FINALIZER;
+}
+/* gc.garbage: the objects legacy_finalizers=1 kept (each holds a reference
+ * from the list, like an external reference). */
+size_t gc_garbage_count(const gc_heap *h);
+gc_object *gc_garbage_get(const gc_heap *h, size_t i);
+/* Empty gc.garbage (del gc.garbage[:]): its references are dropped. */
+void gc_garbage_clear(gc_heap *h);
 
 /* ------------------------------------------------------------------------
  * The root table: the mutator's external references that the oracle sees.

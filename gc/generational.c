@@ -66,6 +66,7 @@ static void gen_collect(gc_heap *h, int gen, gc_collection_record *rec) {
   gc_link unreachable;
   gc_list_init(&unreachable);
   rec->examined = gc_deduce_unreachable_(young, &unreachable);
+  gc_finalize_garbage_(h, &unreachable, young);
   gc_free_garbage_(h, &unreachable);
 
   /* Promote the survivors. */

@@ -84,6 +84,9 @@ static const gc_param_def heap_tunables[] = {
      "automatic collection on allocation (0: only explicit gc_collect)"},
     {"max_bytes", GC_P_INT, "0", 0, 1e15,
      "live-byte budget: gc_new fails past it (0: 80% of physical memory)"},
+    {"legacy_finalizers", GC_P_INT, "0", 0, 1,
+     "1: as Python < 3.4, unreachable cycles with finalizers go to "
+     "gc.garbage uncollected"},
 };
 
 /* 80% of physical memory, the default live-byte budget: an impossible size
@@ -204,6 +207,7 @@ gc_heap *gc_heap_new(const char *name, const char *tunables, char *err,
   h->hot.wants_roots = c->possible_root != NULL;
   h->auto_on = gc_params_int(&hset, "auto") != 0;
   h->max_bytes = (uint64_t)gc_params_int(&hset, "max_bytes");
+  h->legacy_finalizers = (int)gc_params_int(&hset, "legacy_finalizers");
   if (h->max_bytes == 0) h->max_bytes = default_budget();
   h->trigger = UINT64_MAX;
   h->t_origin = gc_now_ns();
@@ -250,6 +254,7 @@ void gc_heap_free(gc_heap *h) {
   }
   if (h->collector->fini) h->collector->fini(h);
   free(h->state);
+  free(h->garbage);
   free(h->roots);
   free(h->records);
   free(h);
@@ -270,7 +275,8 @@ const gc_collection_record *gc_heap_records(const gc_heap *h, size_t *n) {
 
 gc_object *gc_new(gc_heap *h, uint32_t nslots, uint32_t payload) {
   if (nslots > GC_MAX_SLOTS || payload > GC_MAX_PAYLOAD) return NULL;
-  if (gc_unlikely(h->alloc_since >= h->trigger) && !h->in_collection)
+  if (gc_unlikely(h->alloc_since >= h->trigger) && !h->in_collection &&
+      !h->defer_auto)
     h->collector->auto_collect(h);
   if (gc_unlikely(h->stats.objects_allocated >= h->next_sample)) {
     h->next_sample += h->sample_every;
@@ -308,10 +314,33 @@ static inline void free_object(gc_heap *h, gc_object *o) {
   free_memory(o);
 }
 
+static inline int finalizer_pending(const gc_object *o) {
+  return (o->info & (GC_F_FINALIZER | GC_F_FINALIZED)) == GC_F_FINALIZER;
+}
+
+/* o's count has just reached zero and its finalizer has not run: run it,
+ * with o held by a temporary reference.  Returns 1 if o is to be released,
+ * 0 if the finalizer resurrected it.  Automatic collections wait until the
+ * finalizer returns (the release in progress holds objects off the lists). */
+static int finalize_at_zero(gc_heap *h, gc_object *o) {
+  o->info |= GC_F_FINALIZED;
+  o->refcnt = 1;
+  h->stats.finalizers_run++;
+  h->defer_auto++;
+  if (h->finalizer) h->finalizer(h, o, h->finalizer_arg);
+  h->defer_auto--;
+  if (--o->refcnt == 0) return 1;
+  h->stats.resurrected++;
+  if (h->hot.wants_roots && !(o->info & GC_F_BUFFERED))
+    h->collector->possible_root(h, o);
+  return 0;
+}
+
 /* Release o (count zero) and everything whose count drops to zero with it.
  * Iterative: objects waiting to be released form a stack threaded through
  * their link.next, which they no longer need once unlinked. */
 void gc_release_(gc_heap *h, gc_object *o) {
+  if (gc_unlikely(finalizer_pending(o)) && !finalize_at_zero(h, o)) return;
   gc_list_unlink(&o->link);
   o->link.next = NULL;
   gc_link *stack = &o->link;
@@ -324,6 +353,8 @@ void gc_release_(gc_heap *h, gc_object *o) {
       gc_object *t = s[i];
       if (!t) continue;
       if (--t->refcnt == 0) {
+        if (gc_unlikely(finalizer_pending(t)) && !finalize_at_zero(h, t))
+          continue;
         gc_list_unlink(&t->link);
         t->link.next = stack;
         stack = &t->link;
@@ -428,7 +459,7 @@ static void record_append(gc_heap *h, const gc_collection_record *r) {
 }
 
 uint64_t gc_run_collection_(gc_heap *h, int gen, int automatic) {
-  if (h->in_collection) return 0;
+  if (h->in_collection || h->defer_auto) return 0;
   if (h->hook) h->hook(h, 0, gen, h->hook_arg);
 #ifdef GC_DEBUG
   if (h->collector->validate) h->collector->validate(h, "before collection");
@@ -460,6 +491,19 @@ uint64_t gc_run_collection_(gc_heap *h, int gen, int automatic) {
 uint64_t gc_collect(gc_heap *h, int gen) {
   if (gen != GC_FULL && (gen < 0 || gen >= GC_NGENS)) gen = GC_FULL;
   return gc_run_collection_(h, gen, 0);
+}
+
+void gc_set_finalizer(gc_heap *h, gc_finalizer fn, void *arg) {
+  h->finalizer = fn;
+  h->finalizer_arg = arg;
+}
+
+size_t gc_garbage_count(const gc_heap *h) { return h->ngarbage; }
+gc_object *gc_garbage_get(const gc_heap *h, size_t i) {
+  return i < h->ngarbage ? h->garbage[i] : NULL;
+}
+void gc_garbage_clear(gc_heap *h) {
+  while (h->ngarbage) gc_decref(h, h->garbage[--h->ngarbage]);
 }
 
 void gc_set_auto(gc_heap *h, int on) {

@@ -57,6 +57,7 @@ static void naive_collect(gc_heap *h, int gen, gc_collection_record *rec) {
   gc_list_init(&unreachable);
   rec->examined = gc_deduce_unreachable_(young, &unreachable);
   rec->generation = GC_FULL;
+  gc_finalize_garbage_(h, &unreachable, young);
   gc_free_garbage_(h, &unreachable);
   naive_arm(h);
 }

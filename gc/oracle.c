@@ -107,8 +107,9 @@ static int live_build(gc_heap *h, live_set *ls, char *err, size_t errlen) {
     goto oom;
   }
   size_t sp = 0;
-  for (size_t r = 0, nr = gc_root_count(h); r < nr; r++) {
-    gc_object *o = gc_root_get(h, r);
+  size_t nroots = gc_root_count(h), ngarb = gc_garbage_count(h);
+  for (size_t r = 0; r < nroots + ngarb; r++) {
+    gc_object *o = r < nroots ? gc_root_get(h, r) : gc_garbage_get(h, r - nroots);
     if (!o) continue;
     size_t i = map_get(&ls->index, o);
     if (i == (size_t)-1) {
@@ -206,6 +207,10 @@ int gc_oracle_check(gc_heap *h, int flags, gc_oracle_report *rep) {
       size_t j = map_get(&ls.index, gc_root_get(h, r));
       if (j != (size_t)-1) expect[j]++;
     }
+    for (size_t r = 0, ng = gc_garbage_count(h); r < ng; r++) {
+      size_t j = map_get(&ls.index, gc_garbage_get(h, r));
+      if (j != (size_t)-1) expect[j]++;
+    }
     for (size_t i = 0; i < ls.n; i++) {
       if (ls.objs[i]->refcnt == expect[i]) continue;
       if (rep->bad_counts++ == 0 && rc == 0)
@@ -227,6 +232,7 @@ int gc_oracle_check(gc_heap *h, int flags, gc_oracle_report *rep) {
  * ==================================================================== */
 
 struct gc_oracle_snapshot {
+  uint64_t finalizers_run; /* the heap's count when the snapshot was taken */
   size_t n;
   const gc_object **objs; /* reachable before */
   size_t *slot_start;     /* objs[i]'s slots are slots[slot_start[i]..] */
@@ -238,6 +244,7 @@ struct gc_oracle_snapshot {
 gc_oracle_snapshot *gc_oracle_before(gc_heap *h) {
   gc_oracle_snapshot *s = calloc(1, sizeof *s);
   if (!s) return NULL;
+  s->finalizers_run = gc_heap_get_stats(h)->finalizers_run;
   live_set ls;
   if (live_build(h, &ls, s->error, sizeof s->error) != 0) {
     live_free(&ls);
@@ -296,6 +303,17 @@ int gc_oracle_after(gc_heap *h, gc_oracle_snapshot *s, char *err,
     snprintf(err, errlen, "%s", s->error);
     snapshot_free(s);
     return -1;
+  }
+  if (gc_heap_get_stats(h)->finalizers_run != s->finalizers_run) {
+    /* Finalizers ran during the collection: as mutators they may have
+     * changed slots and dropped references, so "as before" no longer
+     * holds.  Check the state they left instead: everything reachable now
+     * is live and refers only to live objects. */
+    snapshot_free(s);
+    live_set ls;
+    int rc = live_build(h, &ls, err, errlen);
+    live_free(&ls);
+    return rc;
   }
   addr_map live;
   if (map_init(&live, gc_heap_get_stats(h)->live_objects) != 0) {

@@ -9,6 +9,10 @@
  *   counts        every live object's refcnt equals the slots that hold it
  *                 plus the root-table entries that hold it (exact).
  *
+ * The roots are the root table and gc.garbage (gc_garbage_*).  When
+ * finalizers ran during a collection (they are mutators), safety is checked
+ * on the state they left: all that is reachable is live.
+ *
  * Cost O(live objects + slots), memory O(the same): for tests and --verify,
  * not for timed runs.
  */

@@ -84,6 +84,7 @@ struct gc_heap {
   gc_finalizer finalizer; /* run on GC_F_FINALIZER objects */
   void *finalizer_arg;
   int legacy_finalizers;  /* 1: pre-3.4 behaviour (gc.garbage) */
+  int system_malloc;      /* objects from malloc/free (GCBENCH_MALLOC) */
   int defer_auto;         /* > 0 while finalizers run outside a collection */
   gc_object **garbage;    /* gc.garbage, legacy mode */
   size_t ngarbage, garbage_cap;

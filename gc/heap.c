@@ -208,6 +208,8 @@ gc_heap *gc_heap_new(const char *name, const char *tunables, char *err,
   h->auto_on = gc_params_int(&hset, "auto") != 0;
   h->max_bytes = (uint64_t)gc_params_int(&hset, "max_bytes");
   h->legacy_finalizers = (int)gc_params_int(&hset, "legacy_finalizers");
+  const char *m = getenv("GCBENCH_MALLOC");
+  h->system_malloc = m && strcmp(m, "system") == 0;
   if (h->max_bytes == 0) h->max_bytes = default_budget();
   h->trigger = UINT64_MAX;
   h->t_origin = gc_now_ns();
@@ -225,20 +227,27 @@ out:
   return h;
 }
 
-/* Object memory.  jemalloc's sized calls, except under AddressSanitizer,
- * whose malloc/free must see every object to catch a use after free. */
-static inline void *alloc_memory(size_t bytes) {
+/* Object memory.  jemalloc's sized calls, except where a checker must see
+ * every object to catch a use after free: AddressSanitizer builds always
+ * use malloc/free, and GCBENCH_MALLOC=system in the environment (read when
+ * a heap is created; for Valgrind) does the same at run time. */
+static inline void *alloc_memory(const gc_heap *h, size_t bytes) {
 #ifdef GC_SYSTEM_MALLOC
+  (void)h;
   return malloc(bytes);
 #else
-  return mallocx(bytes, 0);
+  return gc_unlikely(h->system_malloc) ? malloc(bytes) : mallocx(bytes, 0);
 #endif
 }
-static inline void free_memory(gc_object *o) {
+static inline void free_memory(const gc_heap *h, gc_object *o) {
 #ifdef GC_SYSTEM_MALLOC
+  (void)h;
   free(o);
 #else
-  sdallocx(o, gc_object_bytes(o), 0);
+  if (gc_unlikely(h->system_malloc))
+    free(o);
+  else
+    sdallocx(o, gc_object_bytes(o), 0);
 #endif
 }
 
@@ -249,7 +258,7 @@ void gc_heap_free(gc_heap *h) {
     while (!gc_list_empty(l)) {
       gc_link *n = l->next;
       gc_list_unlink(n);
-      free_memory(gc_obj(n));
+      free_memory(h, gc_obj(n));
     }
   }
   if (h->collector->fini) h->collector->fini(h);
@@ -285,7 +294,7 @@ gc_object *gc_new(gc_heap *h, uint32_t nslots, uint32_t payload) {
   size_t slot_bytes = (size_t)nslots * sizeof(gc_object *);
   size_t bytes = sizeof(gc_object) + slot_bytes + payload;
   if (gc_unlikely(h->stats.live_bytes + bytes > h->max_bytes)) return NULL;
-  gc_object *o = alloc_memory(bytes);
+  gc_object *o = alloc_memory(h, bytes);
   if (gc_unlikely(!o)) return NULL;
   o->refcnt = 1;
   o->gc_refs = 0;
@@ -311,7 +320,7 @@ static inline void free_object(gc_heap *h, gc_object *o) {
     h->stats.freed_by_rc++;
   h->stats.live_objects--;
   h->stats.live_bytes -= gc_object_bytes(o);
-  free_memory(o);
+  free_memory(h, o);
 }
 
 static inline int finalizer_pending(const gc_object *o) {

@@ -8,8 +8,9 @@
  *  - Between collections every live object is on exactly one of the heap's
  *    generation lists h->gens[0..GC_NGENS-1]; new objects are appended to
  *    gens[0].  A collector that has no generations uses gens[0] only.
- *  - Outside a collection every object is BLACK, not COLLECTING, and its
- *    gc_refs is the collector's (trial deletion keeps a buffer index there).
+ *  - Outside a collection every object is BLACK (or PURPLE while in trial
+ *    deletion's root buffer), not COLLECTING, and its gc_refs is the
+ *    collector's (trial deletion keeps a buffer index there).
  *  - collect(h, gen) frees garbage through gc_free_garbage_() or by letting
  *    counts reach zero; either way the heap counts it as freed by the
  *    collector because h->in_collection is set.  After collect(h, GC_FULL)

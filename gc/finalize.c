@@ -14,6 +14,12 @@ static inline int has_pending_finalizer(const gc_object *o) {
   return (o->info & (GC_F_FINALIZER | GC_F_FINALIZED)) == GC_F_FINALIZER;
 }
 
+/* o leaves the garbage set for the survivors: BLACK, and not COLLECTING
+ * (trial deletion marks gathered garbage so). */
+static inline void revive(gc_object *o) {
+  o->info &= ~(GC_F_COLOR_MASK | GC_F_COLLECTING); /* BLACK */
+}
+
 /* Move to `r` (BLACK) everything of the WHITE set reachable from objects
  * already in `r`.  A list walk, no recursion: objects found are appended to
  * the tail of `r`, which the walk reaches later. */
@@ -24,7 +30,7 @@ static void move_reachable_white(gc_link *r) {
     for (uint32_t i = 0, n = o->nslots; i < n; i++) {
       gc_object *t = s[i];
       if (t && gc_get_color(t) == GC_WHITE) {
-        gc_set_color(t, GC_BLACK);
+        revive(t);
         gc_list_move(r, &t->link);
       }
     }
@@ -54,7 +60,7 @@ static uint64_t keep_legacy(gc_heap *h, gc_link *garbage, gc_link *survivors) {
     gc_link *next = p->next;
     gc_object *o = gc_obj(p);
     if (o->info & GC_F_FINALIZER) {
-      gc_set_color(o, GC_BLACK);
+      revive(o);
       gc_list_move(&kept, p);
     }
     p = next;
@@ -115,7 +121,7 @@ uint64_t gc_finalize_garbage_(gc_heap *h, gc_link *garbage,
     gc_link *next = p->next;
     gc_object *o = gc_obj(p);
     if (o->gc_refs > 0) {
-      gc_set_color(o, GC_BLACK);
+      revive(o);
       gc_list_move(&back, p);
     }
     p = next;

@@ -1,0 +1,615 @@
+/*
+ * trial.c -- trial deletion: Bacon & Rajan's synchronous cycle collector
+ * ("Concurrent Cycle Collection in Reference Counted Systems", ECOOP 2001,
+ * section 3), the method of PHP's zend_gc and Nim's ORC.
+ *
+ * A cycle of garbage can only be created by a decrement that leaves a count
+ * above zero, so the heap reports every such decrement (possible_root) and
+ * the object is buffered as a PURPLE possible root.  A collection looks at
+ * the subgraphs reachable from the buffered roots only, in three phases named
+ * after the paper:
+ *
+ *   mark_roots    (MarkRoots/MarkGray)  colour GRAY everything the roots
+ *                 reach; gc_refs starts as a copy of refcnt and every edge
+ *                 from a GRAY object decrements its target's copy.  Then
+ *                 gc_refs counts the references from outside the GRAY set.
+ *   scan_roots    (Scan/ScanBlack)      a GRAY object with gc_refs > 0 is
+ *                 externally held: it and everything it reaches turn BLACK
+ *                 (scan_black); the remaining GRAY objects turn WHITE.
+ *   collect_roots (CollectRoots/CollectWhite)  empty the buffer and gather
+ *                 the WHITE objects into a list for gc_free_garbage_().
+ *
+ * Invariant between collections (trial_validate checks it):
+ *
+ *     every live object is on h->gens[0], BLACK or PURPLE, not COLLECTING;
+ *     PURPLE <=> GC_F_BUFFERED <=> roots[o->gc_refs] == o.
+ *
+ * Where this differs from the paper, and why:
+ *
+ *  - Increments do not touch colours.  The paper's Increment colours the
+ *    object BLACK, and MarkRoots then drops buffered roots that are no longer
+ *    PURPLE.  gcbench's gc_incref is a plain increment (the inline fast path
+ *    every collector shares), as in PHP, so a root stays PURPLE and is traced
+ *    even if it was incremented after being buffered.  That costs a trace,
+ *    never correctness: trial deletion from any object is safe.
+ *  - The trial count is gc_refs, not the reference count itself, so refcnt
+ *    never changes during the trial phases and ScanBlack has no counts to
+ *    restore.
+ *  - The buffer is an array, not a list; between collections a buffered
+ *    object keeps its index in gc_refs, so forget() (a buffered object freed
+ *    by reference counting) removes it in O(1) by moving the last entry into
+ *    its place, as PHP's zend_gc does.
+ *  - A collection detaches the buffer first.  gc_free_garbage_() decrements
+ *    the survivors the garbage referred to, and those decrements buffer new
+ *    possible roots into the fresh buffer, which the next collection handles.
+ *  - WHITE objects are freed together by gc_free_garbage_(), which needs them
+ *    still WHITE to tell garbage from survivors; collect_white marks the
+ *    objects it has gathered with GC_F_COLLECTING instead of colouring them
+ *    BLACK as the paper does.
+ *
+ * Why the WHITE set is garbage (the precondition of gc_free_garbage_): an
+ * object turns WHITE only with gc_refs == 0, so every reference to it (slots
+ * and external handles alike, all counted in refcnt) comes from a GRAY
+ * object; and it stays WHITE only if no BLACK object refers to it, since
+ * scan_black blackens every GRAY or WHITE target.  After scan_roots every
+ * GRAY object is BLACK or WHITE, so every reference to a WHITE object comes
+ * from a WHITE object: nothing outside the set refers into it, and nothing in
+ * it is reachable from an external reference.
+ *
+ * Why a collection leaves no garbage behind (completeness; every collection
+ * here is full).  Claim, between collections: every live object unreachable
+ * from an external reference is reachable from a buffered object -- so
+ * every garbage cycle has a buffered member or hangs from one.  An object
+ * becomes unreachable when a decrement removes the last path to it (the
+ * last external reference, or a slot on the path).  The target of that
+ * decrement either keeps a count above zero, and possible_root buffers it
+ * (or it already was), or it is released, and the release decrements its
+ * slots in turn; following the path, the first object that keeps a count
+ * above zero still reaches the newly unreachable ones and is buffered.  (If
+ * the buffer cannot take it, `overflow` makes the next collection scan the
+ * whole heap instead.)  Nothing can reference, increment or decrement an
+ * unreachable object afterwards, so it and the buffered object that reaches
+ * it stay live and buffered until a collection.  A collection then colours
+ * GRAY every unreachable object; references to an unreachable object come
+ * only from unreachable objects, which are all GRAY, so each has gc_refs ==
+ * 0 and no BLACK object reaches it: all turn WHITE and are freed.  The
+ * collection removes only references held by garbage, so no survivor
+ * becomes unreachable, and the claim holds again afterwards.
+ *
+ * When to collect: when the buffer holds `threshold` roots, possible_root
+ * arms the heap's allocation trigger, and the collection runs at the next
+ * gc_new (the heap's only safe point).  With adaptive=1 the threshold moves
+ * after each automatic collection, in the manner of PHP 7.3's
+ * gc_adjust_threshold: an unproductive collection raises it by `step`, up
+ * to max_threshold, so a program whose possible roots are mostly live stops
+ * paying a trace of live data every few thousand decrements; a productive
+ * one lowers it by `step`, never below `threshold`.  Unproductive means
+ * fewer than min_freed objects freed (PHP's GC_THRESHOLD_TRIGGER test) or
+ * less than min_yield of the objects examined (the efficiency test of Nim's
+ * ORC, which uses one half and resets the threshold instead of stepping).
+ * Explicit gc_collect() calls do not move it.
+ *
+ * Tunables (trial_tunables below; `gcrun --list` prints them):
+ *
+ *   threshold=10000      roots buffered before an automatic collection
+ *   adaptive=1           0: fixed threshold; 1: the rule above
+ *   step=10000           roots the threshold moves by per adjustment
+ *   max_threshold=1e9    ceiling of the adaptive threshold, in roots
+ *   min_freed=100        objects a productive collection frees at least
+ *   min_yield=0.05       fraction of the examined objects it frees at least
+ *   max_roots=0          cap on buffered roots (0: as memory allows)
+ *
+ * A lower threshold means shorter pauses and less garbage held between
+ * collections, but more collections, each tracing whatever live data the
+ * roots reach; a higher one the reverse, plus 8 bytes of buffer per root.
+ *
+ * Memory: the buffer and the explicit stack are arrays that grow and are
+ * reused.  If the buffer cannot grow (out of memory, or max_roots reached)
+ * the root is dropped and the next collection scans the whole heap with
+ * the subtract-refs method (refscan.h), which allocates nothing and misses
+ * nothing; the same fallback runs if the stack cannot grow mid-collection.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "refscan.h"
+
+/* ======================================================================
+ * Tunables and state
+ * ==================================================================== */
+
+static const gc_param_def trial_tunables[] = {
+    {"threshold", GC_P_INT, "10000", 1, 1e9,
+     "possible roots buffered before an automatic collection (PHP's "
+     "GC_THRESHOLD_DEFAULT); lower: shorter pauses, less garbage held, "
+     "more traces of live data"},
+    {"adaptive", GC_P_INT, "1", 0, 1,
+     "0: fixed threshold; 1: raise it by `step` after an unproductive "
+     "automatic collection, lower it back toward `threshold` after a "
+     "productive one (PHP 7.3)"},
+    {"step", GC_P_INT, "10000", 1, 1e9,
+     "roots the adaptive threshold moves by per collection (PHP's "
+     "GC_THRESHOLD_STEP); larger: adapts faster, overshoots more"},
+    {"max_threshold", GC_P_INT, "1000000000", 1, 1e9,
+     "ceiling of the adaptive threshold, in roots (PHP's GC_THRESHOLD_MAX); "
+     "bounds the buffer (8 bytes a root) and the longest pause"},
+    {"min_freed", GC_P_INT, "100", 0, 1e12,
+     "a collection freeing fewer objects is unproductive (PHP's "
+     "GC_THRESHOLD_TRIGGER)"},
+    {"min_yield", GC_P_REAL, "0.05", 0, 1,
+     "a collection freeing less than this fraction of the objects it "
+     "examined is unproductive (Nim's ORC: 0.5); higher: the threshold "
+     "grows more readily when live data dominates the traces"},
+    {"max_roots", GC_P_INT, "0", 0, 4294967295.0,
+     "cap on buffered roots (0: as memory allows); past it the next "
+     "collection scans the whole heap instead (bounded buffer, slower "
+     "collection)"},
+};
+
+typedef struct trial_state {
+  /* The buffer of possible roots; entry i has gc_refs == i.  */
+  gc_object **roots;
+  size_t nroots, roots_cap;
+  /* The detached buffer the running collection processes. */
+  gc_object **work;
+  size_t nwork, work_cap;
+  /* The explicit stack of the trial phases (empty between them). */
+  gc_object **stack;
+  size_t sp, stack_cap;
+  int stack_failed;  /* a push was dropped: this collection's trial is void */
+  int overflow;      /* a root was dropped since the last collection */
+  uint64_t examined; /* objects coloured GRAY in this collection */
+  /* Tunables, and the current (adaptive) threshold. */
+  uint64_t base_threshold, threshold, step, max_threshold, min_freed;
+  uint64_t max_roots;
+  double min_yield;
+  int adaptive;
+} trial_state;
+
+static int trial_init(gc_heap *h, const gc_param_set *t, char *err,
+                      size_t errlen) {
+  trial_state *st = h->state;
+  st->base_threshold = (uint64_t)gc_params_int(t, "threshold");
+  st->threshold = st->base_threshold;
+  st->adaptive = (int)gc_params_int(t, "adaptive");
+  st->step = (uint64_t)gc_params_int(t, "step");
+  st->max_threshold = (uint64_t)gc_params_int(t, "max_threshold");
+  st->min_freed = (uint64_t)gc_params_int(t, "min_freed");
+  st->min_yield = gc_params_num(t, "min_yield");
+  st->max_roots = (uint64_t)gc_params_int(t, "max_roots");
+  if (st->max_roots == 0 || st->max_roots > UINT32_MAX)
+    st->max_roots = UINT32_MAX; /* the index must fit in gc_refs */
+  if (st->max_threshold < st->base_threshold) {
+    snprintf(err, errlen,
+             "collector 'trial': max_threshold (%llu) is below threshold "
+             "(%llu)",
+             (unsigned long long)st->max_threshold,
+             (unsigned long long)st->base_threshold);
+    return GC_EINVAL;
+  }
+  gc_arm_trigger_(h, UINT64_MAX); /* nothing buffered yet */
+  return GC_OK;
+}
+
+static void trial_fini(gc_heap *h) {
+  trial_state *st = h->state;
+  free(st->roots);
+  free(st->work);
+  free(st->stack);
+}
+
+/* ======================================================================
+ * The root buffer
+ * ==================================================================== */
+
+/* A collection is due: the buffer is full, or a root was dropped. */
+static int collection_due(const trial_state *st) {
+  return st->nroots >= st->threshold || st->overflow;
+}
+
+/* Room for one more root.  Returns 0, or -1 when out of memory or at
+ * max_roots. */
+static int buffer_reserve(trial_state *st) {
+  if (st->nroots < st->roots_cap) return 0;
+  size_t cap = st->roots_cap ? st->roots_cap * 2 : 1024;
+  if (cap > st->max_roots) cap = (size_t)st->max_roots;
+  if (cap <= st->roots_cap) return -1;
+  gc_object **r = realloc(st->roots, cap * sizeof *r);
+  if (!r) return -1;
+  st->roots = r;
+  st->roots_cap = cap;
+  return 0;
+}
+
+/* o's count dropped to a value above zero and o is not buffered.
+ * Afterwards o is PURPLE, BUFFERED and roots[o->gc_refs] == o; or, if the
+ * buffer cannot grow, o is unchanged and the next collection is whole-heap. */
+static void trial_possible_root(gc_heap *h, gc_object *o) {
+  trial_state *st = h->state;
+  if (buffer_reserve(st) != 0) {
+    st->overflow = 1;
+    gc_arm_trigger_(h, 0);
+    return;
+  }
+  gc_set_color(o, GC_PURPLE);
+  gc_set_flag(o, GC_F_BUFFERED);
+  o->gc_refs = (uint32_t)st->nroots;
+  st->roots[st->nroots++] = o;
+  if (st->nroots >= st->threshold) gc_arm_trigger_(h, 0);
+}
+
+/* o, BUFFERED, is being freed.  Afterwards it is out of the buffer, whose
+ * last entry took its place. */
+static void trial_forget(gc_heap *h, gc_object *o) {
+  trial_state *st = h->state;
+  uint32_t i = o->gc_refs;
+  GC_CHECK(i < st->nroots && st->roots[i] == o, "trial forget",
+           "object %p is BUFFERED but not at its buffer index %u", (void *)o,
+           i);
+  gc_object *last = st->roots[--st->nroots];
+  st->roots[i] = last;
+  last->gc_refs = i;
+  gc_clear_flag(o, GC_F_BUFFERED);
+}
+
+/* Move the buffer to `work` for this collection; the buffer starts empty
+ * (with work's old storage) and collects the roots the collection's own
+ * decrements produce. */
+static void detach_buffer(trial_state *st) {
+  gc_object **r = st->work;
+  size_t cap = st->work_cap;
+  st->work = st->roots;
+  st->work_cap = st->roots_cap;
+  st->nwork = st->nroots;
+  st->roots = r;
+  st->roots_cap = cap;
+  st->nroots = 0;
+}
+
+/* ======================================================================
+ * The explicit stack
+ * ==================================================================== */
+
+/* Push o.  If the stack cannot grow, the push is dropped and stack_failed
+ * set: the phases still terminate, and the collection falls back. */
+static void push(trial_state *st, gc_object *o) {
+  if (gc_unlikely(st->sp == st->stack_cap)) {
+    size_t cap = st->stack_cap ? st->stack_cap * 2 : 1024;
+    gc_object **s = realloc(st->stack, cap * sizeof *s);
+    if (!s) {
+      st->stack_failed = 1;
+      return;
+    }
+    st->stack = s;
+    st->stack_cap = cap;
+  }
+  st->stack[st->sp++] = o;
+}
+
+static inline gc_object *pop(trial_state *st) { return st->stack[--st->sp]; }
+
+/* ======================================================================
+ * MarkRoots: mark_gray from every buffered root
+ * ==================================================================== */
+
+/* o enters the trial: GRAY, with a private copy of its count. */
+static void make_gray(trial_state *st, gc_object *o) {
+  gc_set_color(o, GC_GRAY);
+  o->gc_refs = o->refcnt;
+  st->examined++;
+  push(st, o);
+}
+
+/* Colour GRAY every object reachable from s that is not GRAY yet, and take
+ * each edge out of a newly GRAY object off its target's gc_refs.  Objects
+ * are coloured when pushed, so each is pushed and expanded once. */
+static void mark_gray(trial_state *st, gc_object *s) {
+  if (gc_get_color(s) == GC_GRAY) return; /* reached from an earlier root */
+  make_gray(st, s);
+  while (st->sp > 0) {
+    gc_object *o = pop(st);
+    gc_object **slot = gc_slots(o);
+    for (uint32_t i = 0, n = o->nslots; i < n; i++) {
+      gc_object *t = slot[i];
+      if (!t) continue;
+      if (gc_get_color(t) != GC_GRAY) make_gray(st, t);
+      GC_CHECK(t->gc_refs > 0, "trial mark_gray",
+               "gc_refs below zero: refcnt smaller than references");
+      t->gc_refs--;
+    }
+  }
+}
+
+/* Afterwards every object reachable from a root is GRAY, and its gc_refs is
+ * refcnt minus the references it receives from GRAY objects: the references
+ * from outside the GRAY set, external handles included. */
+static void mark_roots(trial_state *st) {
+  for (size_t i = 0; i < st->nwork; i++) mark_gray(st, st->work[i]);
+}
+
+/* ======================================================================
+ * ScanRoots: scan, scan_black
+ * ==================================================================== */
+
+/* Colour BLACK s and every GRAY or WHITE object it reaches.  Uses the stack
+ * above its current top, so scan can call it mid-walk. */
+static void scan_black(trial_state *st, gc_object *s) {
+  size_t base = st->sp;
+  gc_set_color(s, GC_BLACK);
+  push(st, s);
+  while (st->sp > base) {
+    gc_object *o = pop(st);
+    gc_object **slot = gc_slots(o);
+    for (uint32_t i = 0, n = o->nslots; i < n; i++) {
+      gc_object *t = slot[i];
+      if (!t) continue;
+      gc_color c = gc_get_color(t);
+      if (c == GC_GRAY || c == GC_WHITE) {
+        gc_set_color(t, GC_BLACK);
+        push(st, t);
+      }
+    }
+  }
+}
+
+/* Decide the GRAY objects reachable from s: one with gc_refs > 0 is held
+ * from outside and scan_black claims it; one with gc_refs == 0 turns WHITE,
+ * tentatively (a later scan_black may still reach it). */
+static void scan(trial_state *st, gc_object *s) {
+  if (gc_get_color(s) != GC_GRAY) return;
+  if (s->gc_refs > 0) {
+    scan_black(st, s);
+    return;
+  }
+  gc_set_color(s, GC_WHITE);
+  push(st, s);
+  while (st->sp > 0) {
+    gc_object *o = pop(st);
+    /* Invariant: every object on the stack was GRAY with gc_refs == 0 when
+     * pushed; one that scan_black reached since has a BLACK subgraph. */
+    if (gc_get_color(o) != GC_WHITE) continue;
+    gc_object **slot = gc_slots(o);
+    for (uint32_t i = 0, n = o->nslots; i < n; i++) {
+      gc_object *t = slot[i];
+      if (!t || gc_get_color(t) != GC_GRAY) continue;
+      if (t->gc_refs > 0) {
+        scan_black(st, t);
+      } else {
+        gc_set_color(t, GC_WHITE);
+        push(st, t);
+      }
+    }
+  }
+}
+
+/* Afterwards no object is GRAY: BLACK ones are reachable from an object
+ * held from outside the GRAY set, WHITE ones are garbage (see the header). */
+static void scan_roots(trial_state *st) {
+  for (size_t i = 0; i < st->nwork; i++) scan(st, st->work[i]);
+}
+
+/* ======================================================================
+ * CollectRoots: collect_white
+ * ==================================================================== */
+
+/* o joins the garbage list: off h->gens[0], flagged COLLECTING (gathered). */
+static void gather(trial_state *st, gc_object *o, gc_link *garbage) {
+  gc_set_flag(o, GC_F_COLLECTING);
+  gc_list_move(garbage, &o->link);
+  push(st, o);
+}
+
+/* Move to `garbage` every WHITE object reachable from s through WHITE
+ * objects (every WHITE object is: see the header). */
+static void collect_white(trial_state *st, gc_object *s, gc_link *garbage) {
+  if (gc_get_color(s) != GC_WHITE || gc_has_flag(s, GC_F_COLLECTING)) return;
+  gather(st, s, garbage);
+  while (st->sp > 0) {
+    gc_object *o = pop(st);
+    gc_object **slot = gc_slots(o);
+    for (uint32_t i = 0, n = o->nslots; i < n; i++) {
+      gc_object *t = slot[i];
+      if (t && gc_get_color(t) == GC_WHITE && !gc_has_flag(t, GC_F_COLLECTING))
+        gather(st, t, garbage);
+    }
+  }
+}
+
+/* Afterwards the detached buffer is empty, no root is BUFFERED, and
+ * `garbage` holds every WHITE object, still WHITE.  Their COLLECTING flag is
+ * left set: gc_free_garbage_ ignores it and frees them. */
+static void collect_roots(trial_state *st, gc_link *garbage) {
+  for (size_t i = 0; i < st->nwork; i++) {
+    gc_object *o = st->work[i];
+    gc_clear_flag(o, GC_F_BUFFERED);
+    collect_white(st, o, garbage);
+  }
+  st->nwork = 0;
+}
+
+/* ======================================================================
+ * The fallback: a whole-heap scan
+ * ==================================================================== */
+
+/* Empty the detached buffer without tracing: roots turn BLACK, unbuffered. */
+static void drop_roots(trial_state *st) {
+  for (size_t i = 0; i < st->nwork; i++) {
+    gc_object *o = st->work[i];
+    gc_clear_flag(o, GC_F_BUFFERED);
+    gc_set_color(o, GC_BLACK);
+  }
+  st->nwork = 0;
+}
+
+/* Subtract-refs over h->gens[0] (refscan.h), which resets every colour,
+ * gc_refs and COLLECTING flag.  Precondition: nothing is BUFFERED (the fresh
+ * buffer is still empty: no decrement has run in this collection).  Moves
+ * the garbage to `garbage`; returns the objects examined. */
+static uint64_t scan_whole_heap(gc_heap *h, gc_link *garbage) {
+  trial_state *st = h->state;
+  GC_CHECK(st->nroots == 0, "trial scan_whole_heap",
+           "%zu roots buffered before the fallback", st->nroots);
+  (void)st;
+  gc_list_merge(&h->gens[0], garbage); /* a void trial's gathering */
+  return gc_deduce_unreachable_(&h->gens[0], garbage);
+}
+
+/* ======================================================================
+ * The collection
+ * ==================================================================== */
+
+static void adapt_threshold(trial_state *st, uint64_t examined, uint64_t freed);
+static void arm(gc_heap *h, int automatic);
+
+/* Read this to see a whole collection.  `gen` is ignored: trial deletion has
+ * no generations, and every collection processes the whole buffer. */
+static void trial_collect(gc_heap *h, int gen, gc_collection_record *rec) {
+  (void)gen;
+  trial_state *st = h->state;
+  uint64_t freed0 = h->stats.freed_by_collector;
+  int overflowed = st->overflow;
+  st->overflow = 0;
+  rec->generation = GC_FULL;
+  detach_buffer(st);
+
+  gc_link garbage;
+  gc_list_init(&garbage);
+  st->examined = 0;
+  st->stack_failed = 0;
+  if (!overflowed) {
+    mark_roots(st);
+    scan_roots(st);
+    collect_roots(st, &garbage);
+  } else {
+    drop_roots(st);
+  }
+  rec->examined = st->examined;
+  if (overflowed || st->stack_failed) {
+    st->sp = 0;
+    rec->examined += scan_whole_heap(h, &garbage);
+  }
+
+  gc_finalize_garbage_(h, &garbage, &h->gens[0]); /* resurrected: back */
+  gc_free_garbage_(h, &garbage); /* may buffer survivors as new roots */
+  if (rec->automatic && st->adaptive)
+    adapt_threshold(st, rec->examined, h->stats.freed_by_collector - freed0);
+  arm(h, rec->automatic);
+}
+
+/* ======================================================================
+ * When to collect
+ * ==================================================================== */
+
+/* PHP 7.3's rule with Nim's efficiency test added: an unproductive
+ * collection raises the threshold by `step` (at most max_threshold), a
+ * productive one lowers it by `step` (at least the base threshold). */
+static void adapt_threshold(trial_state *st, uint64_t examined,
+                            uint64_t freed) {
+  int productive = freed >= st->min_freed &&
+                   (double)freed >= st->min_yield * (double)examined;
+  /* base_threshold <= threshold <= max_threshold: no difference wraps. */
+  if (!productive)
+    st->threshold = st->max_threshold - st->threshold > st->step
+                        ? st->threshold + st->step
+                        : st->max_threshold;
+  else
+    st->threshold = st->threshold - st->base_threshold > st->step
+                        ? st->threshold - st->step
+                        : st->base_threshold;
+}
+
+/* After a collection, which resets alloc_since to 0: if roots already wait
+ * (buffered by the collection's own decrements), collect at the next
+ * allocation -- the one after the allocation that triggered an automatic
+ * collection, so that auto_collect leaves alloc_since < trigger; otherwise
+ * possible_root arms the trigger when the buffer fills. */
+static void arm(gc_heap *h, int automatic) {
+  gc_arm_trigger_(h,
+                  collection_due(h->state) ? (automatic ? 1 : 0) : UINT64_MAX);
+}
+
+/* The trigger fired: collect if the buffer is still full (forget may have
+ * shrunk it since), else disarm until possible_root arms again. */
+static void trial_auto(gc_heap *h) {
+  if (collection_due(h->state))
+    gc_run_collection_(h, GC_FULL, 1);
+  else
+    gc_arm_trigger_(h, UINT64_MAX);
+}
+
+/* ======================================================================
+ * Validation
+ * ==================================================================== */
+
+/* One object against the invariant in the header. */
+static void validate_object(const trial_state *st, const gc_link *p,
+                            const char *where) {
+  const gc_object *o = gc_obj((gc_link *)p);
+  if (p->next->prev != p || p->prev->next != p)
+    gc_fatal_(where, "trial: object list broken at %p", (void *)o);
+  gc_color c = gc_get_color(o);
+  int buffered = gc_has_flag(o, GC_F_BUFFERED);
+  if (c != GC_BLACK && c != GC_PURPLE)
+    gc_fatal_(where, "trial: object %p is %s between collections", (void *)o,
+              c == GC_GRAY ? "GRAY" : "WHITE");
+  if ((c == GC_PURPLE) != buffered)
+    gc_fatal_(where, "trial: object %p is %s but %sBUFFERED", (void *)o,
+              c == GC_PURPLE ? "PURPLE" : "BLACK", buffered ? "" : "not ");
+  if (buffered && (o->gc_refs >= st->nroots || st->roots[o->gc_refs] != o))
+    gc_fatal_(where, "trial: object %p is BUFFERED but not at index %u",
+              (void *)o, o->gc_refs);
+  if (gc_has_flag(o, GC_F_COLLECTING))
+    gc_fatal_(where, "trial: object %p is COLLECTING", (void *)o);
+  if (gc_get_gen(o) != 0)
+    gc_fatal_(where, "trial: object %p has generation %u", (void *)o,
+              gc_get_gen(o));
+  if (o->refcnt == 0)
+    gc_fatal_(where, "trial: object %p is live with refcnt 0", (void *)o);
+}
+
+/* Every object and the buffer against the invariant.  The buffer holds
+ * exactly the BUFFERED objects: each sits at its own index, and there are
+ * as many BUFFERED objects as entries. */
+static void trial_validate(gc_heap *h, const char *where) {
+  const trial_state *st = h->state;
+  uint64_t count = 0, buffered = 0;
+  for (int g = 1; g < GC_NGENS; g++)
+    if (!gc_list_empty(&h->gens[g]))
+      gc_fatal_(where, "trial: generation %d list is not empty", g);
+  const gc_link *l = &h->gens[0];
+  for (const gc_link *p = l->next; p != l; p = p->next) {
+    validate_object(st, p, where);
+    buffered += gc_has_flag(gc_obj((gc_link *)p), GC_F_BUFFERED) != 0;
+    count++;
+  }
+  if (count != h->stats.live_objects)
+    gc_fatal_(where, "trial: %llu objects on the list, %llu live",
+              (unsigned long long)count,
+              (unsigned long long)h->stats.live_objects);
+  if (buffered != st->nroots)
+    gc_fatal_(where, "trial: %llu BUFFERED objects, %zu buffer entries",
+              (unsigned long long)buffered, st->nroots);
+  if (st->nwork != 0 || st->sp != 0)
+    gc_fatal_(where, "trial: %zu detached roots, %zu stacked objects",
+              st->nwork, st->sp);
+  if (st->nroots >= st->threshold && h->auto_on && h->trigger == UINT64_MAX)
+    gc_fatal_(where, "trial: buffer full (%zu roots) and no trigger armed",
+              st->nroots);
+}
+
+const gc_collector gc_collector_trial = {
+    .name = "trial",
+    .summary =
+        "trial deletion (Bacon & Rajan 2001): traces from buffered "
+        "possible roots only; threshold 10000, adaptive as PHP 7.3",
+    .tunables = trial_tunables,
+    .ntunables = sizeof trial_tunables / sizeof trial_tunables[0],
+    .state_size = sizeof(trial_state),
+    .init = trial_init,
+    .fini = trial_fini,
+    .collect = trial_collect,
+    .auto_collect = trial_auto,
+    .possible_root = trial_possible_root,
+    .forget = trial_forget,
+    .validate = trial_validate,
+};

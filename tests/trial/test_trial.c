@@ -1,0 +1,736 @@
+/*
+ * test_trial.c -- trial deletion (gc/trial.c) against the oracle.
+ *
+ * Each test builds a heap shape by hand, drops references, collects, and
+ * checks what was freed, what survived with which exact counts
+ * (gc/oracle.h), and the collector's own invariant (its validate function;
+ * debug builds also run it before and after every collection).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "collector.h"
+#include "oracle.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define RING_N 1000000u
+#else
+#define RING_N 1000000u
+#endif
+
+/* ======================================================================
+ * Helpers
+ * ==================================================================== */
+
+static gc_heap *trial_heap(const char *tunables) {
+  char err[256];
+  gc_heap *h = gc_heap_new("trial", tunables, err, sizeof err);
+  if (!h)
+    fail_msg("gc_heap_new(trial, %s): %s", tunables ? tunables : "", err);
+  return h;
+}
+
+static const gc_heap_stats *stats(gc_heap *h) { return gc_heap_get_stats(h); }
+
+static void validate(gc_heap *h) { gc_heap_collector(h)->validate(h, "test"); }
+
+/* The oracle's verdict after a full collection: complete, exact counts. */
+static void assert_oracle(gc_heap *h) {
+  gc_oracle_report rep;
+  if (gc_oracle_check(h, GC_ORACLE_COMPLETE | GC_ORACLE_COUNTS, &rep) != 0)
+    fail_msg("oracle: %s", rep.error);
+}
+
+static const gc_collection_record *last_record(gc_heap *h) {
+  size_t n;
+  const gc_collection_record *r = gc_heap_records(h, &n);
+  assert_true(n > 0);
+  return &r[n - 1];
+}
+
+static int is_buffered(const gc_object *o) {
+  return gc_has_flag(o, GC_F_BUFFERED);
+}
+
+/* A ring of n objects with `nslots` slots each, slot 0 pointing to the next.
+ * Returns the first object, holding the caller's reference (count 2: the
+ * caller's and the last object's slot). */
+static gc_object *make_ring(gc_heap *h, size_t n, uint32_t nslots) {
+  gc_object *first = gc_new(h, nslots, 0), *prev = first;
+  assert_non_null(first);
+  for (size_t i = 1; i < n; i++) {
+    gc_object *o = gc_new(h, nslots, 0);
+    assert_non_null(o);
+    gc_slot_steal(h, prev, 0, o);
+    prev = o;
+  }
+  gc_slot_set(h, prev, 0, first);
+  return first;
+}
+
+/* The seed's A <-> B, dropped: one buffered root (A), two garbage objects. */
+static gc_object *make_garbage_pair(gc_heap *h) {
+  gc_object *a = gc_new(h, 2, 0);
+  gc_object *b = gc_new(h, 1, 0);
+  assert_non_null(a);
+  assert_non_null(b);
+  gc_slot_steal(h, a, 0, b);
+  gc_slot_set(h, b, 0, a);
+  gc_decref(h, a);
+  return a;
+}
+
+/* A live object held only by the root table, buffered: its count went from
+ * 2 to 1.  Returns it (borrowed). */
+static gc_object *make_live_root(gc_heap *h) {
+  gc_object *o = gc_new(h, 1, 0);
+  assert_non_null(o);
+  assert_true(gc_root_push(h, o) >= 0);
+  gc_decref(h, o);
+  return o;
+}
+
+/* ======================================================================
+ * The seed's pair
+ * ==================================================================== */
+
+static void test_pair(void **state) {
+  (void)state;
+  gc_heap *h = trial_heap(NULL);
+  gc_object *a = gc_new(h, 1, 0), *b = gc_new(h, 1, 0);
+  gc_slot_steal(h, a, 0, b);
+  gc_slot_set(h, b, 0, a);
+  assert_int_equal(a->refcnt, 2);
+  assert_int_equal(b->refcnt, 1);
+  assert_false(is_buffered(a)); /* increments never buffer */
+
+  gc_decref(h, a); /* del my_var: 2 -> 1, a possible root */
+  assert_int_equal(a->refcnt, 1);
+  assert_true(is_buffered(a));
+  assert_int_equal(gc_get_color(a), GC_PURPLE);
+  assert_int_equal(a->gc_refs, 0); /* its buffer index */
+  assert_int_equal(gc_get_color(b), GC_BLACK);
+  validate(h);
+  assert_int_equal(stats(h)->live_objects, 2);
+
+  assert_int_equal(gc_collect(h, GC_FULL), 2);
+  const gc_collection_record *r = last_record(h);
+  assert_int_equal(r->examined, 2);
+  assert_int_equal(r->freed, 2);
+  assert_int_equal(r->generation, GC_FULL);
+  assert_int_equal(r->automatic, 0);
+  assert_int_equal(stats(h)->live_objects, 0);
+  assert_int_equal(stats(h)->freed_by_collector, 2);
+  assert_int_equal(stats(h)->freed_by_rc, 0);
+  validate(h);
+  assert_oracle(h);
+
+  /* An empty buffer: a collection examines nothing. */
+  assert_int_equal(gc_collect(h, 0), 0);
+  assert_int_equal(last_record(h)->examined, 0);
+  assert_int_equal(last_record(h)->generation, GC_FULL);
+  gc_heap_free(h);
+}
+
+/* A self-reference is the smallest cycle. */
+static void test_self_loop(void **state) {
+  (void)state;
+  gc_heap *h = trial_heap(NULL);
+  gc_object *o = gc_new(h, 2, 16);
+  gc_slot_set(h, o, 1, o);
+  gc_decref(h, o);
+  assert_true(is_buffered(o));
+  assert_int_equal(gc_collect(h, GC_FULL), 1);
+  assert_int_equal(stats(h)->live_objects, 0);
+  assert_int_equal(stats(h)->live_bytes, 0);
+  assert_oracle(h);
+  gc_heap_free(h);
+}
+
+/* ======================================================================
+ * Rings
+ * ==================================================================== */
+
+static void test_ring_garbage(void **state) {
+  (void)state;
+  gc_heap *h = trial_heap("auto=0");
+  gc_object *first = make_ring(h, RING_N, 1);
+  gc_decref(h, first);
+  assert_int_equal(stats(h)->live_objects, RING_N);
+  assert_int_equal(gc_collect(h, GC_FULL), RING_N);
+  assert_int_equal(last_record(h)->examined, RING_N);
+  assert_int_equal(stats(h)->live_objects, 0);
+  validate(h);
+  assert_oracle(h);
+  gc_heap_free(h);
+}
+
+static void test_ring_held(void **state) {
+  (void)state;
+  gc_heap *h = trial_heap("auto=0");
+  gc_object *first = make_ring(h, RING_N, 1);
+  assert_true(gc_root_push(h, first) >= 0);
+  gc_decref(h, first); /* 3 -> 2: buffered, but held by the root table */
+  assert_true(is_buffered(first));
+
+  assert_int_equal(gc_collect(h, GC_FULL), 0);
+  assert_int_equal(last_record(h)->examined, RING_N);
+  assert_int_equal(stats(h)->live_objects, RING_N);
+  assert_int_equal(first->refcnt, 2);
+  size_t n = 0;
+  for (gc_object *o = first; n == 0 || o != first; o = gc_slot_get(o, 0)) {
+    assert_int_equal(gc_get_color(o), GC_BLACK);
+    assert_false(is_buffered(o));
+    assert_int_equal(o->refcnt, o == first ? 2u : 1u);
+    n++;
+  }
+  assert_int_equal(n, RING_N);
+  validate(h);
+  assert_oracle(h); /* exact counts: the trial never touched refcnt */
+
+  gc_root_truncate(h, 0); /* now the ring is garbage */
+  assert_true(is_buffered(first));
+  assert_int_equal(gc_collect(h, GC_FULL), RING_N);
+  assert_int_equal(stats(h)->live_objects, 0);
+  assert_oracle(h);
+  gc_heap_free(h);
+}
+
+/* A live ring reachable only from an object the trial never examines: the
+ * reference from outside the GRAY set keeps it (gc_refs > 0). */
+static void test_ring_held_by_unexamined(void **state) {
+  (void)state;
+  gc_heap *h = trial_heap("auto=0");
+  gc_object *x = gc_new(h, 1, 0);
+  assert_true(gc_root_push_steal(h, x) >= 0);
+  gc_object *first = make_ring(h, 3, 1);
+  gc_slot_set(h, x, 0, first);
+  gc_decref(h, first);
+  assert_true(is_buffered(first));
+  assert_false(is_buffered(x));
+  assert_int_equal(gc_collect(h, GC_FULL), 0);
+  assert_int_equal(last_record(h)->examined, 3); /* x is not traced */
+  assert_int_equal(stats(h)->live_objects, 4);
+  validate(h);
+  assert_oracle(h);
+  gc_heap_free(h);
+}
+
+/* One object with many slots: the explicit stack grows past its first
+ * allocation, and is reused by the next collection. */
+static void test_wide_hub(void **state) {
+  (void)state;
+  enum { LEAVES = 100000 };
+  gc_heap *h = trial_heap("auto=0");
+  for (int round = 0; round < 2; round++) {
+    gc_object *hub = gc_new(h, LEAVES, 0);
+    assert_non_null(hub);
+    for (uint32_t i = 0; i < LEAVES; i++) {
+      gc_object *leaf = gc_new(h, 1, 8);
+      assert_non_null(leaf);
+      gc_slot_set(h, leaf, 0, hub);
+      gc_slot_steal(h, hub, i, leaf);
+    }
+    gc_decref(h, hub);
+    assert_int_equal(gc_collect(h, GC_FULL), LEAVES + 1);
+    assert_int_equal(stats(h)->live_objects, 0);
+    assert_oracle(h);
+  }
+  gc_heap_free(h);
+}
+
+/* ======================================================================
+ * forget: buffered objects freed by reference counting
+ * ==================================================================== */
+
+static void test_forget(void **state) {
+  (void)state;
+  gc_heap *h = trial_heap("auto=0");
+  gc_object *a = make_live_root(h); /* root 0, buffer index 0 */
+  gc_object *b = make_live_root(h); /* root 1, index 1 */
+  gc_object *c = make_live_root(h); /* root 2, index 2 */
+  assert_int_equal(a->gc_refs, 0);
+  assert_int_equal(b->gc_refs, 1);
+  assert_int_equal(c->gc_refs, 2);
+  validate(h);
+
+  /* Free the first entry: the last one moves into its place. */
+  gc_root_set(h, 0, NULL);
+  assert_int_equal(stats(h)->freed_by_rc, 1);
+  assert_true(is_buffered(c));
+  assert_int_equal(c->gc_refs, 0);
+  assert_int_equal(b->gc_refs, 1);
+  validate(h);
+
+  /* Free the last entry. */
+  gc_root_set(h, 1, NULL);
+  assert_int_equal(c->gc_refs, 0);
+  validate(h);
+
+  /* A buffered object freed in a release cascade (gc_release_'s path). */
+  gc_object *parent = gc_new(h, 1, 0);
+  gc_object *child = gc_new(h, 0, 0);
+  gc_slot_steal(h, parent, 0, child);
+  gc_incref(child);
+  gc_decref(h, child); /* 2 -> 1: buffered, owned by parent only */
+  assert_true(is_buffered(child));
+  assert_int_equal(child->gc_refs, 1); /* after c */
+  gc_decref(h, parent);                /* frees parent, then child */
+  assert_int_equal(stats(h)->freed_by_rc, 4);
+  validate(h);
+
+  /* Only c is left in the buffer: no dangling entry is traced (ASan would
+   * see the use after free). */
+  assert_int_equal(gc_collect(h, GC_FULL), 0);
+  assert_int_equal(last_record(h)->examined, 1);
+  assert_false(is_buffered(c));
+  assert_int_equal(gc_get_color(c), GC_BLACK);
+  assert_oracle(h);
+  gc_heap_free(h);
+}
+
+/* ======================================================================
+ * When to collect
+ * ==================================================================== */
+
+static void test_threshold_triggers_at_next_allocation(void **state) {
+  (void)state;
+  gc_heap *h = trial_heap("threshold=10,adaptive=0");
+  for (int i = 0; i < 10; i++) make_garbage_pair(h);
+  /* Full, but a collection runs only at the heap's safe point. */
+  assert_int_equal(stats(h)->collections, 0);
+  validate(h); /* checks the trigger is armed */
+
+  gc_object *o = gc_new(h, 0, 0);
+  assert_int_equal(stats(h)->collections, 1);
+  const gc_collection_record *r = last_record(h);
+  assert_int_equal(r->automatic, 1);
+  assert_int_equal(r->freed, 20);
+  assert_int_equal(r->examined, 20);
+  assert_int_equal(stats(h)->live_objects, 1);
+  assert_true(gc_root_push_steal(h, o) >= 0);
+
+  /* Below the threshold: allocations do not collect. */
+  for (int i = 0; i < 9; i++) make_garbage_pair(h);
+  for (int i = 0; i < 100; i++) gc_decref(h, gc_new(h, 0, 0));
+  assert_int_equal(stats(h)->collections, 1);
+  assert_int_equal(gc_collect(h, GC_FULL), 18);
+  assert_oracle(h);
+  gc_heap_free(h);
+}
+
+/* Buffer roots one at a time until an automatic collection runs; returns
+ * how many were buffered before it.  garbage: each root is a dropped pair;
+ * otherwise a live object held by the root table. */
+static size_t roots_until_collection(gc_heap *h, int garbage) {
+  uint64_t c0 = stats(h)->collections;
+  for (size_t n = 0; n < 1000000; n++) {
+    gc_object *a = gc_new(h, 2, 0); /* the safe point */
+    assert_non_null(a);
+    if (stats(h)->collections != c0) {
+      gc_decref(h, a);
+      return n;
+    }
+    if (garbage) {
+      gc_object *b = gc_new(h, 1, 0);
+      gc_slot_steal(h, a, 0, b);
+      gc_slot_set(h, b, 0, a);
+      gc_decref(h, a);
+    } else {
+      assert_true(gc_root_push_steal(h, a) >= 0);
+      gc_incref(a);
+      gc_decref(h, a);
+    }
+  }
+  fail_msg("no automatic collection");
+  return 0;
+}
+
+static void test_adaptive_threshold(void **state) {
+  (void)state;
+  gc_heap *h = trial_heap("threshold=100,step=100,max_threshold=350");
+  /* Unproductive collections (live roots, nothing freed) raise it... */
+  assert_int_equal(roots_until_collection(h, 0), 100);
+  assert_int_equal(last_record(h)->freed, 0);
+  assert_int_equal(roots_until_collection(h, 0), 200);
+  assert_int_equal(roots_until_collection(h, 0), 300);
+  assert_int_equal(roots_until_collection(h, 0), 350); /* the ceiling */
+  assert_int_equal(roots_until_collection(h, 0), 350);
+  /* ... productive ones (garbage pairs) lower it back to the base. */
+  assert_int_equal(roots_until_collection(h, 1), 350);
+  assert_int_equal(last_record(h)->freed, 700);
+  assert_int_equal(roots_until_collection(h, 1), 250);
+  assert_int_equal(roots_until_collection(h, 1), 150);
+  assert_int_equal(roots_until_collection(h, 1), 100);
+  assert_int_equal(roots_until_collection(h, 1), 100);
+  validate(h);
+  gc_collect(h, GC_FULL);
+  assert_oracle(h);
+  gc_heap_free(h);
+}
+
+static void test_fixed_threshold(void **state) {
+  (void)state;
+  gc_heap *h = trial_heap("threshold=100,step=100,adaptive=0");
+  for (int i = 0; i < 4; i++)
+    assert_int_equal(roots_until_collection(h, 0), 100);
+  /* Fewer than min_freed freed is unproductive too: 40 pairs free 80. */
+  gc_heap *p = trial_heap("threshold=40,step=100");
+  assert_int_equal(roots_until_collection(p, 1), 40);
+  assert_int_equal(last_record(p)->freed, 80);
+  assert_int_equal(roots_until_collection(p, 1), 140);
+  gc_heap_free(p);
+  /* A ceiling closer than one step: up to it, and back down to the base. */
+  p = trial_heap("threshold=10,step=100,max_threshold=50");
+  assert_int_equal(roots_until_collection(p, 0), 10);
+  assert_int_equal(roots_until_collection(p, 0), 50);
+  assert_int_equal(roots_until_collection(p, 1), 50);
+  assert_int_equal(roots_until_collection(p, 1), 10);
+  gc_heap_free(p);
+  gc_heap_free(h);
+}
+
+/* min_yield: 100 pairs that each also refer to a live chain of 1000 free
+ * 200 of the 1200 objects examined (yield 1/6). */
+static size_t yield_run(const char *tunables) {
+  gc_heap *h = trial_heap(tunables);
+  gc_object *chain = gc_new(h, 1, 0);
+  assert_true(gc_root_push_steal(h, chain) >= 0);
+  for (int i = 1; i < 1000; i++) {
+    gc_object *o = gc_new(h, 1, 0);
+    gc_slot_steal(h, chain, 0, o);
+    chain = o;
+  }
+  gc_object *head = gc_root_get(h, 0);
+  size_t second = 0;
+  for (int round = 0; round < 2; round++) {
+    uint64_t c0 = stats(h)->collections;
+    size_t n = 0;
+    while (stats(h)->collections == c0) {
+      gc_object *a = gc_new(h, 2, 0);
+      if (stats(h)->collections != c0) {
+        gc_decref(h, a);
+        break;
+      }
+      gc_object *b = gc_new(h, 1, 0);
+      gc_slot_steal(h, a, 0, b);
+      gc_slot_set(h, b, 0, a);
+      gc_slot_set(h, a, 1, head);
+      gc_decref(h, a);
+      n++;
+    }
+    assert_int_equal(last_record(h)->examined, 2 * n + 1000);
+    second = n;
+  }
+  gc_collect(h, GC_FULL);
+  assert_oracle(h);
+  gc_heap_free(h);
+  return second;
+}
+
+static void test_min_yield(void **state) {
+  (void)state;
+  /* The first collection buffers the chain's head again (the garbage
+   * referred to it): the second fills with one root fewer. */
+  assert_int_equal(yield_run("threshold=100,step=100,min_yield=0.05"), 99);
+  assert_int_equal(yield_run("threshold=100,step=100,min_yield=0.5"), 199);
+}
+
+static void test_auto_off(void **state) {
+  (void)state;
+  gc_heap *h = trial_heap("auto=0,threshold=10");
+  for (int i = 0; i < 1000; i++) make_garbage_pair(h);
+  for (int i = 0; i < 1000; i++) gc_decref(h, gc_new(h, 0, 0));
+  assert_int_equal(stats(h)->collections, 0);
+  assert_int_equal(stats(h)->live_objects, 2000);
+  validate(h);
+  assert_int_equal(gc_collect(h, GC_FULL), 2000);
+
+  /* Switched on: a full buffer collects at the next allocation. */
+  gc_set_auto(h, 1);
+  for (int i = 0; i < 10; i++) make_garbage_pair(h);
+  gc_decref(h, gc_new(h, 0, 0));
+  assert_int_equal(stats(h)->collections, 2);
+  assert_int_equal(last_record(h)->automatic, 1);
+
+  /* Switched off with the trigger armed: nothing runs. */
+  for (int i = 0; i < 10; i++) make_garbage_pair(h);
+  gc_set_auto(h, 0);
+  for (int i = 0; i < 100; i++) gc_decref(h, gc_new(h, 0, 0));
+  assert_int_equal(stats(h)->collections, 2);
+  assert_int_equal(stats(h)->live_objects, 20);
+  validate(h);
+  gc_heap_free(h);
+}
+
+/* ======================================================================
+ * Garbage that refers to live data
+ * ==================================================================== */
+
+enum { LIVE = 100, RING = 1000 };
+
+/* LIVE objects held by the root table, and a garbage ring of RING objects
+ * whose slot 1 refers to them: each live object has count 1 + RING/LIVE. */
+static gc_heap *garbage_into_live(const char *tunables, gc_object **live) {
+  gc_heap *h = trial_heap(tunables);
+  for (int i = 0; i < LIVE; i++) {
+    live[i] = gc_new(h, 1, 0);
+    assert_true(gc_root_push_steal(h, live[i]) >= 0);
+  }
+  gc_object *first = make_ring(h, RING, 2);
+  gc_object *o = first;
+  for (int i = 0; i < RING; i++, o = gc_slot_get(o, 0))
+    gc_slot_set(h, o, 1, live[i % LIVE]);
+  assert_ptr_equal(o, first);
+  gc_decref(h, first);
+  for (int i = 0; i < LIVE; i++)
+    assert_int_equal(live[i]->refcnt, 1 + RING / LIVE);
+  return h;
+}
+
+static void test_garbage_into_live(void **state) {
+  (void)state;
+  gc_object *live[LIVE];
+  gc_heap *h = garbage_into_live("auto=0", live);
+  assert_int_equal(gc_collect(h, GC_FULL), RING);
+  assert_int_equal(last_record(h)->examined, RING + LIVE);
+  assert_int_equal(stats(h)->live_objects, LIVE);
+  for (int i = 0; i < LIVE; i++) assert_int_equal(live[i]->refcnt, 1);
+  assert_oracle(h);
+  gc_heap_free(h);
+}
+
+/* The garbage's decrements of live objects run during the collection and
+ * buffer them again: they land in a fresh buffer, kept for the next
+ * collection, with consistent indices. */
+static void test_decrements_during_collection(void **state) {
+  (void)state;
+  gc_object *live[LIVE];
+  gc_heap *h = garbage_into_live("auto=0", live);
+  assert_int_equal(gc_collect(h, GC_FULL), RING);
+  validate(h);
+  for (int i = 0; i < LIVE; i++) {
+    assert_true(is_buffered(live[i]));
+    assert_int_equal(gc_get_color(live[i]), GC_PURPLE);
+  }
+  /* A buffered survivor freed by reference counting leaves a hole that
+   * forget fills. */
+  gc_root_set(h, 0, NULL);
+  validate(h);
+  assert_int_equal(gc_collect(h, GC_FULL), 0);
+  assert_int_equal(last_record(h)->examined, LIVE - 1);
+  for (int i = 1; i < LIVE; i++) {
+    assert_false(is_buffered(live[i]));
+    assert_int_equal(gc_get_color(live[i]), GC_BLACK);
+  }
+  validate(h);
+  assert_oracle(h);
+  gc_heap_free(h);
+}
+
+/* The same, automatic: the collection's own decrements fill the buffer past
+ * the threshold, so the next allocation collects again. */
+static void test_refill_during_automatic_collection(void **state) {
+  (void)state;
+  gc_object *live[LIVE];
+  gc_heap *h = garbage_into_live("threshold=1,adaptive=0", live);
+  gc_decref(h, gc_new(h, 0, 0)); /* collects the ring */
+  assert_int_equal(stats(h)->collections, 1);
+  assert_int_equal(last_record(h)->freed, RING);
+  gc_decref(h, gc_new(h, 0, 0)); /* collects the re-buffered survivors */
+  assert_int_equal(stats(h)->collections, 2);
+  assert_int_equal(last_record(h)->examined, LIVE);
+  assert_int_equal(last_record(h)->freed, 0);
+  gc_decref(h, gc_new(h, 0, 0)); /* nothing buffered */
+  assert_int_equal(stats(h)->collections, 2);
+  validate(h);
+  assert_oracle(h);
+  gc_heap_free(h);
+}
+
+/* ======================================================================
+ * A full buffer: the whole-heap fallback
+ * ==================================================================== */
+
+static void test_buffer_overflow(void **state) {
+  (void)state;
+  gc_heap *h = trial_heap("max_roots=4,threshold=100");
+  gc_object *keep = make_live_root(h);
+  for (int i = 0; i < 3; i++) make_garbage_pair(h); /* the buffer is full */
+  assert_int_equal(stats(h)->collections, 0);
+  gc_object *fourth = make_garbage_pair(h);
+  /* The fourth pair found the buffer full: it is not buffered, and a
+   * collection is due though the buffer is below the threshold. */
+  assert_false(is_buffered(fourth));
+  assert_int_equal(gc_get_color(fourth), GC_BLACK);
+  validate(h);
+  assert_int_equal(stats(h)->collections, 0);
+  gc_decref(h, gc_new(h, 0, 0));
+  assert_int_equal(stats(h)->collections, 1);
+  assert_int_equal(last_record(h)->freed, 8);
+  assert_int_equal(last_record(h)->examined, 9); /* the whole heap */
+  assert_int_equal(stats(h)->live_objects, 1);
+  assert_false(is_buffered(keep));
+  validate(h);
+  assert_oracle(h);
+
+  /* The buffer works again afterwards. */
+  make_garbage_pair(h);
+  assert_int_equal(gc_collect(h, GC_FULL), 2);
+  assert_int_equal(last_record(h)->examined, 2);
+  gc_heap_free(h);
+}
+
+/* ======================================================================
+ * Random mutation, safety checked at every collection
+ * ==================================================================== */
+
+typedef struct stress {
+  gc_oracle_snapshot *snap;
+  int failures;
+  char err[256];
+} stress;
+
+static void safety_hook(gc_heap *h, int phase, int gen, void *arg) {
+  (void)gen;
+  stress *s = arg;
+  if (phase == 0) {
+    s->snap = gc_oracle_before(h);
+    assert_non_null(s->snap);
+  } else if (gc_oracle_after(h, s->snap, s->err, sizeof s->err) != 0) {
+    s->failures++;
+    print_error("safety: %s\n", s->err);
+  }
+}
+
+static uint64_t rng_next(uint64_t *x) { /* splitmix64 */
+  uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+/* An object reached from root i through up to 3 random slots, or NULL. */
+static gc_object *walk(gc_heap *h, uint64_t *x, size_t nroots) {
+  gc_object *o = gc_root_get(h, rng_next(x) % nroots);
+  for (int steps = (int)(rng_next(x) % 4); o && steps > 0; steps--) {
+    gc_object *t = gc_slot_get(o, (uint32_t)(rng_next(x) % o->nslots));
+    if (t) o = t;
+  }
+  return o;
+}
+
+static void stress_run(const char *tunables, uint64_t seed) {
+  enum { NROOTS = 32, STEPS = 30000 };
+  gc_heap *h = trial_heap(tunables);
+  stress s = {0};
+  gc_set_collect_hook(h, safety_hook, &s);
+  for (int i = 0; i < NROOTS; i++) assert_true(gc_root_push(h, NULL) >= 0);
+  uint64_t x = seed;
+  for (int step = 0; step < STEPS; step++) {
+    uint64_t op = rng_next(&x) % 10;
+    size_t i = rng_next(&x) % NROOTS;
+    if (op < 3) { /* allocate into a root or a slot */
+      gc_object *o = gc_new(h, 1 + (uint32_t)(rng_next(&x) % 3), 0);
+      assert_non_null(o);
+      gc_object *into = walk(h, &x, NROOTS);
+      if (into && op == 0)
+        gc_slot_steal(h, into, (uint32_t)(rng_next(&x) % into->nslots), o);
+      else {
+        gc_root_set(h, i, o);
+        gc_decref(h, o);
+      }
+    } else if (op < 8) { /* link two reachable objects */
+      gc_object *a = walk(h, &x, NROOTS), *b = walk(h, &x, NROOTS);
+      if (a) gc_slot_set(h, a, (uint32_t)(rng_next(&x) % a->nslots), b);
+    } else if (op == 8) { /* move a reference into a root */
+      gc_root_set(h, i, walk(h, &x, NROOTS));
+    } else { /* drop a root */
+      gc_root_set(h, i, NULL);
+    }
+  }
+  assert_true(stats(h)->collections > 5);
+  gc_collect(h, GC_FULL);
+  assert_int_equal(s.failures, 0);
+  validate(h);
+  assert_oracle(h);
+  const gc_heap_stats *st = stats(h);
+  assert_int_equal(st->objects_allocated,
+                   st->freed_by_rc + st->freed_by_collector + st->live_objects);
+  gc_root_truncate(h, 0);
+  gc_collect(h, GC_FULL);
+  assert_int_equal(stats(h)->live_objects, 0);
+  gc_heap_free(h);
+}
+
+static void test_stress(void **state) {
+  (void)state;
+  for (uint64_t seed = 1; seed <= 3; seed++) {
+    stress_run("threshold=50,step=50", seed);
+    stress_run("threshold=20,adaptive=0", seed);
+    stress_run("threshold=50,max_roots=30", seed);
+  }
+}
+
+/* ======================================================================
+ * Tunables
+ * ==================================================================== */
+
+static void test_tunables(void **state) {
+  (void)state;
+  char err[256];
+  assert_null(gc_heap_new("trial", "threshold=100,max_threshold=10", err,
+                          sizeof err));
+  assert_non_null(strstr(err, "max_threshold"));
+  assert_null(gc_heap_new("trial", "threshold=0", err, sizeof err));
+  assert_non_null(strstr(err, "out of range"));
+  assert_null(gc_heap_new("trial", "adaptive=2", err, sizeof err));
+  assert_null(gc_heap_new("trial", "min_yield=1.5", err, sizeof err));
+  assert_null(gc_heap_new("trial", "nope=1", err, sizeof err));
+  assert_non_null(strstr(err, "min_yield")); /* listed among the known */
+
+  size_t n = 0, idx = 0;
+  while (gc_collector_name(idx) && strcmp(gc_collector_name(idx), "trial"))
+    idx++;
+  const gc_param_def *defs = gc_collector_tunables(idx, &n);
+  assert_int_equal(n, 7);
+  const char *want[] = {"threshold", "adaptive", "step", "max_threshold",
+                        "min_freed", "min_yield", "max_roots"};
+  const char *defaults[] = {"10000", "1", "10000", "1000000000",
+                            "100", "0.05", "0"};
+  for (size_t i = 0; i < n; i++) {
+    assert_string_equal(defs[i].name, want[i]);
+    assert_string_equal(defs[i].def, defaults[i]);
+    assert_true(strlen(defs[i].doc) > 20);
+  }
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_pair),
+      cmocka_unit_test(test_self_loop),
+      cmocka_unit_test(test_ring_garbage),
+      cmocka_unit_test(test_ring_held),
+      cmocka_unit_test(test_ring_held_by_unexamined),
+      cmocka_unit_test(test_wide_hub),
+      cmocka_unit_test(test_forget),
+      cmocka_unit_test(test_threshold_triggers_at_next_allocation),
+      cmocka_unit_test(test_adaptive_threshold),
+      cmocka_unit_test(test_fixed_threshold),
+      cmocka_unit_test(test_min_yield),
+      cmocka_unit_test(test_auto_off),
+      cmocka_unit_test(test_garbage_into_live),
+      cmocka_unit_test(test_decrements_during_collection),
+      cmocka_unit_test(test_refill_during_automatic_collection),
+      cmocka_unit_test(test_buffer_overflow),
+      cmocka_unit_test(test_stress),
+      cmocka_unit_test(test_tunables),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

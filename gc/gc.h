@@ -269,6 +269,8 @@ void gc_set_finalizer(gc_heap *h, gc_finalizer fn, void *arg);
 static inline void gc_object_add_finalizer(gc_object *o) {
   o->info |= GC_F_FINALIZER;
 }
+/* 1 if the heap was created with legacy_finalizers=1. */
+int gc_heap_legacy_finalizers(const gc_heap *h);
 /* gc.garbage: the objects legacy_finalizers=1 kept (each holds a reference
  * from the list, like an external reference). */
 size_t gc_garbage_count(const gc_heap *h);

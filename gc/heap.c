@@ -507,6 +507,9 @@ void gc_set_finalizer(gc_heap *h, gc_finalizer fn, void *arg) {
   h->finalizer_arg = arg;
 }
 
+int gc_heap_legacy_finalizers(const gc_heap *h) {
+  return h->legacy_finalizers;
+}
 size_t gc_garbage_count(const gc_heap *h) { return h->ngarbage; }
 gc_object *gc_garbage_get(const gc_heap *h, size_t i) {
   return i < h->ngarbage ? h->garbage[i] : NULL;

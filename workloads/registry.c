@@ -4,11 +4,11 @@
 #include "workload.h"
 
 extern const workload wl_pair, wl_chains, wl_rings, wl_graphs, wl_trees,
-    wl_levels, wl_churn, wl_snapshot;
+    wl_levels, wl_churn, wl_snapshot, wl_finalizers;
 
 static const workload *const workloads[] = {
-    &wl_pair,  &wl_chains, &wl_rings, &wl_graphs,
-    &wl_trees, &wl_levels, &wl_churn, &wl_snapshot,
+    &wl_pair,  &wl_chains, &wl_rings,    &wl_graphs,    &wl_trees,
+    &wl_levels, &wl_churn, &wl_snapshot, &wl_finalizers,
 };
 
 const workload *const *wl_list(size_t *n) {

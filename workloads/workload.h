@@ -38,6 +38,15 @@ typedef struct wl_answer {
   uint64_t freed_by_rc;
   uint64_t cyclic;
   uint64_t live;
+  /* Finalizers (workloads that set them; 0 otherwise), after the final full
+   * collection under a cycle collector (under `none` no cycle is ever
+   * finalized):  finalized = finalizers run, resurrected = objects a
+   * finalizer made reachable again, uncollectable = objects kept in
+   * gc.garbage and reachable from it with legacy_finalizers=1 (these count
+   * in `live`, not in `cyclic`). */
+  uint64_t finalized;
+  uint64_t resurrected;
+  uint64_t uncollectable;
 } wl_answer;
 
 /* run() results */

@@ -409,13 +409,20 @@ int main(int argc, char **argv) {
     EXPECT("freed_by_rc", st->freed_by_rc, ans.freed_by_rc);
     EXPECT("freed_by_collector", st->freed_by_collector, expect_coll);
     EXPECT("live_at_end", st->live_objects, expect_live);
+    if (!is_none) {
+      EXPECT("finalizers_run", st->finalizers_run, ans.finalized);
+      EXPECT("resurrected", st->resurrected, ans.resurrected);
+      EXPECT("uncollectable", st->uncollectable, ans.uncollectable);
+    }
 #undef EXPECT
     gc_oracle_report rep;
     int flags = GC_ORACLE_COUNTS | (is_none ? 0 : GC_ORACLE_COMPLETE);
     if (gc_oracle_check(h, flags, &rep) != 0) {
       fprintf(stderr, "gcrun: verify: oracle: %s\n", rep.error);
       problems++;
-    } else if (rep.reachable != ans.live) {
+    } else if (rep.reachable != ans.live - (is_none ? ans.resurrected +
+                                                          ans.uncollectable
+                                                    : 0)) {
       fprintf(stderr,
               "gcrun: verify: oracle finds %llu reachable objects, the "
               "workload's answer is %llu\n",
@@ -454,6 +461,11 @@ int main(int argc, char **argv) {
             "\"max\": %llu},\n",
             (unsigned long long)p.p50, (unsigned long long)p.p90,
             (unsigned long long)p.p99, (unsigned long long)p.max);
+    fprintf(f, "  \"finalizers_run\": %llu,\n",
+            (unsigned long long)st->finalizers_run);
+    fprintf(f, "  \"resurrected\": %llu,\n", (unsigned long long)st->resurrected);
+    fprintf(f, "  \"uncollectable\": %llu,\n",
+            (unsigned long long)st->uncollectable);
     fprintf(f, "  \"peak_live_bytes\": %llu,\n",
             (unsigned long long)st->peak_live_bytes);
     fprintf(f, "  \"peak_allocated_bytes\": %llu,\n",
@@ -462,10 +474,14 @@ int main(int argc, char **argv) {
             (unsigned long long)peak_resident);
     fprintf(f,
             "  \"answer\": {\"allocated\": %llu, \"freed_by_rc\": %llu, "
-            "\"cyclic\": %llu, \"live\": %llu},\n",
+            "\"cyclic\": %llu, \"live\": %llu, \"finalized\": %llu, "
+            "\"resurrected\": %llu, \"uncollectable\": %llu},\n",
             (unsigned long long)ans.allocated,
             (unsigned long long)ans.freed_by_rc,
-            (unsigned long long)ans.cyclic, (unsigned long long)ans.live);
+            (unsigned long long)ans.cyclic, (unsigned long long)ans.live,
+            (unsigned long long)ans.finalized,
+            (unsigned long long)ans.resurrected,
+            (unsigned long long)ans.uncollectable);
     fprintf(f, "  \"verified\": %s\n}\n",
             verified < 0 ? "null" : verified ? "true" : "false");
   }

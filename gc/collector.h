@@ -86,6 +86,10 @@ struct gc_heap {
   void *finalizer_arg;
   int legacy_finalizers;  /* 1: pre-3.4 behaviour (gc.garbage) */
   int system_malloc;      /* objects from malloc/free (GCBENCH_MALLOC) */
+  int checked;            /* failure injection or cookies on */
+  int cookie;             /* payload cookies (tunable cookie) */
+  uint64_t fail_at, fail_count, fail_rng; /* fail_alloc, fail_seed */
+  double fail_rate;
   int defer_auto;         /* > 0 while finalizers run outside a collection */
   gc_object **garbage;    /* gc.garbage, legacy mode */
   size_t ngarbage, garbage_cap;

@@ -138,7 +138,8 @@ static inline void gc_set_gen(gc_object *o, unsigned g) {
   X(objects_examined, "objects examined by collections, summed")            \
   X(finalizers_run, "finalizers run (each object's at most once)")          \
   X(resurrected, "objects a finalizer made reachable again")                \
-  X(uncollectable, "unreachable objects kept by legacy_finalizers=1")
+  X(uncollectable, "unreachable objects kept by legacy_finalizers=1")        \
+  X(injected_failures, "allocations failed on purpose (fail_alloc/_rate)")
 
 typedef struct gc_heap_stats {
 #define GC_X_FIELD(name, doc) uint64_t name;
@@ -349,6 +350,10 @@ const char *gc_collector_name(size_t i);
 const char *gc_collector_summary(size_t i);
 const struct gc_param_def *gc_collector_tunables(size_t i, size_t *n);
 const struct gc_param_def *gc_common_tunables(size_t *n);
+
+/* With the heap tunable cookie=1: 1 if o's payload still holds the pattern
+ * written at its allocation (always 1 when cookies are off). */
+int gc_cookie_ok(const gc_heap *h, gc_object *o);
 
 /* Monotonic clock in ns. */
 uint64_t gc_now_ns(void);

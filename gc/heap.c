@@ -87,6 +87,15 @@ static const gc_param_def heap_tunables[] = {
     {"legacy_finalizers", GC_P_INT, "0", 0, 1,
      "1: as Python < 3.4, unreachable cycles with finalizers go to "
      "gc.garbage uncollected"},
+    {"fail_alloc", GC_P_INT, "0", 0, 1e15,
+     "failure injection: the Nth allocation (objects, root table) fails "
+     "(0: off)"},
+    {"fail_rate", GC_P_REAL, "0", 0, 1,
+     "failure injection: each allocation fails with this probability"},
+    {"fail_seed", GC_P_INT, "1", 0, 1e18, "seed of fail_rate's choices"},
+    {"cookie", GC_P_INT, "0", 0, 1,
+     "1: payloads (at least 16 bytes) carry a pattern from the object's "
+     "serial, checked when traversed and freed; freed payloads are poisoned"},
 };
 
 /* 80% of physical memory, the default live-byte budget: an impossible size
@@ -208,6 +217,11 @@ gc_heap *gc_heap_new(const char *name, const char *tunables, char *err,
   h->auto_on = gc_params_int(&hset, "auto") != 0;
   h->max_bytes = (uint64_t)gc_params_int(&hset, "max_bytes");
   h->legacy_finalizers = (int)gc_params_int(&hset, "legacy_finalizers");
+  h->fail_at = (uint64_t)gc_params_int(&hset, "fail_alloc");
+  h->fail_rate = gc_params_num(&hset, "fail_rate");
+  h->fail_rng = (uint64_t)gc_params_int(&hset, "fail_seed") * 2 + 1;
+  h->cookie = (int)gc_params_int(&hset, "cookie");
+  h->checked = h->fail_at || h->fail_rate > 0 || h->cookie;
   const char *m = getenv("GCBENCH_MALLOC");
   h->system_malloc = m && strcmp(m, "system") == 0;
   if (h->max_bytes == 0) h->max_bytes = default_budget();
@@ -282,8 +296,76 @@ const gc_collection_record *gc_heap_records(const gc_heap *h, size_t *n) {
  * Allocation and release
  * ==================================================================== */
 
+/* ----------------------------------------------------------------------
+ * Failure injection and payload cookies (heap tunables; off by default, one
+ * predictable branch on h->checked when off)
+ * -------------------------------------------------------------------- */
+
+/* 1 if this allocation is to fail. */
+static int inject_failure(gc_heap *h) {
+  if (!h->fail_at && h->fail_rate <= 0) return 0;
+  h->fail_count++;
+  if (h->fail_at && h->fail_count == h->fail_at) {
+    h->stats.injected_failures++;
+    return 1;
+  }
+  if (h->fail_rate > 0) {
+    /* xorshift64*: the heap's own stream, reproducible from fail_seed */
+    uint64_t x = h->fail_rng;
+    x ^= x >> 12, x ^= x << 25, x ^= x >> 27;
+    h->fail_rng = x;
+    double u = (double)((x * 0x2545f4914f6cdd1dULL) >> 11) / 9007199254740992.0;
+    if (u < h->fail_rate) {
+      h->stats.injected_failures++;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+#define COOKIE_MIN 16
+#define COOKIE_POISON 0xdb
+
+static inline uint8_t cookie_byte(uint64_t serial, uint32_t i) {
+  uint64_t x = (serial + i / 8) * 0x9e3779b97f4a7c15ULL;
+  return (uint8_t)(x >> (8 * (i % 8))) ^ (uint8_t)i;
+}
+
+/* Payload: the serial (8 bytes), then the pattern from it. */
+static void cookie_write(gc_object *o, uint64_t serial) {
+  unsigned char *p = gc_payload(o);
+  uint32_t n = gc_payload_size(o);
+  memcpy(p, &serial, sizeof serial);
+  for (uint32_t i = sizeof serial; i < n; i++) p[i] = cookie_byte(serial, i);
+}
+
+int gc_cookie_ok(const gc_heap *h, gc_object *o) {
+  if (!h->cookie) return 1;
+  const unsigned char *p = gc_payload(o);
+  uint32_t n = gc_payload_size(o);
+  if (n < COOKIE_MIN) return 0;
+  uint64_t serial;
+  memcpy(&serial, p, sizeof serial);
+  if (serial == 0 || serial > h->stats.objects_allocated) return 0;
+  for (uint32_t i = sizeof serial; i < n; i++)
+    if (p[i] != cookie_byte(serial, i)) return 0;
+  return 1;
+}
+
+static void cookie_check(const gc_heap *h, gc_object *o, const char *where) {
+  if (!gc_cookie_ok(h, o))
+    gc_fatal_(where,
+              "payload cookie of object %p is damaged: it was freed too "
+              "early or written over",
+              (void *)o);
+}
+
 gc_object *gc_new(gc_heap *h, uint32_t nslots, uint32_t payload) {
   if (nslots > GC_MAX_SLOTS || payload > GC_MAX_PAYLOAD) return NULL;
+  if (gc_unlikely(h->checked)) {
+    if (inject_failure(h)) return NULL;
+    if (h->cookie && payload < COOKIE_MIN) payload = COOKIE_MIN;
+  }
   if (gc_unlikely(h->alloc_since >= h->trigger) && !h->in_collection &&
       !h->defer_auto)
     h->collector->auto_collect(h);
@@ -304,6 +386,7 @@ gc_object *gc_new(gc_heap *h, uint32_t nslots, uint32_t payload) {
   gc_list_append(&h->gens[0], &o->link);
   h->alloc_since++;
   h->stats.objects_allocated++;
+  if (gc_unlikely(h->cookie)) cookie_write(o, h->stats.objects_allocated);
   h->stats.live_objects++;
   h->stats.live_bytes += bytes;
   if (h->stats.live_bytes > h->stats.peak_live_bytes)
@@ -314,6 +397,10 @@ gc_object *gc_new(gc_heap *h, uint32_t nslots, uint32_t payload) {
 /* Return o's memory; o is unlinked already. */
 static inline void free_object(gc_heap *h, gc_object *o) {
   if (gc_unlikely(o->info & GC_F_BUFFERED)) h->collector->forget(h, o);
+  if (gc_unlikely(h->cookie)) {
+    cookie_check(h, o, "free");
+    memset(gc_payload(o), COOKIE_POISON, gc_payload_size(o));
+  }
   if (h->in_collection)
     h->stats.freed_by_collector++;
   else
@@ -387,6 +474,7 @@ uint64_t gc_free_garbage_(gc_heap *h, gc_link *garbage) {
   for (gc_link *p = garbage->next; p != garbage; p = p->next) {
     gc_object *o = gc_obj(p);
     gc_object **s = gc_slots(o);
+    if (gc_unlikely(h->cookie)) cookie_check(h, o, "collection");
     for (uint32_t i = 0, n = o->nslots; i < n; i++) {
       gc_object *t = s[i];
       if (t && gc_get_color(t) != GC_WHITE) {
@@ -410,6 +498,7 @@ uint64_t gc_free_garbage_(gc_heap *h, gc_link *garbage) {
 
 static int roots_reserve(gc_heap *h) {
   if (h->nroots < h->roots_cap) return 0;
+  if (gc_unlikely(h->checked) && inject_failure(h)) return -1;
   size_t cap = h->roots_cap ? h->roots_cap * 2 : 64;
   gc_object **r = realloc(h->roots, cap * sizeof *r);
   if (!r) return -1;

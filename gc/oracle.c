@@ -125,6 +125,14 @@ static int live_build(gc_heap *h, live_set *ls, char *err, size_t errlen) {
   }
   while (sp) {
     gc_object *o = ls->objs[stack[--sp]];
+    if (!gc_cookie_ok(h, o)) {
+      snprintf(err, errlen,
+               "reachable object %p has a damaged payload cookie (freed too "
+               "early or written over)",
+               (void *)o);
+      free(stack);
+      return -1;
+    }
     for (uint32_t s = 0; s < o->nslots; s++) {
       gc_object *t = gc_slot_get(o, s);
       if (!t) continue;

@@ -119,7 +119,7 @@ static void usage(FILE *f) {
       "\n"
       "  -C, --collector NAME   none, naive, trial, generational (--list)\n"
       "  -w, --workload NAME    pair, chains, rings, graphs, trees, levels,\n"
-      "                         churn, snapshot (--list)\n"
+      "                         churn, snapshot, finalizers (--list)\n"
       "  -p, --param KEY=VALUE  a workload parameter (repeatable)\n"
       "  -c, --tunable KEY=VALUE  a collector tunable (repeatable)\n"
       "  -s, --seed S           PRNG seed (default 1)\n"

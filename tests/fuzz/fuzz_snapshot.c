@@ -1,0 +1,110 @@
+/*
+ * fuzz_snapshot.c -- feeds its input to the gcheap 1 parser (from memory,
+ * no file) and, when it parses, loads it on a heap.
+ *
+ * Byte 0 picks the collector (modulo the registry) and the drop mode; the
+ * rest is the file.  A refused file must come with a one-line message
+ * naming the input and a line, and leave nothing allocated (the sanitizer
+ * build also checks the parser freed its arrays).  A loaded file must pass
+ * a full collection with the answer and the oracle (completeness and exact
+ * counts).  The heap has a byte budget, so files with large payloads end in
+ * a clean out-of-memory instead of exhausting the fuzzer, and files asking
+ * for more than MAX_ROOTS external references are parsed but not built.  Any violation
+ * aborts.  Built as a libFuzzer target with clang, and as a replayer of the
+ * committed corpus (replay.c) in every build.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gc.h"
+#include "heapfile.h"
+#include "oracle.h"
+#include "workload.h"
+
+#define MAX_ROOTS (1u << 20)
+
+static void fail(const char *collector, const char *what, const char *err) {
+  fprintf(stderr, "fuzz_snapshot: collector %s: %s: %s\n", collector, what,
+          err);
+  abort();
+}
+
+static void check_refusal(const char *err) {
+  if (strncmp(err, "input:", 6) != 0 || strchr(err, '\n'))
+    fail("-", "bad refusal message", err);
+}
+
+static void judge(gc_heap *h, const char *collector, const wl_answer *a) {
+  int none = strcmp(collector, "none") == 0;
+  char msg[256];
+  gc_collect(h, GC_FULL);
+  const gc_heap_stats *st = gc_heap_get_stats(h);
+  if (a->allocated != a->freed_by_rc + a->cyclic + a->live ||
+      st->objects_allocated != a->allocated ||
+      st->freed_by_rc != a->freed_by_rc ||
+      st->freed_by_collector != (none ? 0 : a->cyclic) ||
+      st->live_objects != a->live + (none ? a->cyclic : 0)) {
+    snprintf(msg, sizeof msg,
+             "stats %llu/%llu/%llu/%llu, answer %llu/%llu/%llu/%llu",
+             (unsigned long long)st->objects_allocated,
+             (unsigned long long)st->freed_by_rc,
+             (unsigned long long)st->freed_by_collector,
+             (unsigned long long)st->live_objects,
+             (unsigned long long)a->allocated,
+             (unsigned long long)a->freed_by_rc,
+             (unsigned long long)a->cyclic, (unsigned long long)a->live);
+    fail(collector, "answer", msg);
+  }
+  gc_oracle_report rep;
+  int flags = GC_ORACLE_COUNTS | (none ? 0 : GC_ORACLE_COMPLETE);
+  if (gc_oracle_check(h, flags, &rep) != 0) fail(collector, "oracle", rep.error);
+  if (rep.reachable != a->live) fail(collector, "oracle", "reachable != live");
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (size < 1) return 0;
+  unsigned b = data[0];
+  const char *collector = gc_collector_name(b % gc_collector_count());
+  static const char *const drops[] = {"none", "all", "0.5", "none"};
+  heapfile_drop drop;
+  char err[512];
+  if (heapfile_parse_drop(drops[(b >> 4) & 3], &drop, err, sizeof err))
+    fail(collector, "drop", err);
+
+  heapfile hf;
+  int rc = heapfile_parse((const char *)data + 1, size - 1, "input", &hf, err,
+                          sizeof err);
+  if (rc == HEAPFILE_EINPUT) {
+    check_refusal(err);
+    return 0;
+  }
+  if (rc != HEAPFILE_OK) return 0; /* the parser's own memory ran out */
+  if (hf.nexternal > MAX_ROOTS) {
+    /* valid, but billions of root-table entries only measure the machine */
+    heapfile_free(&hf);
+    return 0;
+  }
+
+  /* automatic collections every few allocations, and a byte budget */
+  gc_heap *h = gc_heap_new(collector, "max_bytes=16000000", err, sizeof err);
+  if (!h) fail(collector, "gc_heap_new", err);
+  wl_answer ans;
+  rc = heapfile_build(h, &hf, &drop, 1.0, b, &ans, err, sizeof err);
+  if (rc == WL_OK) {
+    judge(h, collector, &ans);
+  } else if (rc == WL_ENOMEM) {
+    gc_collect(h, GC_FULL); /* consistent heap: the oracle still agrees */
+    gc_oracle_report rep;
+    int none = strcmp(collector, "none") == 0;
+    if (gc_oracle_check(h, GC_ORACLE_COUNTS | (none ? 0 : GC_ORACLE_COMPLETE),
+                        &rep) != 0)
+      fail(collector, "oracle after out of memory", rep.error);
+  } else {
+    fail(collector, "build refused a parsed file", err);
+  }
+  gc_heap_free(h);
+  heapfile_free(&hf);
+  return 0;
+}

@@ -11,6 +11,7 @@
  * 3 out of memory.  Output files are written to a temporary name and
  * renamed, so a failed run never leaves a half-written or clobbered file.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,6 +39,7 @@ typedef struct outfile {
 
 static outfile *open_files[4];
 static int nopen;
+static char out_err[512]; /* why out_open failed */
 
 static int out_open(outfile *o, const char *path) {
   o->path = path;
@@ -52,8 +54,9 @@ static int out_open(outfile *o, const char *path) {
   snprintf(o->tmp, n, "%s.tmp.%ld", path, (long)getpid());
   o->f = fopen(o->tmp, "w");
   if (!o->f) {
-    fprintf(stderr, "gcrun: cannot write '%s': %m; check the folder exists\n",
-            path);
+    snprintf(out_err, sizeof out_err,
+             "cannot write '%s': %s; check the folder exists", path,
+             strerror(errno));
     free(o->tmp);
     o->tmp = NULL;
     return -1;
@@ -285,13 +288,16 @@ int main(int argc, char **argv) {
       {0, 0, 0, 0}};
   const char *cname = NULL, *wname = NULL, *json_path = NULL;
   const char *pauses_path = NULL, *timeline_path = NULL;
-  const char **params = calloc((size_t)argc + 1, sizeof *params);
+  /* static: still referenced when die() exits early (LeakSanitizer) */
+  static const char **params;
+  params = calloc((size_t)argc + 1, sizeof *params);
   size_t nparams = 0;
-  char *tunables = NULL;
+  static char *tunables; /* static: see params */
   unsigned long long seed = 1, sample_every = 10000;
   int verify = 0, quiet = 0, c;
   char *end;
   if (!params) die(EXIT_NOMEM, "out of memory");
+  opterr = 0; /* one line of our own instead of getopt's */
   while ((c = getopt_long(argc, argv, "C:w:p:c:s:vj:qlh", opts, NULL)) != -1) {
     switch (c) {
       case 'C': cname = optarg; break;
@@ -319,7 +325,12 @@ int main(int argc, char **argv) {
       case 'q': quiet = 1; break;
       case 'l': list_all(); return EXIT_OK;
       case 'h': usage(stdout); return EXIT_OK;
-      default: die(EXIT_USAGE, "try 'gcrun --help'");
+      default:
+        if (optopt)
+          die(EXIT_USAGE, "option -%c %s; try 'gcrun --help'", optopt,
+              strchr("Cwpcsj", optopt) ? "wants a value" : "is unknown");
+        die(EXIT_USAGE, "unknown option '%s' or a missing value; try 'gcrun "
+                        "--help'", argv[optind - 1]);
     }
   }
   if (optind < argc)
@@ -340,20 +351,21 @@ int main(int argc, char **argv) {
     }
     die(EXIT_USAGE, "unknown workload '%s' (known: %s)", wname, known);
   }
-  gc_param_set ps;
+  static gc_param_set ps; /* static: see params */
   if (gc_params_init(&ps, wl->params, wl->nparams) != 0)
     die(EXIT_USAGE, "internal error: bad parameter table for '%s'", wl->name);
   char err[512];
   for (size_t i = 0; i < nparams; i++)
     if (gc_params_assign(&ps, params[i], err, sizeof err) != 0)
       die(EXIT_USAGE, "workload '%s': %s; see 'gcrun --list'", wl->name, err);
-  gc_heap *h = gc_heap_new(cname, tunables, err, sizeof err);
+  static gc_heap *h; /* static: see params */
+  h = gc_heap_new(cname, tunables, err, sizeof err);
   if (!h) die(EXIT_USAGE, "%s", err);
 
   outfile json = {0}, pfile = {0}, tfile = {0};
   if (out_open(&json, json_path) || out_open(&pfile, pauses_path) ||
       out_open(&tfile, timeline_path))
-    die(EXIT_USAGE, "cannot open an output file");
+    die(EXIT_USAGE, "%s", out_err[0] ? out_err : "out of memory");
 
   /* ---- run ---- */
   run_ctx rc = {0};

@@ -43,6 +43,7 @@ static const row matrix[] = {
     {"chains", "length=100,held=1", MODE_COLLECT},  /* live, acyclic */
     {"rings", "k=10,held=0", MODE_COLLECT},         /* all garbage */
     {"rings", "k=10,held=1", MODE_COLLECT},         /* all live */
+    {"rings", "k=10,links=2,held=0", MODE_COLLECT}, /* pyperformance's */
     {"graphs", "degree=2,model=uniform,held=1", MODE_COLLECT},
     {"graphs", "degree=2,model=scalefree,held=0.1", MODE_COLLECT},
     {"levels", "", MODE_COLLECT},

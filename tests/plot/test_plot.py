@@ -27,7 +27,7 @@ good = os.path.join(work, "good")
 shutil.copytree(fixture, good)
 r = run(good)
 check(r.returncode == 0, f"plot on the fixture exits 0 (stderr: {r.stderr.strip()})")
-expected = ["scaling-rings-k-10-held-0", "scaling-graphs-degree-2-model-uniform-held-1",
+expected = ["vs-cpython", "scaling-rings-k-10-held-0", "scaling-graphs-degree-2-model-uniform-held-1",
             "pauses", "memory-churn", "memory-rings", "throughput", "mmu"]
 for name in expected:
     png = os.path.join(good, "figures", name + ".png")

@@ -2,7 +2,7 @@
  * gcbench -- the benchmark matrix on Google Benchmark (through bench/shim).
  *
  * The matrix is data: rows (a workload, fixed parameters, a mode) x
- * collectors x sizes.  Names read workload/collector/n:N/key:value/mode:M.
+ * collectors x sizes.  Names read workload/collector/key:value/n:N/mode:M.
  *
  *   mode:collect  the heap is built untimed with automatic collection off;
  *                 the timed part is one gc_collect(h, GC_FULL)
@@ -393,7 +393,7 @@ static void usage(void) {
       "[--benchmark_* flags]\n"
       "\n"
       "The matrix collectors x workloads x sizes on Google Benchmark.\n"
-      "Names read workload/collector/n:N/key:value/mode:collect|run; the\n"
+      "Names read workload/collector/key:value/n:N/mode:collect|run; the\n"
       "`floor` rows are one bare pass over the same heap.\n"
       "\n"
       "  --gcbench_full          sizes 10^3..10^7 (default 10^3..10^6)\n"

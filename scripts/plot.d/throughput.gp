@@ -3,14 +3,15 @@
 # workload, then one column per collector in the order of `names`), names.
 load dir.'/common.gp'
 set title 'Time per workload, relative to the fastest collector'
-set ylabel 'time / fastest (lower is better)'
+set ylabel 'time / fastest (log scale; lower is better)'
 set xlabel 'workload (whole run, largest size)'
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
-set yrange [0:*]
+set logscale y
+set yrange [0.8:*]
 set xtics rotate by -20
-set key top left
+set key inside top left horizontal maxcols 4
 plot for [i=1:words(names)] data using (column(i+1)):xtic(1) \
      lc rgb color(word(names,i)) title word(names,i)

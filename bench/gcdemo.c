@@ -39,7 +39,7 @@ static int demo_del(const char *collector, int legacy) {
     gc_heap_free(h);
     return 3;
   }
-  gc_object_add_finalizer(a); /* class A: def __del__(self): ... */
+  gc_object_add_finalizer(h, a); /* class A: def __del__(self): ... */
   gc_slot_steal(h, a, 0, b);
   gc_slot_set(h, b, 0, a);
   gc_decref(h, a); /* del my_var */

@@ -79,6 +79,7 @@ static uint64_t keep_legacy(gc_heap *h, gc_link *garbage, gc_link *survivors) {
 
 uint64_t gc_finalize_garbage_(gc_heap *h, gc_link *garbage,
                               gc_link *survivors) {
+  if (!h->hot.has_finalizable) return 0; /* spare a pass over the garbage */
   int pending = 0;
   for (gc_link *p = garbage->next; p != garbage && !pending; p = p->next)
     pending = h->legacy_finalizers ? (gc_obj(p)->info & GC_F_FINALIZER) != 0

@@ -199,7 +199,9 @@ void gc_possible_root_(gc_heap *h, gc_object *o);
 
 /* The part of the heap the inline paths read.  Do not touch. */
 struct gc_heap_hot {
-  int wants_roots; /* collector listens to decrements to non-zero */
+  int wants_roots;     /* collector listens to decrements to non-zero */
+  int has_finalizable; /* some object was ever given a finalizer: until
+                          then collections skip looking for them */
 };
 static inline struct gc_heap_hot *gc_hot_(gc_heap *h) {
   return (struct gc_heap_hot *)h; /* first member of struct gc_heap */
@@ -267,7 +269,8 @@ static inline gc_object *gc_slot_get(const gc_object *o, uint32_t i) {
 typedef void (*gc_finalizer)(gc_heap *h, gc_object *o, void *arg);
 /* The finalizer of every flagged object of this heap (NULL: none). */
 void gc_set_finalizer(gc_heap *h, gc_finalizer fn, void *arg);
-static inline void gc_object_add_finalizer(gc_object *o) {
+static inline void gc_object_add_finalizer(gc_heap *h, gc_object *o) {
+  gc_hot_(h)->has_finalizable = 1;
   o->info |= GC_F_FINALIZER;
 }
 /* 1 if the heap was created with legacy_finalizers=1. */

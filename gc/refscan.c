@@ -65,9 +65,10 @@ static void move_unreachable(gc_link *young, gc_link *unreachable) {
     }
   }
   /* Objects moved back to young were cleared when the walk passed them;
-   * what is left in unreachable is garbage. */
-  for (gc_link *q = unreachable->next; q != unreachable; q = q->next)
-    gc_obj(q)->info &= ~GC_F_COLLECTING;
+   * what is left in unreachable is garbage, WHITE and still COLLECTING, as
+   * trial deletion's gathered garbage: finalization clears the flag of
+   * whatever it revives, and the rest is freed.  (A pass over the garbage
+   * saved.) */
 }
 
 uint64_t gc_deduce_unreachable_(gc_link *young, gc_link *unreachable) {

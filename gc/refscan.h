@@ -23,8 +23,9 @@
 
 /* Runs the three phases; returns the number of objects in `young`.
  * Afterwards: `young` holds the survivors, BLACK, COLLECTING cleared;
- * `unreachable` holds the garbage, WHITE, COLLECTING cleared, ready for
- * gc_free_garbage_(). */
+ * `unreachable` holds the garbage, WHITE and still COLLECTING (as trial
+ * deletion leaves its gathered garbage), ready for gc_finalize_garbage_(),
+ * which clears the flag on what it revives, and gc_free_garbage_(). */
 uint64_t gc_deduce_unreachable_(gc_link *young, gc_link *unreachable);
 
 /* The validator shared by collectors that keep every object BLACK on the

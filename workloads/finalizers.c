@@ -60,7 +60,7 @@ static int fin_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
         gc_decref(h, first); /* an open chain: its finalizers run now */
         return WL_ENOMEM;
       }
-      if (f) gc_object_add_finalizer(o);
+      if (f) gc_object_add_finalizer(h, o);
       ans->allocated++;
       nfin += (uint64_t)f;
       nres += (uint64_t)res;

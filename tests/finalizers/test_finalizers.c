@@ -134,11 +134,11 @@ static gc_object *ring(gc_heap *h, uint32_t n, uint32_t nfin, long *root) {
   assert_non_null(first);
   *root = gc_root_push_steal(h, first);
   assert_true(*root >= 0);
-  if (nfin > 0) gc_object_add_finalizer(first);
+  if (nfin > 0) gc_object_add_finalizer(h, first);
   for (uint32_t i = 1; i < n; i++) {
     gc_object *o = gc_new(h, 2, 1);
     assert_non_null(o);
-    if (i < nfin) gc_object_add_finalizer(o);
+    if (i < nfin) gc_object_add_finalizer(h, o);
     gc_slot_steal(h, prev, 0, o);
     prev = o;
   }
@@ -171,7 +171,7 @@ static void test_runs_once(void **state) {
 
   /* A count that reaches zero runs the finalizer too, once. */
   gc_object *o = gc_new(h, 0, 1);
-  gc_object_add_finalizer(o);
+  gc_object_add_finalizer(h, o);
   gc_decref(h, o);
   assert_int_equal(c.calls, 4);
   assert_int_equal(stats(h)->finalizers_run, 4);
@@ -180,7 +180,7 @@ static void test_runs_once(void **state) {
 
   /* An object released by another's release cascade, too. */
   gc_object *a = gc_new(h, 1, 1), *b = gc_new(h, 0, 1);
-  gc_object_add_finalizer(b);
+  gc_object_add_finalizer(h, b);
   gc_slot_steal(h, a, 0, b);
   gc_decref(h, a);
   assert_int_equal(stats(h)->finalizers_run, 5);
@@ -285,7 +285,7 @@ static void test_resurrects_at_zero(void **state) {
   fin_ctx c;
   gc_heap *h = fin_heap(state, "auto=0", &c, FIN_RESURRECT);
   gc_object *o = gc_new(h, 1, 1);
-  gc_object_add_finalizer(o);
+  gc_object_add_finalizer(h, o);
   gc_decref(h, o);
   assert_int_equal(stats(h)->finalizers_run, 1);
   assert_int_equal(stats(h)->resurrected, 1);
@@ -381,7 +381,7 @@ static void test_allocates(void **state) {
   /* The same from the count-reaches-zero path, where an automatic
    * collection is due too. */
   gc_object *o = gc_new(h, 2, 1);
-  gc_object_add_finalizer(o);
+  gc_object_add_finalizer(h, o);
   gc_decref(h, o);
   assert_int_equal(c.calls, 5);
   gc_collect(h, GC_FULL);

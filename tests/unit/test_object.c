@@ -712,7 +712,7 @@ static void test_heap_free_everything(void **state) {
   /* Legacy finalizers: gc.garbage's own array and references. */
   gc_heap *h = heap("naive", "auto=0,legacy_finalizers=1");
   gc_object *a = gc_new(h, 1, 0);
-  gc_object_add_finalizer(a);
+  gc_object_add_finalizer(h, a);
   gc_slot_set(h, a, 0, a);
   gc_decref(h, a);
   gc_collect(h, GC_FULL);

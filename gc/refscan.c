@@ -16,18 +16,32 @@ static uint64_t update_refs(gc_link *young) {
 
 /* Postcondition: gc_refs = references from outside young (>= 0, since refcnt
  * counts every slot that holds the object). */
+static inline void subtract_run(gc_object *t, uint32_t k) {
+  GC_CHECK(t->gc_refs >= k, "subtract_refs",
+           "gc_refs below zero: refcnt smaller than references");
+  t->gc_refs -= k;
+}
+
+/* Runs of slots holding the same target (a list of one object repeated, as
+ * in pyperformance's gc_traversal) are subtracted at once: one store instead
+ * of a chain of dependent decrements. */
 static void subtract_refs(gc_link *young) {
   for (gc_link *p = young->next; p != young; p = p->next) {
     gc_object *o = gc_obj(p);
     gc_object **s = gc_slots(o);
+    gc_object *prev = NULL;
+    uint32_t run = 0;
     for (uint32_t i = 0, n = o->nslots; i < n; i++) {
       gc_object *t = s[i];
-      if (t && (t->info & GC_F_COLLECTING)) {
-        GC_CHECK(t->gc_refs > 0, "subtract_refs",
-                 "gc_refs below zero: refcnt smaller than references");
-        t->gc_refs--;
+      if (t == prev) {
+        run += prev != NULL;
+        continue;
       }
+      if (run) subtract_run(prev, run);
+      prev = NULL, run = 0;
+      if (t && (t->info & GC_F_COLLECTING)) prev = t, run = 1;
     }
+    if (run) subtract_run(prev, run);
   }
 }
 
@@ -44,8 +58,11 @@ static void move_unreachable(gc_link *young, gc_link *unreachable) {
     gc_object *o = gc_obj(p);
     if (o->gc_refs > 0) {
       gc_object **s = gc_slots(o);
+      gc_object *prev = NULL; /* a repeat of the last target: done already */
       for (uint32_t i = 0, n = o->nslots; i < n; i++) {
         gc_object *t = s[i];
+        if (t == prev) continue;
+        prev = t;
         if (!t || !(t->info & GC_F_COLLECTING)) continue;
         if (gc_get_color(t) == GC_WHITE) {
           gc_set_color(t, GC_BLACK);

@@ -140,6 +140,11 @@ static const gc_param_def trial_tunables[] = {
      "a collection freeing less than this fraction of the objects it "
      "examined is unproductive (Nim's ORC: 0.5); higher: the threshold "
      "grows more readily when live data dominates the traces"},
+    {"whole_heap", GC_P_REAL, "0", 0, 1e6,
+     "0: always trial deletion; r > 0: when the buffered roots exceed r "
+     "times the live objects, scan the whole heap instead (subtract-refs, "
+     "three sequential passes) -- a hybrid, not Bacon & Rajan's algorithm; "
+     "0.5 pays off on live heaps whose every object is a candidate"},
     {"max_roots", GC_P_INT, "0", 0, 4294967295.0,
      "cap on buffered roots (0: as memory allows); past it the next "
      "collection scans the whole heap instead (bounded buffer, slower "
@@ -162,7 +167,7 @@ typedef struct trial_state {
   /* Tunables, and the current (adaptive) threshold. */
   uint64_t base_threshold, threshold, step, max_threshold, min_freed;
   uint64_t max_roots;
-  double min_yield;
+  double min_yield, whole_heap;
   int adaptive;
 } trial_state;
 
@@ -176,6 +181,7 @@ static int trial_init(gc_heap *h, const gc_param_set *t, char *err,
   st->max_threshold = (uint64_t)gc_params_int(t, "max_threshold");
   st->min_freed = (uint64_t)gc_params_int(t, "min_freed");
   st->min_yield = gc_params_num(t, "min_yield");
+  st->whole_heap = gc_params_num(t, "whole_heap");
   st->max_roots = (uint64_t)gc_params_int(t, "max_roots");
   if (st->max_roots == 0 || st->max_roots > UINT32_MAX)
     st->max_roots = UINT32_MAX; /* the index must fit in gc_refs */
@@ -467,7 +473,12 @@ static void trial_collect(gc_heap *h, int gen, gc_collection_record *rec) {
   (void)gen;
   trial_state *st = h->state;
   uint64_t freed0 = h->stats.freed_by_collector;
-  int overflowed = st->overflow;
+  /* The hybrid (tunable whole_heap): so many candidates that tracing from
+   * each costs more than scanning everything once. */
+  int overflowed = st->overflow ||
+                   (st->whole_heap > 0 &&
+                    (double)st->nroots >
+                        st->whole_heap * (double)h->stats.live_objects);
   st->overflow = 0;
   rec->generation = GC_FULL;
   detach_buffer(st);

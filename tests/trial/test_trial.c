@@ -699,15 +699,53 @@ static void test_tunables(void **state) {
   while (gc_collector_name(idx) && strcmp(gc_collector_name(idx), "trial"))
     idx++;
   const gc_param_def *defs = gc_collector_tunables(idx, &n);
-  assert_int_equal(n, 7);
-  const char *want[] = {"threshold", "adaptive", "step", "max_threshold",
-                        "min_freed", "min_yield", "max_roots"};
-  const char *defaults[] = {"10000", "1", "10000", "1000000000",
-                            "100", "0.05", "0"};
+  assert_int_equal(n, 8);
+  const char *want[] = {"threshold", "adaptive",  "step",      "max_threshold",
+                        "min_freed", "min_yield", "whole_heap", "max_roots"};
+  const char *defaults[] = {"10000", "1",    "10000", "1000000000",
+                            "100",   "0.05", "0",     "0"};
   for (size_t i = 0; i < n; i++) {
     assert_string_equal(defs[i].name, want[i]);
     assert_string_equal(defs[i].def, defaults[i]);
     assert_true(strlen(defs[i].doc) > 20);
+  }
+}
+
+/* whole_heap=r: past r buffered roots per live object, a collection scans
+ * the whole heap (examined = every object) instead of tracing from the
+ * roots (examined = the garbage rings only); both free the same. */
+static void test_whole_heap_hybrid(void **state) {
+  (void)state;
+  for (int hybrid = 0; hybrid <= 1; hybrid++) {
+    gc_heap *h = trial_heap(hybrid ? "auto=0,whole_heap=0.001" : "auto=0");
+    gc_object *head = gc_new(h, 1, 0), *tail = head; /* live chain, 10000 */
+    assert_non_null(head);
+    assert_true(gc_root_push_steal(h, head) >= 0);
+    for (int i = 1; i < 10000; i++) {
+      gc_object *o = gc_new(h, 1, 0);
+      assert_non_null(o);
+      gc_slot_steal(h, tail, 0, o);
+      tail = o;
+    }
+    for (int r = 0; r < 100; r++) { /* 100 garbage rings of 10: 100 roots */
+      gc_object *first = gc_new(h, 1, 0), *prev = first;
+      for (int i = 1; i < 10; i++) {
+        gc_object *o = gc_new(h, 1, 0);
+        gc_slot_steal(h, prev, 0, o);
+        prev = o;
+      }
+      gc_slot_set(h, prev, 0, first);
+      gc_decref(h, first);
+    }
+    uint64_t before = stats(h)->objects_examined;
+    assert_int_equal(gc_collect(h, GC_FULL), 1000);
+    assert_int_equal(stats(h)->objects_examined - before,
+                     hybrid ? 11000 : 1000);
+    gc_oracle_report rep;
+    if (gc_oracle_check(h, GC_ORACLE_COMPLETE | GC_ORACLE_COUNTS, &rep) != 0)
+      fail_msg("oracle: %s", rep.error);
+    assert_int_equal(stats(h)->live_objects, 10000);
+    gc_heap_free(h);
   }
 }
 
@@ -731,6 +769,7 @@ int main(void) {
       cmocka_unit_test(test_buffer_overflow),
       cmocka_unit_test(test_stress),
       cmocka_unit_test(test_tunables),
+      cmocka_unit_test(test_whole_heap_hybrid),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,22 +63,29 @@ static void gen_collect(gc_heap *h, int gen, gc_collection_record *rec) {
   gc_link *young = &h->gens[gen];
   for (int g = 0; g < gen; g++) gc_list_merge(young, &h->gens[g]);
 
+  /* Survivors go to the next generation (the oldest stays): the scan sets
+   * their generation bits as it passes them. */
+  unsigned to = gen < GC_NGENS - 1 ? (unsigned)gen + 1 : GC_NGENS - 1;
   gc_link unreachable;
   gc_list_init(&unreachable);
-  rec->examined = gc_deduce_unreachable_(young, &unreachable);
-  gc_finalize_garbage_(h, &unreachable, young);
-  gc_free_garbage_(h, &unreachable);
+  rec->examined = gc_deduce_unreachable_(young, &unreachable, to);
+  uint64_t ran = h->stats.finalizers_run;
+  uint64_t revived = gc_finalize_garbage_(h, &unreachable, young);
+  uint64_t survivors = rec->examined - gc_free_garbage_(h, &unreachable);
+  if (revived || h->stats.finalizers_run != ran) {
+    /* Resurrected or kept objects still have their old generation bits,
+     * and a finalizer may have allocated into this very list. */
+    set_gen(young, to);
+    survivors = gc_list_size(young);
+  }
 
   /* Promote the survivors. */
   if (gen < GC_NGENS - 1) {
-    uint64_t survivors = gc_list_size(young);
-    set_gen(young, (unsigned)gen + 1);
     gc_list_merge(&h->gens[gen + 1], young);
     if (gen + 1 == GC_NGENS - 1) st->long_lived_pending += survivors;
     st->count[gen + 1]++;
   } else {
-    set_gen(young, GC_NGENS - 1);
-    st->long_lived_total = gc_list_size(young);
+    st->long_lived_total = survivors;
     st->long_lived_pending = 0;
   }
   for (int g = 1; g <= gen; g++) st->count[g] = 0;

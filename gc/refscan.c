@@ -52,7 +52,10 @@ static void subtract_refs(gc_link *young) {
  * with gc_refs == 0 is moved to `unreachable`, tentatively.
  * Invariant: every object before p in young is reachable, and every BLACK
  * object's targets have been given gc_refs >= 1. */
-static void move_unreachable(gc_link *young, gc_link *unreachable) {
+static void move_unreachable(gc_link *young, gc_link *unreachable,
+                             unsigned gen) {
+  const uint32_t keep = ~(uint32_t)(GC_F_COLLECTING | GC_F_GEN_MASK);
+  const uint32_t genbits = (uint32_t)gen << GC_F_GEN_SHIFT;
   gc_link *p = young->next;
   while (p != young) {
     gc_object *o = gc_obj(p);
@@ -72,7 +75,7 @@ static void move_unreachable(gc_link *young, gc_link *unreachable) {
           t->gc_refs = 1;
         }
       }
-      o->info &= ~GC_F_COLLECTING;
+      o->info = (o->info & keep) | genbits; /* a survivor, in `gen` */
       p = p->next;
     } else {
       gc_link *next = p->next;
@@ -88,10 +91,11 @@ static void move_unreachable(gc_link *young, gc_link *unreachable) {
    * saved.) */
 }
 
-uint64_t gc_deduce_unreachable_(gc_link *young, gc_link *unreachable) {
+uint64_t gc_deduce_unreachable_(gc_link *young, gc_link *unreachable,
+                                unsigned gen) {
   uint64_t n = update_refs(young);
   subtract_refs(young);
-  move_unreachable(young, unreachable);
+  move_unreachable(young, unreachable, gen);
   return n;
 }
 

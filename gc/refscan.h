@@ -22,11 +22,13 @@
 #include "collector.h"
 
 /* Runs the three phases; returns the number of objects in `young`.
- * Afterwards: `young` holds the survivors, BLACK, COLLECTING cleared;
+ * Afterwards: `young` holds the survivors, BLACK, COLLECTING cleared, their
+ * generation bits set to `gen` (promotion costs no pass of its own);
  * `unreachable` holds the garbage, WHITE and still COLLECTING (as trial
  * deletion leaves its gathered garbage), ready for gc_finalize_garbage_(),
  * which clears the flag on what it revives, and gc_free_garbage_(). */
-uint64_t gc_deduce_unreachable_(gc_link *young, gc_link *unreachable);
+uint64_t gc_deduce_unreachable_(gc_link *young, gc_link *unreachable,
+                                unsigned gen);
 
 /* The validator shared by collectors that keep every object BLACK on the
  * generation lists between collections.  With check_gen, an object's

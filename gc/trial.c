@@ -315,13 +315,23 @@ static void mark_gray(trial_state *st, gc_object *s) {
   while (st->sp > 0) {
     gc_object *o = pop(st);
     gc_object **slot = gc_slots(o);
-    for (uint32_t i = 0, n = o->nslots; i < n; i++) {
-      gc_object *t = slot[i];
-      if (!t) continue;
-      if (gc_get_color(t) != GC_GRAY) make_gray(st, t);
-      GC_CHECK(t->gc_refs > 0, "trial mark_gray",
-               "gc_refs below zero: refcnt smaller than references");
-      t->gc_refs--;
+    /* A run of slots holding one target is taken off its gc_refs at once
+     * (pyperformance's gc_traversal repeats one list in each level). */
+    gc_object *prev = NULL;
+    uint32_t run = 0;
+    for (uint32_t i = 0, n = o->nslots; i <= n; i++) {
+      gc_object *t = i < n ? slot[i] : NULL;
+      if (t == prev && i < n) {
+        run++;
+        continue;
+      }
+      if (prev) {
+        GC_CHECK(prev->gc_refs >= run, "trial mark_gray",
+                 "gc_refs below zero: refcnt smaller than references");
+        prev->gc_refs -= run;
+      }
+      prev = t, run = 1;
+      if (t && gc_get_color(t) != GC_GRAY) make_gray(st, t);
     }
   }
 }
@@ -346,9 +356,11 @@ static void scan_black(trial_state *st, gc_object *s) {
   while (st->sp > base) {
     gc_object *o = pop(st);
     gc_object **slot = gc_slots(o);
+    gc_object *prev = NULL; /* a repeated target: claimed already */
     for (uint32_t i = 0, n = o->nslots; i < n; i++) {
       gc_object *t = slot[i];
-      if (!t) continue;
+      if (!t || t == prev) continue;
+      prev = t;
       gc_color c = gc_get_color(t);
       if (c == GC_GRAY || c == GC_WHITE) {
         gc_set_color(t, GC_BLACK);
@@ -375,9 +387,11 @@ static void scan(trial_state *st, gc_object *s) {
      * pushed; one that scan_black reached since has a BLACK subgraph. */
     if (gc_get_color(o) != GC_WHITE) continue;
     gc_object **slot = gc_slots(o);
+    gc_object *prev = NULL; /* a repeated target: decided already */
     for (uint32_t i = 0, n = o->nslots; i < n; i++) {
       gc_object *t = slot[i];
-      if (!t || gc_get_color(t) != GC_GRAY) continue;
+      if (!t || t == prev || gc_get_color(t) != GC_GRAY) continue;
+      prev = t;
       if (t->gc_refs > 0) {
         scan_black(st, t);
       } else {

@@ -68,7 +68,8 @@ static void gen_collect(gc_heap *h, int gen, gc_collection_record *rec) {
   unsigned to = gen < GC_NGENS - 1 ? (unsigned)gen + 1 : GC_NGENS - 1;
   gc_link unreachable;
   gc_list_init(&unreachable);
-  rec->examined = gc_deduce_unreachable_(young, &unreachable, to);
+  rec->examined = gc_deduce_unreachable_(young, &unreachable, to,
+                                         gen == GC_NGENS - 1);
   uint64_t ran = h->stats.finalizers_run;
   uint64_t revived = gc_finalize_garbage_(h, &unreachable, young);
   uint64_t survivors = rec->examined - gc_free_garbage_(h, &unreachable);

@@ -91,10 +91,50 @@ static void move_unreachable(gc_link *young, gc_link *unreachable,
    * saved.) */
 }
 
+/* o joins the scan: gc_refs = refcnt, BLACK, COLLECTING. */
+static inline void enter(gc_object *o) {
+  o->gc_refs = o->refcnt;
+  o->info = (o->info & ~GC_F_COLOR_MASK) | GC_F_COLLECTING; /* BLACK */
+}
+
+/* update_refs and subtract_refs in one walk, when young holds every object
+ * of the heap: every target is then in young, so the first to meet an
+ * object -- its own turn in the walk, or an edge into it -- enters it.
+ * (In a partial collection a target outside young must stay out, which
+ * only the separate update_refs pass can tell.) */
+static uint64_t update_and_subtract(gc_link *young) {
+  uint64_t n = 0;
+  for (gc_link *p = young->next; p != young; p = p->next) {
+    gc_object *o = gc_obj(p);
+    if (!(o->info & GC_F_COLLECTING)) enter(o);
+    n++;
+    gc_object **s = gc_slots(o);
+    gc_object *prev = NULL;
+    uint32_t run = 0;
+    for (uint32_t i = 0, k = o->nslots; i < k; i++) {
+      gc_object *t = s[i];
+      if (t == prev) {
+        run += prev != NULL;
+        continue;
+      }
+      if (run) subtract_run(prev, run);
+      prev = t, run = t != NULL;
+      if (t && !(t->info & GC_F_COLLECTING)) enter(t);
+    }
+    if (run) subtract_run(prev, run);
+  }
+  return n;
+}
+
 uint64_t gc_deduce_unreachable_(gc_link *young, gc_link *unreachable,
-                                unsigned gen) {
-  uint64_t n = update_refs(young);
-  subtract_refs(young);
+                                unsigned gen, int whole_heap) {
+  uint64_t n;
+  if (whole_heap) {
+    n = update_and_subtract(young);
+  } else {
+    n = update_refs(young);
+    subtract_refs(young);
+  }
   move_unreachable(young, unreachable, gen);
   return n;
 }

@@ -22,13 +22,16 @@
 #include "collector.h"
 
 /* Runs the three phases; returns the number of objects in `young`.
+ * whole_heap: `young` holds every object of the heap and none is flagged
+ * COLLECTING (a full collection of naive or generational); the first two
+ * phases then share one walk.
  * Afterwards: `young` holds the survivors, BLACK, COLLECTING cleared, their
  * generation bits set to `gen` (promotion costs no pass of its own);
  * `unreachable` holds the garbage, WHITE and still COLLECTING (as trial
  * deletion leaves its gathered garbage), ready for gc_finalize_garbage_(),
  * which clears the flag on what it revives, and gc_free_garbage_(). */
 uint64_t gc_deduce_unreachable_(gc_link *young, gc_link *unreachable,
-                                unsigned gen);
+                                unsigned gen, int whole_heap);
 
 /* The validator shared by collectors that keep every object BLACK on the
  * generation lists between collections.  With check_gen, an object's

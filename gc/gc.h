@@ -62,6 +62,16 @@ typedef struct gc_object {
   uint32_t info;    /* payload bytes << 8 | flags (GC_F_*) */
 } gc_object;
 
+/* What CPython spends per object on 64-bit (PyGC_Head + PyObject), with the
+ * collector's fields included. */
+#ifdef __cplusplus
+static_assert(sizeof(gc_object) == 32 || sizeof(void *) != 8,
+              "the object header must stay 32 bytes on 64-bit");
+#else
+_Static_assert(sizeof(gc_object) == 32 || sizeof(void *) != 8,
+               "the object header must stay 32 bytes on 64-bit");
+#endif
+
 /* Flag bits in the low byte of info.  Collectors own the colour; the heap
  * owns the rest.  Touch them only through the accessors below. */
 #define GC_F_COLOR_MASK 0x03u /* gc_color */

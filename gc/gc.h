@@ -309,6 +309,10 @@ gc_object *gc_root_get(const gc_heap *h, size_t i);
 size_t gc_root_count(const gc_heap *h);
 /* Drop every entry past the first n. */
 void gc_root_truncate(gc_heap *h, size_t n);
+/* Make room for n more entries, so that the next n pushes cannot fail (a
+ * finalizer that resurrects has no way to report an error).  0, or -1 when
+ * out of memory. */
+int gc_root_reserve(gc_heap *h, size_t n);
 
 /* ------------------------------------------------------------------------
  * Collection

@@ -78,6 +78,11 @@ static void gen_collect(gc_heap *h, int gen, gc_collection_record *rec) {
      * and a finalizer may have allocated into this very list. */
     set_gen(young, to);
     survivors = gc_list_size(young);
+  } else if (gen < GC_NGENS - 1) {
+    /* Freeing the garbage may have released an older object that alone
+     * held some survivors (reference counting frees those at once): count
+     * what is left.  A partial collection's young list is short. */
+    survivors = gc_list_size(young);
   }
 
   /* Promote the survivors. */

@@ -5,6 +5,7 @@
 #include <jemalloc/jemalloc.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -496,6 +497,21 @@ uint64_t gc_free_garbage_(gc_heap *h, gc_link *garbage) {
 /* ======================================================================
  * The root table
  * ==================================================================== */
+
+int gc_root_reserve(gc_heap *h, size_t n) {
+  if (n <= h->roots_cap - h->nroots) return 0;
+  if (gc_unlikely(h->checked) && inject_failure(h)) return -1;
+  size_t cap = h->roots_cap ? h->roots_cap : 64;
+  while (cap - h->nroots < n) {
+    if (cap > SIZE_MAX / 2 / sizeof(gc_object *)) return -1;
+    cap *= 2;
+  }
+  gc_object **r = realloc(h->roots, cap * sizeof *r);
+  if (!r) return -1;
+  h->roots = r;
+  h->roots_cap = cap;
+  return 0;
+}
 
 static int roots_reserve(gc_heap *h) {
   if (h->nroots < h->roots_cap) return 0;

@@ -232,6 +232,10 @@ static int buffer_reserve(trial_state *st) {
  * buffer cannot grow, o is unchanged and the next collection is whole-heap. */
 static void trial_possible_root(gc_heap *h, gc_object *o) {
   trial_state *st = h->state;
+  /* A finalizer dropped a reference to another object of the garbage set
+   * being finalized: its colour and gc_refs belong to that collection
+   * (finalization recomputes reachability from them). */
+  if (gc_has_flag(o, GC_F_COLLECTING)) return;
   if (buffer_reserve(st) != 0) {
     st->overflow = 1;
     gc_arm_trigger_(h, 0);

@@ -32,7 +32,7 @@ static const gc_param_def fin_params[] = {
 
 static void fin_finalize(gc_heap *h, gc_object *o, void *arg) {
   (void)arg;
-  if (o->nslots == 2) gc_root_push(h, o); /* out of memory: not resurrected */
+  if (o->nslots == 2) gc_root_push(h, o); /* room reserved by fin_run */
 }
 
 static int fin_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
@@ -49,6 +49,7 @@ static int fin_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
   wl_rng_seed(&r, seed);
   gc_set_finalizer(h, fin_finalize, NULL);
   *ans = (wl_answer){0};
+  uint64_t res_dropped = 0; /* resurrecting members of dropped rings */
   for (uint64_t done = 0; done < n;) {
     uint64_t len = n - done < k ? n - done : k, nfin = 0, nres = 0;
     gc_object *first = NULL, *tail = NULL;
@@ -72,6 +73,15 @@ static int fin_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
     }
     gc_slot_set(h, tail, 0, first);
     int keep = wl_rng_unit(&r) < held;
+    /* Every resurrector dropped so far may still push its root (in this
+     * run's collections or the caller's last one): keep room for all of
+     * them beside this ring's own root, so a finalizer's push never fails
+     * and the answer holds. */
+    if (!keep) res_dropped += nres;
+    if (res_dropped && gc_root_reserve(h, res_dropped + 1) != 0) {
+      gc_decref(h, first);
+      return WL_ENOMEM;
+    }
     if (keep && gc_root_push(h, first) < 0) {
       gc_decref(h, first);
       return WL_ENOMEM;

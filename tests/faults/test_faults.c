@@ -160,6 +160,29 @@ static void test_cookies_off_by_default(void **state) {
   gc_heap_free(h);
 }
 
+/* gc_root_reserve: after room for n entries is made, n pushes allocate
+ * nothing, so even an injected failure cannot stop them; the push past
+ * them grows the table and meets the failure. */
+static void test_root_reserve(void **state) {
+  (void)state;
+  char err[256];
+  gc_heap *h = gc_heap_new("naive", "fail_alloc=2", err, sizeof err);
+  assert_non_null(h);
+  assert_int_equal(gc_root_reserve(h, 100), 0); /* allocation 1 */
+  for (int i = 0; i < 100; i++) assert_true(gc_root_push(h, NULL) >= 0);
+  assert_int_equal(gc_heap_get_stats(h)->injected_failures, 0);
+  while (gc_root_push(h, NULL) >= 0) /* the room left, then allocation 2 */
+    assert_true(gc_root_count(h) < 1000);
+  assert_true(gc_root_count(h) >= 100);
+  assert_int_equal(gc_heap_get_stats(h)->injected_failures, 1);
+  gc_heap_free(h);
+  h = gc_heap_new("naive", "fail_rate=1", err, sizeof err);
+  assert_non_null(h);
+  assert_int_equal(gc_root_reserve(h, 10), -1);
+  assert_int_equal(gc_root_reserve(h, 0), 0); /* nothing to make room for */
+  gc_heap_free(h);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fail_nth_allocation),
@@ -168,6 +191,7 @@ int main(void) {
       cmocka_unit_test(test_cookies_survive_collections),
       cmocka_unit_test(test_cookie_damage_is_reported),
       cmocka_unit_test(test_cookies_off_by_default),
+      cmocka_unit_test(test_root_reserve),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -749,6 +749,40 @@ static void test_whole_heap_hybrid(void **state) {
   }
 }
 
+/* A finalizer that drops a reference to another object of the garbage
+ * being finalized: the decrement must not make it a possible root (its
+ * colour and gc_refs belong to the collection), or it would look
+ * resurrected.  Garbage {A, B, C}: A -> B, C -> B, B -> A, B -> C; A's
+ * finalizer clears A -> B. */
+static void clear_slot0(gc_heap *h, gc_object *o, void *arg) {
+  (void)arg;
+  gc_slot_set(h, o, 0, NULL);
+}
+
+static void test_finalizer_drops_into_garbage(void **state) {
+  (void)state;
+  gc_heap *h = trial_heap("auto=0");
+  gc_set_finalizer(h, clear_slot0, NULL);
+  gc_object *a = gc_new(h, 1, 0), *b = gc_new(h, 2, 0), *c = gc_new(h, 1, 0);
+  assert_true(a && b && c);
+  gc_slot_set(h, a, 0, b);
+  gc_slot_set(h, c, 0, b);
+  gc_slot_set(h, b, 0, a);
+  gc_slot_set(h, b, 1, c);
+  gc_object_add_finalizer(h, a);
+  gc_decref(h, a);
+  gc_decref(h, b);
+  gc_decref(h, c);
+  assert_int_equal(gc_collect(h, GC_FULL), 3);
+  assert_int_equal(stats(h)->finalizers_run, 1);
+  assert_int_equal(stats(h)->resurrected, 0);
+  assert_int_equal(stats(h)->live_objects, 0);
+  gc_oracle_report rep;
+  if (gc_oracle_check(h, GC_ORACLE_COMPLETE | GC_ORACLE_COUNTS, &rep) != 0)
+    fail_msg("oracle: %s", rep.error);
+  gc_heap_free(h);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pair),
@@ -770,6 +804,7 @@ int main(void) {
       cmocka_unit_test(test_stress),
       cmocka_unit_test(test_tunables),
       cmocka_unit_test(test_whole_heap_hybrid),
+      cmocka_unit_test(test_finalizer_drops_into_garbage),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

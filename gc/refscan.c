@@ -1,48 +1,61 @@
 /* refscan.c -- update_refs, subtract_refs, move_unreachable (see refscan.h). */
 #include "refscan.h"
 
+/* o joins the scan: gc_refs = refcnt, BLACK, COLLECTING. */
+static inline void enter(gc_object *o) {
+  o->gc_refs = o->refcnt;
+  o->info = (o->info & ~GC_F_COLOR_MASK) | GC_F_COLLECTING; /* BLACK */
+}
+
 /* Postcondition: every object of young has gc_refs == refcnt, is BLACK and
  * COLLECTING. */
 static uint64_t update_refs(gc_link *young) {
   uint64_t n = 0;
   for (gc_link *p = young->next; p != young; p = p->next) {
-    gc_object *o = gc_obj(p);
-    o->gc_refs = o->refcnt;
-    o->info = (o->info & ~GC_F_COLOR_MASK) | GC_F_COLLECTING; /* BLACK */
+    enter(gc_obj(p));
     n++;
   }
   return n;
 }
 
-/* Postcondition: gc_refs = references from outside young (>= 0, since refcnt
- * counts every slot that holds the object). */
 static inline void subtract_run(gc_object *t, uint32_t k) {
   GC_CHECK(t->gc_refs >= k, "subtract_refs",
            "gc_refs below zero: refcnt smaller than references");
   t->gc_refs -= k;
 }
 
-/* Runs of slots holding the same target (a list of one object repeated, as
- * in pyperformance's gc_traversal) are subtracted at once: one store instead
- * of a chain of dependent decrements. */
-static void subtract_refs(gc_link *young) {
-  for (gc_link *p = young->next; p != young; p = p->next) {
-    gc_object *o = gc_obj(p);
-    gc_object **s = gc_slots(o);
-    gc_object *prev = NULL;
-    uint32_t run = 0;
-    for (uint32_t i = 0, n = o->nslots; i < n; i++) {
-      gc_object *t = s[i];
-      if (t == prev) {
-        run += prev != NULL;
-        continue;
-      }
-      if (run) subtract_run(prev, run);
-      prev = NULL, run = 0;
-      if (t && (t->info & GC_F_COLLECTING)) prev = t, run = 1;
+/* Take o's edges off their targets' gc_refs.  A target outside the scan
+ * (not COLLECTING) is skipped, or with `enter_new` (every object is in the
+ * scan) entered first.  Runs of slots holding the same target (a list of
+ * one object repeated, as in pyperformance's gc_traversal) are subtracted
+ * at once: one store instead of a chain of dependent decrements. */
+static inline void subtract_slots(gc_object *o, int enter_new) {
+  gc_object **s = gc_slots(o);
+  gc_object *prev = NULL;
+  uint32_t run = 0;
+  for (uint32_t i = 0, n = o->nslots; i < n; i++) {
+    gc_object *t = s[i];
+    if (t == prev) {
+      run += prev != NULL;
+      continue;
     }
     if (run) subtract_run(prev, run);
+    prev = NULL, run = 0;
+    if (!t) continue;
+    if (!(t->info & GC_F_COLLECTING)) {
+      if (!enter_new) continue;
+      enter(t);
+    }
+    prev = t, run = 1;
   }
+  if (run) subtract_run(prev, run);
+}
+
+/* Postcondition: gc_refs = references from outside young (>= 0, since refcnt
+ * counts every slot that holds the object). */
+static void subtract_refs(gc_link *young) {
+  for (gc_link *p = young->next; p != young; p = p->next)
+    subtract_slots(gc_obj(p), 0);
 }
 
 /* Walk young in order.  An object with gc_refs > 0 is reachable: each
@@ -91,12 +104,6 @@ static void move_unreachable(gc_link *young, gc_link *unreachable,
    * saved.) */
 }
 
-/* o joins the scan: gc_refs = refcnt, BLACK, COLLECTING. */
-static inline void enter(gc_object *o) {
-  o->gc_refs = o->refcnt;
-  o->info = (o->info & ~GC_F_COLOR_MASK) | GC_F_COLLECTING; /* BLACK */
-}
-
 /* update_refs and subtract_refs in one walk, when young holds every object
  * of the heap: every target is then in young, so the first to meet an
  * object -- its own turn in the walk, or an edge into it -- enters it.
@@ -107,21 +114,8 @@ static uint64_t update_and_subtract(gc_link *young) {
   for (gc_link *p = young->next; p != young; p = p->next) {
     gc_object *o = gc_obj(p);
     if (!(o->info & GC_F_COLLECTING)) enter(o);
+    subtract_slots(o, 1);
     n++;
-    gc_object **s = gc_slots(o);
-    gc_object *prev = NULL;
-    uint32_t run = 0;
-    for (uint32_t i = 0, k = o->nslots; i < k; i++) {
-      gc_object *t = s[i];
-      if (t == prev) {
-        run += prev != NULL;
-        continue;
-      }
-      if (run) subtract_run(prev, run);
-      prev = t, run = t != NULL;
-      if (t && !(t->info & GC_F_COLLECTING)) enter(t);
-    }
-    if (run) subtract_run(prev, run);
   }
   return n;
 }

@@ -124,6 +124,17 @@ static inline void gc_list_merge(gc_link *to, gc_link *from) {
 }
 size_t gc_list_size(const gc_link *l);
 
+/* One target: the first pass of a collection over o's slots records
+ * whether they all hold one object (gc_object.one_target, the run of
+ * pyperformance's gc_traversal lists); the later passes of the same
+ * collection then read the slots up to this bound instead of nslots. */
+static inline void gc_note_one_target_(gc_object *o, uint32_t last_run) {
+  o->one_target = o->nslots > 1 && last_run == o->nslots;
+}
+static inline uint32_t gc_scan_len_(const gc_object *o) {
+  return o->one_target ? 1 : o->nslots;
+}
+
 /* Arm the allocation trigger: auto_collect after n more allocations since
  * the last collection (never while automatic collection is off). */
 static inline void gc_arm_trigger_(gc_heap *h, uint64_t n) {

@@ -58,8 +58,14 @@ typedef struct gc_object {
   gc_link link;     /* first member: a gc_link* is a gc_object* (see gc_obj) */
   uint32_t refcnt;  /* slots of live objects + external references */
   uint32_t gc_refs; /* collector scratch (a copy of refcnt, a buffer index) */
-  uint32_t nslots;  /* number of reference slots after the header */
-  uint32_t info;    /* payload bytes << 8 | flags (GC_F_*) */
+  uint32_t nslots : 27; /* reference slots after the header (<= GC_MAX_SLOTS) */
+  /* Collection scratch: every slot holds one and the same object.  Set by
+   * the first pass over an object's slots in a collection and read only by
+   * the later passes of the same collection, which then look at slot 0
+   * alone (see refscan.c); meaningless between collections. */
+  uint32_t one_target : 1;
+  uint32_t : 4;
+  uint32_t info; /* payload bytes << 8 | flags (GC_F_*) */
 } gc_object;
 
 /* What CPython spends per object on 64-bit (PyGC_Head + PyObject), with the
@@ -85,6 +91,9 @@ _Static_assert(sizeof(gc_object) == 32 || sizeof(void *) != 8,
 #define GC_PAYLOAD_SHIFT 8
 #define GC_MAX_PAYLOAD ((1u << 24) - 1)  /* 16 MiB - 1 */
 #define GC_MAX_SLOTS ((1u << 26))        /* 64 Mi slots per object */
+#ifndef __cplusplus
+_Static_assert(GC_MAX_SLOTS < (1u << 27), "nslots is a 27-bit field");
+#endif
 #define GC_MAX_REFCNT UINT32_MAX
 
 /* Colours, in Bacon & Rajan's vocabulary.  Black is "in use or free" and is

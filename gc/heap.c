@@ -382,6 +382,7 @@ gc_object *gc_new(gc_heap *h, uint32_t nslots, uint32_t payload) {
   o->refcnt = 1;
   o->gc_refs = 0;
   o->nslots = nslots;
+  o->one_target = 0;
   o->info = payload << GC_PAYLOAD_SHIFT; /* BLACK, generation 0 */
   memset(gc_slots(o), 0, slot_bytes + payload);
   gc_list_append(&h->gens[0], &o->link);

@@ -28,7 +28,9 @@ static inline void subtract_run(gc_object *t, uint32_t k) {
  * (not COLLECTING) is skipped, or with `enter_new` (every object is in the
  * scan) entered first.  Runs of slots holding the same target (a list of
  * one object repeated, as in pyperformance's gc_traversal) are subtracted
- * at once: one store instead of a chain of dependent decrements. */
+ * at once: one store instead of a chain of dependent decrements.  An object
+ * whose slots are all one run is noted (gc_note_one_target_), and
+ * move_unreachable then reads its first slot only. */
 static inline void subtract_slots(gc_object *o, int enter_new) {
   gc_object **s = gc_slots(o);
   gc_object *prev = NULL;
@@ -49,6 +51,7 @@ static inline void subtract_slots(gc_object *o, int enter_new) {
     prev = t, run = 1;
   }
   if (run) subtract_run(prev, run);
+  gc_note_one_target_(o, run);
 }
 
 /* Postcondition: gc_refs = references from outside young (>= 0, since refcnt
@@ -75,7 +78,7 @@ static void move_unreachable(gc_link *young, gc_link *unreachable,
     if (o->gc_refs > 0) {
       gc_object **s = gc_slots(o);
       gc_object *prev = NULL; /* a repeat of the last target: done already */
-      for (uint32_t i = 0, n = o->nslots; i < n; i++) {
+      for (uint32_t i = 0, n = gc_scan_len_(o); i < n; i++) {
         gc_object *t = s[i];
         if (t == prev) continue;
         prev = t;

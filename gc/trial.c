@@ -310,6 +310,13 @@ static void make_gray(trial_state *st, gc_object *o) {
   push(st, o);
 }
 
+/* k references from GRAY objects to t: off its trial count. */
+static inline void take_run(gc_object *t, uint32_t k) {
+  GC_CHECK(t->gc_refs >= k, "trial mark_gray",
+           "gc_refs below zero: refcnt smaller than references");
+  t->gc_refs -= k;
+}
+
 /* Colour GRAY every object reachable from s that is not GRAY yet, and take
  * each edge out of a newly GRAY object off its target's gc_refs.  Objects
  * are coloured when pushed, so each is pushed and expanded once. */
@@ -323,20 +330,18 @@ static void mark_gray(trial_state *st, gc_object *s) {
      * (pyperformance's gc_traversal repeats one list in each level). */
     gc_object *prev = NULL;
     uint32_t run = 0;
-    for (uint32_t i = 0, n = o->nslots; i <= n; i++) {
-      gc_object *t = i < n ? slot[i] : NULL;
-      if (t == prev && i < n) {
-        run++;
+    for (uint32_t i = 0, n = o->nslots; i < n; i++) {
+      gc_object *t = slot[i];
+      if (t == prev) {
+        run += prev != NULL;
         continue;
       }
-      if (prev) {
-        GC_CHECK(prev->gc_refs >= run, "trial mark_gray",
-                 "gc_refs below zero: refcnt smaller than references");
-        prev->gc_refs -= run;
-      }
-      prev = t, run = 1;
+      if (run) take_run(prev, run);
+      prev = t, run = t != NULL;
       if (t && gc_get_color(t) != GC_GRAY) make_gray(st, t);
     }
+    if (run) take_run(prev, run);
+    gc_note_one_target_(o, run);
   }
 }
 
@@ -361,7 +366,7 @@ static void scan_black(trial_state *st, gc_object *s) {
     gc_object *o = pop(st);
     gc_object **slot = gc_slots(o);
     gc_object *prev = NULL; /* a repeated target: claimed already */
-    for (uint32_t i = 0, n = o->nslots; i < n; i++) {
+    for (uint32_t i = 0, n = gc_scan_len_(o); i < n; i++) {
       gc_object *t = slot[i];
       if (!t || t == prev) continue;
       prev = t;
@@ -392,7 +397,7 @@ static void scan(trial_state *st, gc_object *s) {
     if (gc_get_color(o) != GC_WHITE) continue;
     gc_object **slot = gc_slots(o);
     gc_object *prev = NULL; /* a repeated target: decided already */
-    for (uint32_t i = 0, n = o->nslots; i < n; i++) {
+    for (uint32_t i = 0, n = gc_scan_len_(o); i < n; i++) {
       gc_object *t = slot[i];
       if (!t || t == prev || gc_get_color(t) != GC_GRAY) continue;
       prev = t;
@@ -431,7 +436,7 @@ static void collect_white(trial_state *st, gc_object *s, gc_link *garbage) {
   while (st->sp > 0) {
     gc_object *o = pop(st);
     gc_object **slot = gc_slots(o);
-    for (uint32_t i = 0, n = o->nslots; i < n; i++) {
+    for (uint32_t i = 0, n = gc_scan_len_(o); i < n; i++) {
       gc_object *t = slot[i];
       if (t && gc_get_color(t) == GC_WHITE && !gc_has_flag(t, GC_F_COLLECTING))
         gather(st, t, garbage);

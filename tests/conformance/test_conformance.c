@@ -506,6 +506,60 @@ static void test_cycle_of_old_objects(void **state) {
   gc_heap_free(h);
 }
 
+/* A list whose slots all hold one object lets a collection read only its
+ * first slot in the passes after the first (gc_object.one_target).  The
+ * note must be taken afresh by every collection: here the list is uniform
+ * for one collection, then a slot in the middle becomes the only way to a
+ * cycle, which each later collection (young, middle, full) must keep. */
+static void collect_each_way(gc_heap *h, gc_object *list) {
+  gc_incref(list); /* a decrement to a count above zero: trial's candidate */
+  gc_decref(h, list);
+  gc_collect(h, 0);
+  gc_collect(h, 1);
+  gc_incref(list);
+  gc_decref(h, list);
+  gc_collect(h, GC_FULL);
+}
+
+static void test_one_target(void **state) {
+  gc_heap *h = judged_heap(*state, "auto=0");
+  enum { W = 16 };
+  gc_object *list = gc_new(h, W, 0), *a = gc_new(h, 1, 0);
+  assert_int_equal(gc_root_push_steal(h, list), 0);
+  gc_slot_set(h, a, 0, list); /* list <-> a */
+  for (uint32_t i = 0; i < W; i++) gc_slot_set(h, list, i, a);
+  gc_decref(h, a);
+  collect_each_way(h, list);
+  assert_int_equal(stats(h)->live_objects, 2);
+  assert_int_equal(a->refcnt, W);
+  /* c <-> d, held only by slot 7 of the list. */
+  gc_object *c = gc_new(h, 1, 0), *d = gc_new(h, 1, 0);
+  gc_slot_set(h, c, 0, d);
+  gc_slot_set(h, d, 0, c);
+  gc_slot_set(h, list, 7, c);
+  gc_decref(h, c);
+  gc_decref(h, d);
+  collect_each_way(h, list);
+  assert_int_equal(stats(h)->live_objects, 4);
+  assert_int_equal(c->refcnt, 2);
+  assert_int_equal(d->refcnt, 1);
+  /* The last slot instead: a run that ends one slot early. */
+  gc_slot_set(h, list, W - 1, c);
+  gc_slot_set(h, list, 7, a);
+  collect_each_way(h, list);
+  assert_int_equal(stats(h)->live_objects, 4);
+  assert_int_equal(c->refcnt, 2);
+  /* Uniform again: c <-> d is garbage. */
+  gc_slot_set(h, list, W - 1, a);
+  collect_each_way(h, list);
+  assert_int_equal(stats(h)->live_objects, is_none(state) ? 4 : 2);
+  assert_int_equal(a->refcnt, W);
+  gc_root_set(h, 0, NULL); /* list <-> a is garbage */
+  gc_collect(h, GC_FULL);
+  assert_int_equal(stats(h)->live_objects, is_none(state) ? 4 : 0);
+  gc_heap_free(h);
+}
+
 /* The last external reference of a cycle goes while an automatic
  * collection is due: the next allocation runs it, with the cycle already
  * garbage; the new object must come out alive with count 1. */
@@ -910,6 +964,7 @@ static const conf_case cases[] = {
     {"cycle_of_old_objects", test_cycle_of_old_objects},
     {"drop_while_collection_due", test_drop_while_collection_due},
     {"big_ring", test_big_ring},
+    {"one_target", test_one_target},
     {"random_graphs", test_random_graphs},
     {"random_mutations", test_random_mutations},
 };

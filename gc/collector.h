@@ -149,8 +149,10 @@ uint64_t gc_run_collection_(gc_heap *h, int gen, int automatic);
  * non-WHITE objects are decremented (those may then be released); slots
  * between garbage objects are not.  Precondition, which every collector's
  * garbage set satisfies: no object outside the list refers to one inside.
+ * `closed` says that no object inside refers to one outside either, which
+ * spares the pass over the garbage's slots (debug builds check it).
  * Afterwards `garbage` is empty.  Returns the number freed. */
-uint64_t gc_free_garbage_(gc_heap *h, gc_link *garbage);
+uint64_t gc_free_garbage_(gc_heap *h, gc_link *garbage, int closed);
 
 /* Run the finalizers of `garbage` (WHITE, as for gc_free_garbage_) and
  * recompute reachability over it: resurrected objects, BLACK, move to
@@ -167,6 +169,12 @@ void gc_fatal_(const char *where, const char *fmt, ...)
     __attribute__((noreturn, format(printf, 2, 3)))
 #endif
     ;
+
+#if defined(__GNUC__)
+#define GC_NOINLINE __attribute__((noinline))
+#else
+#define GC_NOINLINE
+#endif
 
 /* Debug checks: on in debug and sanitizer builds (GC_DEBUG), nothing in
  * release builds. */

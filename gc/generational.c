@@ -72,7 +72,7 @@ static void gen_collect(gc_heap *h, int gen, gc_collection_record *rec) {
                                          gen == GC_NGENS - 1);
   uint64_t ran = h->stats.finalizers_run;
   uint64_t revived = gc_finalize_garbage_(h, &unreachable, young);
-  uint64_t survivors = rec->examined - gc_free_garbage_(h, &unreachable);
+  uint64_t survivors = rec->examined - gc_free_garbage_(h, &unreachable, 0);
   if (revived || h->stats.finalizers_run != ran) {
     /* Resurrected or kept objects still have their old generation bits,
      * and a finalizer may have allocated into this very list. */

@@ -468,23 +468,29 @@ void gc_possible_root_(gc_heap *h, gc_object *o) {
   h->collector->possible_root(h, o);
 }
 
-uint64_t gc_free_garbage_(gc_heap *h, gc_link *garbage) {
+uint64_t gc_free_garbage_(gc_heap *h, gc_link *garbage, int closed) {
   uint64_t freed = 0;
   /* First drop the references garbage holds on survivors, while every
    * garbage object is still allocated (a survivor's release cascade never
-   * reaches garbage: nothing outside the set refers into it). */
-  for (gc_link *p = garbage->next; p != garbage; p = p->next) {
-    gc_object *o = gc_obj(p);
-    gc_object **s = gc_slots(o);
-    if (gc_unlikely(h->cookie)) cookie_check(h, o, "collection");
-    for (uint32_t i = 0, n = o->nslots; i < n; i++) {
-      gc_object *t = s[i];
-      if (t && gc_get_color(t) != GC_WHITE) {
-        s[i] = NULL;
-        gc_decref(h, t);
+   * reaches garbage: nothing outside the set refers into it).  A closed set
+   * holds none: the pass runs only to check that, or the cookies. */
+#ifndef GC_DEBUG
+  if (!closed || gc_unlikely(h->cookie))
+#endif
+    for (gc_link *p = garbage->next; p != garbage; p = p->next) {
+      gc_object *o = gc_obj(p);
+      gc_object **s = gc_slots(o);
+      if (gc_unlikely(h->cookie)) cookie_check(h, o, "collection");
+      for (uint32_t i = 0, n = o->nslots; i < n; i++) {
+        gc_object *t = s[i];
+        if (t && gc_get_color(t) != GC_WHITE) {
+          GC_CHECK(!closed, "free garbage",
+                   "a closed garbage set refers to survivor %p", (void *)t);
+          s[i] = NULL;
+          gc_decref(h, t);
+        }
       }
     }
-  }
   /* Every member goes: no need to unlink them one by one. */
   for (gc_link *p = garbage->next, *next; p != garbage; p = next) {
     next = p->next;

@@ -6,18 +6,19 @@
  * A cycle of garbage can only be created by a decrement that leaves a count
  * above zero, so the heap reports every such decrement (possible_root) and
  * the object is buffered as a PURPLE possible root.  A collection looks at
- * the subgraphs reachable from the buffered roots only, in three phases named
- * after the paper:
+ * the subgraphs reachable from the buffered roots only, in the paper's
+ * three phases, the last two fused into one walk:
  *
  *   mark_roots    (MarkRoots/MarkGray)  colour GRAY everything the roots
  *                 reach; gc_refs starts as a copy of refcnt and every edge
  *                 from a GRAY object decrements its target's copy.  Then
  *                 gc_refs counts the references from outside the GRAY set.
- *   scan_roots    (Scan/ScanBlack)      a GRAY object with gc_refs > 0 is
- *                 externally held: it and everything it reaches turn BLACK
- *                 (scan_black); the remaining GRAY objects turn WHITE.
- *   collect_roots (CollectRoots/CollectWhite)  empty the buffer and gather
- *                 the WHITE objects into a list for gc_free_garbage_().
+ *   scan_roots    (Scan/ScanBlack, CollectRoots/CollectWhite)  a GRAY
+ *                 object with gc_refs > 0 is externally held: it and
+ *                 everything it reaches turn BLACK (scan_black); the
+ *                 remaining GRAY objects turn WHITE and are gathered into
+ *                 a list for gc_free_garbage_() as they turn, and the
+ *                 buffer is emptied.
  *
  * Invariant between collections (trial_validate checks it):
  *
@@ -43,9 +44,14 @@
  *    the survivors the garbage referred to, and those decrements buffer new
  *    possible roots into the fresh buffer, which the next collection handles.
  *  - WHITE objects are freed together by gc_free_garbage_(), which needs them
- *    still WHITE to tell garbage from survivors; collect_white marks the
- *    objects it has gathered with GC_F_COLLECTING instead of colouring them
- *    BLACK as the paper does.
+ *    still WHITE to tell garbage from survivors; the objects gathered are
+ *    flagged GC_F_COLLECTING instead of coloured BLACK as in the paper.
+ *  - Scan gathers an object the moment it turns WHITE, instead of a third
+ *    walk (CollectWhite) from every root after the scan: a pass over the
+ *    garbage saved.  The few that a later scan_black turns BLACK again go
+ *    back to the heap's list.  The same walk notes whether any WHITE object
+ *    refers to a BLACK one; if none does, gc_free_garbage_ skips its pass
+ *    over the garbage's slots ("closed").
  *
  * Why the WHITE set is garbage (the precondition of gc_free_garbage_): an
  * object turns WHITE only with gc_refs == 0, so every reference to it (slots
@@ -163,6 +169,7 @@ typedef struct trial_state {
   size_t sp, stack_cap;
   int stack_failed;  /* a push was dropped: this collection's trial is void */
   int overflow;      /* a root was dropped since the last collection */
+  int open;          /* a WHITE object may refer to a BLACK one */
   uint64_t examined; /* objects coloured GRAY in this collection */
   /* Tunables, and the current (adaptive) threshold. */
   uint64_t base_threshold, threshold, step, max_threshold, min_freed;
@@ -280,19 +287,22 @@ static void detach_buffer(trial_state *st) {
  * The explicit stack
  * ==================================================================== */
 
-/* Push o.  If the stack cannot grow, the push is dropped and stack_failed
- * set: the phases still terminate, and the collection falls back. */
-static void push(trial_state *st, gc_object *o) {
-  if (gc_unlikely(st->sp == st->stack_cap)) {
-    size_t cap = st->stack_cap ? st->stack_cap * 2 : 1024;
-    gc_object **s = realloc(st->stack, cap * sizeof *s);
-    if (!s) {
-      st->stack_failed = 1;
-      return;
-    }
-    st->stack = s;
-    st->stack_cap = cap;
+/* The stack is full: grow it, or drop the push and set stack_failed (the
+ * phases still terminate, and the collection falls back). */
+static GC_NOINLINE int stack_grow(trial_state *st) {
+  size_t cap = st->stack_cap ? st->stack_cap * 2 : 1024;
+  gc_object **s = realloc(st->stack, cap * sizeof *s);
+  if (!s) {
+    st->stack_failed = 1;
+    return -1;
   }
+  st->stack = s;
+  st->stack_cap = cap;
+  return 0;
+}
+
+static inline void push(trial_state *st, gc_object *o) {
+  if (gc_unlikely(st->sp == st->stack_cap) && stack_grow(st) != 0) return;
   st->stack[st->sp++] = o;
 }
 
@@ -353,12 +363,21 @@ static void mark_roots(trial_state *st) {
 }
 
 /* ======================================================================
- * ScanRoots: scan, scan_black
+ * ScanRoots and CollectRoots: scan, scan_black, gathering as it goes
  * ==================================================================== */
 
-/* Colour BLACK s and every GRAY or WHITE object it reaches.  Uses the stack
- * above its current top, so scan can call it mid-walk. */
-static void scan_black(trial_state *st, gc_object *s) {
+/* o turns WHITE and joins `garbage`, tentatively: off h->gens[0], flagged
+ * COLLECTING; pushed to have its targets decided. */
+static void whiten(trial_state *st, gc_object *o, gc_link *garbage) {
+  o->info = (o->info & ~GC_F_COLOR_MASK) | GC_WHITE | GC_F_COLLECTING;
+  gc_list_move(garbage, &o->link);
+  push(st, o);
+}
+
+/* Colour BLACK s and every GRAY or WHITE object it reaches; a WHITE one goes
+ * back from `garbage` to `young` (h->gens[0]).  Uses the stack above its
+ * current top, so scan can call it mid-walk. */
+static void scan_black(trial_state *st, gc_object *s, gc_link *young) {
   size_t base = st->sp;
   gc_set_color(s, GC_BLACK);
   push(st, s);
@@ -371,8 +390,14 @@ static void scan_black(trial_state *st, gc_object *s) {
       if (!t || t == prev) continue;
       prev = t;
       gc_color c = gc_get_color(t);
-      if (c == GC_GRAY || c == GC_WHITE) {
+      if (c == GC_GRAY) {
         gc_set_color(t, GC_BLACK);
+        push(st, t);
+      } else if (c == GC_WHITE) {
+        /* Whitened before: garbage may refer to it. */
+        t->info &= ~(GC_F_COLOR_MASK | GC_F_COLLECTING); /* BLACK */
+        gc_list_move(young, &t->link);
+        st->open = 1;
         push(st, t);
       }
     }
@@ -380,16 +405,17 @@ static void scan_black(trial_state *st, gc_object *s) {
 }
 
 /* Decide the GRAY objects reachable from s: one with gc_refs > 0 is held
- * from outside and scan_black claims it; one with gc_refs == 0 turns WHITE,
- * tentatively (a later scan_black may still reach it). */
-static void scan(trial_state *st, gc_object *s) {
+ * from outside and scan_black claims it; one with gc_refs == 0 turns WHITE
+ * and joins `garbage`, tentatively (a later scan_black may still reach it
+ * and take it back).  Paper's Scan and CollectWhite in one walk. */
+static void scan(trial_state *st, gc_object *s, gc_link *young,
+                 gc_link *garbage) {
   if (gc_get_color(s) != GC_GRAY) return;
   if (s->gc_refs > 0) {
-    scan_black(st, s);
+    scan_black(st, s, young);
     return;
   }
-  gc_set_color(s, GC_WHITE);
-  push(st, s);
+  whiten(st, s, garbage);
   while (st->sp > 0) {
     gc_object *o = pop(st);
     /* Invariant: every object on the stack was GRAY with gc_refs == 0 when
@@ -399,59 +425,34 @@ static void scan(trial_state *st, gc_object *s) {
     gc_object *prev = NULL; /* a repeated target: decided already */
     for (uint32_t i = 0, n = gc_scan_len_(o); i < n; i++) {
       gc_object *t = slot[i];
-      if (!t || t == prev || gc_get_color(t) != GC_GRAY) continue;
+      if (!t || t == prev) continue;
       prev = t;
-      if (t->gc_refs > 0) {
-        scan_black(st, t);
+      gc_color c = gc_get_color(t);
+      if (c != GC_GRAY) {
+        st->open |= c == GC_BLACK; /* WHITE: decided already */
+      } else if (t->gc_refs > 0) {
+        scan_black(st, t, young);
+        st->open = 1;
       } else {
-        gc_set_color(t, GC_WHITE);
-        push(st, t);
+        whiten(st, t, garbage);
       }
     }
   }
 }
 
-/* Afterwards no object is GRAY: BLACK ones are reachable from an object
- * held from outside the GRAY set, WHITE ones are garbage (see the header). */
-static void scan_roots(trial_state *st) {
-  for (size_t i = 0; i < st->nwork; i++) scan(st, st->work[i]);
-}
-
-/* ======================================================================
- * CollectRoots: collect_white
- * ==================================================================== */
-
-/* o joins the garbage list: off h->gens[0], flagged COLLECTING (gathered). */
-static void gather(trial_state *st, gc_object *o, gc_link *garbage) {
-  gc_set_flag(o, GC_F_COLLECTING);
-  gc_list_move(garbage, &o->link);
-  push(st, o);
-}
-
-/* Move to `garbage` every WHITE object reachable from s through WHITE
- * objects (every WHITE object is: see the header). */
-static void collect_white(trial_state *st, gc_object *s, gc_link *garbage) {
-  if (gc_get_color(s) != GC_WHITE || gc_has_flag(s, GC_F_COLLECTING)) return;
-  gather(st, s, garbage);
-  while (st->sp > 0) {
-    gc_object *o = pop(st);
-    gc_object **slot = gc_slots(o);
-    for (uint32_t i = 0, n = gc_scan_len_(o); i < n; i++) {
-      gc_object *t = slot[i];
-      if (t && gc_get_color(t) == GC_WHITE && !gc_has_flag(t, GC_F_COLLECTING))
-        gather(st, t, garbage);
-    }
-  }
-}
-
-/* Afterwards the detached buffer is empty, no root is BUFFERED, and
- * `garbage` holds every WHITE object, still WHITE.  Their COLLECTING flag is
- * left set: gc_free_garbage_ ignores it and frees them. */
-static void collect_roots(trial_state *st, gc_link *garbage) {
+/* Afterwards the detached buffer is empty, no root is BUFFERED and no
+ * object GRAY: BLACK ones are reachable from an object held from outside
+ * the GRAY set, WHITE ones are garbage (see the header), all in `garbage`
+ * and COLLECTING, which gc_free_garbage_ ignores.  `open` is clear if no
+ * WHITE object refers to a BLACK one: every edge out of a WHITE object was
+ * looked at when it turned WHITE, and a target BLACK then, or claimed by
+ * scan_black then or later, sets it. */
+static void scan_roots(trial_state *st, gc_link *young, gc_link *garbage) {
+  st->open = 0;
   for (size_t i = 0; i < st->nwork; i++) {
     gc_object *o = st->work[i];
     gc_clear_flag(o, GC_F_BUFFERED);
-    collect_white(st, o, garbage);
+    scan(st, o, young, garbage);
   }
   st->nwork = 0;
 }
@@ -510,21 +511,26 @@ static void trial_collect(gc_heap *h, int gen, gc_collection_record *rec) {
   gc_list_init(&garbage);
   st->examined = 0;
   st->stack_failed = 0;
+  int closed = 0;
   if (!overflowed) {
     mark_roots(st);
-    scan_roots(st);
-    collect_roots(st, &garbage);
+    scan_roots(st, &h->gens[0], &garbage);
+    closed = !st->open;
   } else {
     drop_roots(st);
   }
   rec->examined = st->examined;
   if (overflowed || st->stack_failed) {
     st->sp = 0;
+    closed = 0;
     rec->examined += scan_whole_heap(h, &garbage);
   }
 
+  /* Finalizers may store references to survivors into the garbage. */
+  closed &= !h->hot.has_finalizable;
   gc_finalize_garbage_(h, &garbage, &h->gens[0]); /* resurrected: back */
-  gc_free_garbage_(h, &garbage); /* may buffer survivors as new roots */
+  /* Frees, and may buffer survivors as new roots. */
+  gc_free_garbage_(h, &garbage, closed);
   if (rec->automatic && st->adaptive)
     adapt_threshold(st, rec->examined, h->stats.freed_by_collector - freed0);
   arm(h, rec->automatic);

@@ -308,6 +308,43 @@ static inline void push(trial_state *st, gc_object *o) {
 
 static inline gc_object *pop(trial_state *st) { return st->stack[--st->sp]; }
 
+/* The walks are bound by cache misses on the targets' headers, one after
+ * another in a plain depth-first walk.  So an object popped off the stack
+ * waits in a small ring of WINDOW objects while the headers of its first
+ * targets are prefetched, and is expanded WINDOW pops later: the misses of
+ * several objects overlap.  (The order of expansion does not matter to any
+ * of the walks.) */
+enum { WINDOW = 8 };
+typedef struct window {
+  gc_object *o[WINDOW];
+  unsigned head, n;
+} window;
+
+static inline void prefetch_targets(gc_object *o) {
+  gc_object **s = gc_slots(o);
+  uint32_t n = o->nslots < 4 ? o->nslots : 4;
+  for (uint32_t i = 0; i < n; i++)
+    if (s[i]) __builtin_prefetch(s[i], 1);
+}
+
+/* The next object to expand, or NULL when the stack above `base` and the
+ * window are both empty. */
+static inline gc_object *next_object(trial_state *st, size_t base,
+                                     window *w) {
+  /* A lone object (a chain, a ring): nothing to overlap with. */
+  if (w->n == 0 && st->sp - base <= 1) return st->sp > base ? pop(st) : NULL;
+  while (st->sp > base && w->n < WINDOW) {
+    gc_object *o = pop(st);
+    prefetch_targets(o);
+    w->o[(w->head + w->n++) % WINDOW] = o;
+  }
+  if (w->n == 0) return NULL;
+  gc_object *o = w->o[w->head];
+  w->head = (w->head + 1) % WINDOW;
+  w->n--;
+  return o;
+}
+
 /* ======================================================================
  * MarkRoots: mark_gray from every buffered root
  * ==================================================================== */
@@ -333,8 +370,9 @@ static inline void take_run(gc_object *t, uint32_t k) {
 static void mark_gray(trial_state *st, gc_object *s) {
   if (gc_get_color(s) == GC_GRAY) return; /* reached from an earlier root */
   make_gray(st, s);
-  while (st->sp > 0) {
-    gc_object *o = pop(st);
+  window w;
+  w.head = w.n = 0;
+  for (gc_object *o; (o = next_object(st, 0, &w)) != NULL;) {
     gc_object **slot = gc_slots(o);
     /* A run of slots holding one target is taken off its gc_refs at once
      * (pyperformance's gc_traversal repeats one list in each level). */
@@ -381,8 +419,9 @@ static void scan_black(trial_state *st, gc_object *s, gc_link *young) {
   size_t base = st->sp;
   gc_set_color(s, GC_BLACK);
   push(st, s);
-  while (st->sp > base) {
-    gc_object *o = pop(st);
+  window w;
+  w.head = w.n = 0;
+  for (gc_object *o; (o = next_object(st, base, &w)) != NULL;) {
     gc_object **slot = gc_slots(o);
     gc_object *prev = NULL; /* a repeated target: claimed already */
     for (uint32_t i = 0, n = gc_scan_len_(o); i < n; i++) {
@@ -416,10 +455,12 @@ static void scan(trial_state *st, gc_object *s, gc_link *young,
     return;
   }
   whiten(st, s, garbage);
-  while (st->sp > 0) {
-    gc_object *o = pop(st);
-    /* Invariant: every object on the stack was GRAY with gc_refs == 0 when
-     * pushed; one that scan_black reached since has a BLACK subgraph. */
+  window w;
+  w.head = w.n = 0;
+  for (gc_object *o; (o = next_object(st, 0, &w)) != NULL;) {
+    /* Invariant: every object on the stack or in the window was GRAY with
+     * gc_refs == 0 when pushed; one that scan_black reached since has a
+     * BLACK subgraph. */
     if (gc_get_color(o) != GC_WHITE) continue;
     gc_object **slot = gc_slots(o);
     gc_object *prev = NULL; /* a repeated target: decided already */

@@ -1,6 +1,25 @@
 /* refscan.c -- update_refs, subtract_refs, move_unreachable (see refscan.h). */
 #include "refscan.h"
 
+/* Hardware prefetchers follow a walk along the list (objects sit on it
+ * mostly in allocation order), not the edges out of each object, which can
+ * go anywhere in the heap.  So each walk prefetches the first targets of the
+ * object AHEAD links further on, and moves that link on (it rests on the
+ * sentinel at the end). */
+enum { AHEAD = 8 };
+#define PREFETCH_AHEAD(a, head)             \
+  do {                                      \
+    if ((a) != (head)) {                    \
+      GC_PREFETCH_EDGES(gc_obj(a));         \
+      (a) = (a)->next;                      \
+    }                                       \
+  } while (0)
+
+static inline gc_link *ahead_of(gc_link *p, const gc_link *head) {
+  for (int k = 0; k < AHEAD && p != head; k++) p = p->next;
+  return p;
+}
+
 /* o joins the scan: gc_refs = refcnt, BLACK, COLLECTING. */
 static inline void enter(gc_object *o) {
   o->gc_refs = o->refcnt;
@@ -57,8 +76,11 @@ static inline void subtract_slots(gc_object *o, int enter_new) {
 /* Postcondition: gc_refs = references from outside young (>= 0, since refcnt
  * counts every slot that holds the object). */
 static void subtract_refs(gc_link *young) {
-  for (gc_link *p = young->next; p != young; p = p->next)
+  gc_link *ahead = ahead_of(young->next, young);
+  for (gc_link *p = young->next; p != young; p = p->next) {
+    PREFETCH_AHEAD(ahead, young);
     subtract_slots(gc_obj(p), 0);
+  }
 }
 
 /* Walk young in order.  An object with gc_refs > 0 is reachable: each
@@ -73,8 +95,12 @@ static void move_unreachable(gc_link *young, gc_link *unreachable,
   const uint32_t keep = ~(uint32_t)(GC_F_COLLECTING | GC_F_GEN_MASK);
   const uint32_t genbits = (uint32_t)gen << GC_F_GEN_SHIFT;
   gc_link *p = young->next;
+  /* Only objects ahead of p in young move (back to its tail): `ahead` stays
+   * ahead of p, or rests on the sentinel. */
+  gc_link *ahead = ahead_of(p, young);
   while (p != young) {
     gc_object *o = gc_obj(p);
+    PREFETCH_AHEAD(ahead, young);
     if (o->gc_refs > 0) {
       gc_object **s = gc_slots(o);
       gc_object *prev = NULL; /* a repeat of the last target: done already */
@@ -114,8 +140,10 @@ static void move_unreachable(gc_link *young, gc_link *unreachable,
  * only the separate update_refs pass can tell.) */
 static uint64_t update_and_subtract(gc_link *young) {
   uint64_t n = 0;
+  gc_link *ahead = ahead_of(young->next, young);
   for (gc_link *p = young->next; p != young; p = p->next) {
     gc_object *o = gc_obj(p);
+    PREFETCH_AHEAD(ahead, young);
     if (!(o->info & GC_F_COLLECTING)) enter(o);
     subtract_slots(o, 1);
     n++;

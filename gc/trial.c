@@ -330,11 +330,7 @@ static inline gc_object *next_object(trial_state *st, size_t base,
   if (w->n == 0 && st->sp - base <= 1) return st->sp > base ? pop(st) : NULL;
   while (st->sp > base && w->n < WINDOW) {
     gc_object *o = pop(st);
-    /* Here, not in a function of its own: GCC finds such a function pure,
-     * and drops the call. */
-    gc_object **s = gc_slots(o);
-    for (uint32_t i = 0, n = o->nslots < 4 ? o->nslots : 4; i < n; i++)
-      if (s[i]) __builtin_prefetch(s[i]);
+    GC_PREFETCH_EDGES(o);
     w->o[(w->head + w->n++) % WINDOW] = o;
   }
   if (w->n == 0) return NULL;

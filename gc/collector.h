@@ -125,9 +125,11 @@ static inline void gc_list_merge(gc_link *to, gc_link *from) {
 size_t gc_list_size(const gc_link *l);
 
 /* One target: the first pass of a collection over o's slots records
- * whether they all hold one object (gc_object.one_target, the run of
- * pyperformance's gc_traversal lists); the later passes of the same
- * collection then read the slots up to this bound instead of nslots. */
+ * whether they all hold one object, non-NULL and in the set being collected
+ * (gc_object.one_target, the run of pyperformance's gc_traversal lists);
+ * `last_run` is the length of the last run of such slots.  The later passes
+ * of the same collection then read the slots up to gc_scan_len_(o) instead
+ * of nslots. */
 static inline void gc_note_one_target_(gc_object *o, uint32_t last_run) {
   o->one_target = o->nslots > 1 && last_run == o->nslots;
 }

@@ -138,6 +138,12 @@ uint64_t gc_finalize_garbage_(gc_heap *h, gc_link *garbage,
     gc_object *o = gc_obj(p);
     o->refcnt--;
     GC_CHECK(o->refcnt > 0, "finalize", "resurrected object with count 0");
+    /* A decrement that leaves a count above zero, which a collector that
+     * buffers possible roots must see: if the only reference from outside
+     * is an object a finalizer made, hanging from the resurrected one, the
+     * pair is garbage again and nothing buffered reaches it otherwise. */
+    if (h->hot.wants_roots && !(o->info & GC_F_BUFFERED))
+      h->collector->possible_root(h, o);
     n++;
   }
   h->stats.resurrected += n;

@@ -59,10 +59,11 @@ typedef struct gc_object {
   uint32_t refcnt;  /* slots of live objects + external references */
   uint32_t gc_refs; /* collector scratch (a copy of refcnt, a buffer index) */
   uint32_t nslots : 27; /* reference slots after the header (<= GC_MAX_SLOTS) */
-  /* Collection scratch: every slot holds one and the same object.  Set by
-   * the first pass over an object's slots in a collection and read only by
-   * the later passes of the same collection, which then look at slot 0
-   * alone (see refscan.c); meaningless between collections. */
+  /* Collection scratch: every slot holds one and the same object, non-NULL
+   * and in the set being collected.  Set by the first pass over an object's
+   * slots in a collection and read only by the later passes of the same
+   * collection, which then look at slot 0 alone (refscan.c, trial.c);
+   * meaningless between collections. */
   uint32_t one_target : 1;
   uint32_t : 4;
   uint32_t info; /* payload bytes << 8 | flags (GC_F_*) */

@@ -301,43 +301,78 @@ static GC_NOINLINE int stack_grow(trial_state *st) {
   return 0;
 }
 
-static inline void push(trial_state *st, gc_object *o) {
-  if (gc_unlikely(st->sp == st->stack_cap) && stack_grow(st) != 0) return;
-  st->stack[st->sp++] = o;
-}
-
-static inline gc_object *pop(trial_state *st) { return st->stack[--st->sp]; }
-
 /* The walks are bound by cache misses on the targets' headers, one after
  * another in a plain depth-first walk.  So an object popped off the stack
- * waits in a small first-in first-out ring of WINDOW objects while the
- * headers of its first four targets are prefetched, and is expanded up to
- * WINDOW - 1 pops later: the misses of several objects overlap.  (The order
- * of expansion does not change what a walk decides; it changes the order of
- * the garbage list, hence of finalizers, and how often `open` is set.)  On a random graph of 1,000,000 vertices
- * this halves mark_gray and scan_black; 16 measured a little better than
- * 8. */
+ * waits in a small first-in first-out ring of WINDOW objects (the window)
+ * while the headers of its first four targets are prefetched, and is
+ * expanded up to WINDOW - 1 pops later: the misses of several objects
+ * overlap.  (The order of expansion does not change what a walk decides; it
+ * changes the order of the garbage list, hence of finalizers, and how often
+ * `open` is set.)  On a random graph of 1,000,000 vertices this halves
+ * mark_gray and scan_black; 16 measured a little better than 8.
+ *
+ * A walk keeps the stack's top and storage in a local struct, which the
+ * compiler keeps in registers; they go back to trial_state only around
+ * what uses the stack too (stack_grow, a nested scan_black). */
 enum { WINDOW = 16 };
-typedef struct window {
-  gc_object *o[WINDOW];
-  unsigned head, n;
-} window;
+typedef struct walk {
+  gc_object **stack;
+  size_t sp, cap, base; /* the walk uses the stack above base */
+  uint64_t examined;
+  unsigned head, n; /* the window: n objects from win[head] on */
+  gc_object *win[WINDOW];
+} walk;
 
-/* The next object to expand, or NULL when the stack above `base` and the
- * window are both empty. */
-static inline gc_object *next_object(trial_state *st, size_t base,
-                                     window *w) {
-  /* A lone object (a chain, a ring): nothing to overlap with. */
-  if (w->n == 0 && st->sp - base <= 1) return st->sp > base ? pop(st) : NULL;
-  while (st->sp > base && w->n < WINDOW) {
-    gc_object *o = pop(st);
-    GC_PREFETCH_EDGES(o);
-    w->o[(w->head + w->n++) % WINDOW] = o;
+static inline void walk_begin(trial_state *st, walk *k) {
+  k->stack = st->stack;
+  k->sp = k->base = st->sp;
+  k->cap = st->stack_cap;
+  k->examined = 0;
+  k->head = k->n = 0;
+}
+
+/* Before a nested walk: it starts at this walk's top. */
+static inline void walk_lend(trial_state *st, const walk *k) {
+  st->sp = k->sp;
+}
+
+/* After a nested walk, which may have moved the stack (and leaves the top
+ * where it found it). */
+static inline void walk_resume(trial_state *st, walk *k) {
+  k->stack = st->stack;
+  k->cap = st->stack_cap;
+}
+
+static inline void walk_end(trial_state *st, const walk *k) {
+  st->sp = k->sp;
+  st->examined += k->examined;
+}
+
+/* Push o.  If the stack cannot grow, the push is dropped (stack_failed). */
+static inline void walk_push(trial_state *st, walk *k, gc_object *o) {
+  if (gc_unlikely(k->sp == k->cap)) {
+    st->sp = k->sp;
+    if (stack_grow(st) != 0) return;
+    walk_resume(st, k);
   }
-  if (w->n == 0) return NULL;
-  gc_object *o = w->o[w->head];
-  w->head = (w->head + 1) % WINDOW;
-  w->n--;
+  k->stack[k->sp++] = o;
+}
+
+/* The next object to expand, or NULL when the stack above base and the
+ * window are both empty. */
+static inline gc_object *walk_next(walk *k) {
+  /* A lone object (a chain, a ring): nothing to overlap with. */
+  if (k->n == 0 && k->sp - k->base <= 1)
+    return k->sp > k->base ? k->stack[--k->sp] : NULL;
+  while (k->sp > k->base && k->n < WINDOW) {
+    gc_object *o = k->stack[--k->sp];
+    GC_PREFETCH_EDGES(o);
+    k->win[(k->head + k->n++) % WINDOW] = o;
+  }
+  if (k->n == 0) return NULL;
+  gc_object *o = k->win[k->head];
+  k->head = (k->head + 1) % WINDOW;
+  k->n--;
   return o;
 }
 
@@ -346,11 +381,11 @@ static inline gc_object *next_object(trial_state *st, size_t base,
  * ==================================================================== */
 
 /* o enters the trial: GRAY, with a private copy of its count. */
-static void make_gray(trial_state *st, gc_object *o) {
+static inline void make_gray(trial_state *st, walk *k, gc_object *o) {
   gc_set_color(o, GC_GRAY);
   o->gc_refs = o->refcnt;
-  st->examined++;
-  push(st, o);
+  k->examined++;
+  walk_push(st, k, o);
 }
 
 /* k references from GRAY objects to t: off its trial count. */
@@ -365,10 +400,10 @@ static inline void take_run(gc_object *t, uint32_t k) {
  * are coloured when pushed, so each is pushed and expanded once. */
 static void mark_gray(trial_state *st, gc_object *s) {
   if (gc_get_color(s) == GC_GRAY) return; /* reached from an earlier root */
-  make_gray(st, s);
-  window w;
-  w.head = w.n = 0;
-  for (gc_object *o; (o = next_object(st, 0, &w)) != NULL;) {
+  walk k;
+  walk_begin(st, &k);
+  make_gray(st, &k, s);
+  for (gc_object *o; (o = walk_next(&k)) != NULL;) {
     gc_object **slot = gc_slots(o);
     /* A run of slots holding one target is taken off its gc_refs at once
      * (pyperformance's gc_traversal repeats one list in each level). */
@@ -382,11 +417,12 @@ static void mark_gray(trial_state *st, gc_object *s) {
       }
       if (run) take_run(prev, run);
       prev = t, run = t != NULL;
-      if (t && gc_get_color(t) != GC_GRAY) make_gray(st, t);
+      if (t && gc_get_color(t) != GC_GRAY) make_gray(st, &k, t);
     }
     if (run) take_run(prev, run);
     gc_note_one_target_(o, run);
   }
+  walk_end(st, &k);
 }
 
 /* Afterwards every object reachable from a root is GRAY, and its gc_refs is
@@ -402,22 +438,22 @@ static void mark_roots(trial_state *st) {
 
 /* o turns WHITE and joins `garbage`, tentatively: off h->gens[0], flagged
  * COLLECTING; pushed to have its targets decided. */
-static void whiten(trial_state *st, gc_object *o, gc_link *garbage) {
+static inline void whiten(trial_state *st, walk *k, gc_object *o,
+                          gc_link *garbage) {
   o->info = (o->info & ~GC_F_COLOR_MASK) | GC_WHITE | GC_F_COLLECTING;
   gc_list_move(garbage, &o->link);
-  push(st, o);
+  walk_push(st, k, o);
 }
 
 /* Colour BLACK s and every GRAY or WHITE object it reaches; a WHITE one goes
  * back from `garbage` to `young` (h->gens[0]).  Uses the stack above its
  * current top, so scan can call it mid-walk. */
 static void scan_black(trial_state *st, gc_object *s, gc_link *young) {
-  size_t base = st->sp;
+  walk k;
+  walk_begin(st, &k);
   gc_set_color(s, GC_BLACK);
-  push(st, s);
-  window w;
-  w.head = w.n = 0;
-  for (gc_object *o; (o = next_object(st, base, &w)) != NULL;) {
+  walk_push(st, &k, s);
+  for (gc_object *o; (o = walk_next(&k)) != NULL;) {
     gc_object **slot = gc_slots(o);
     gc_object *prev = NULL; /* a repeated target: claimed already */
     for (uint32_t i = 0, n = gc_scan_len_(o); i < n; i++) {
@@ -427,16 +463,17 @@ static void scan_black(trial_state *st, gc_object *s, gc_link *young) {
       gc_color c = gc_get_color(t);
       if (c == GC_GRAY) {
         gc_set_color(t, GC_BLACK);
-        push(st, t);
+        walk_push(st, &k, t);
       } else if (c == GC_WHITE) {
         /* Whitened before: garbage may refer to it. */
         t->info &= ~(GC_F_COLOR_MASK | GC_F_COLLECTING); /* BLACK */
         gc_list_move(young, &t->link);
         st->open = 1;
-        push(st, t);
+        walk_push(st, &k, t);
       }
     }
   }
+  walk_end(st, &k);
 }
 
 /* Decide the GRAY objects reachable from s: one with gc_refs > 0 is held
@@ -450,10 +487,11 @@ static void scan(trial_state *st, gc_object *s, gc_link *young,
     scan_black(st, s, young);
     return;
   }
-  whiten(st, s, garbage);
-  window w;
-  w.head = w.n = 0;
-  for (gc_object *o; (o = next_object(st, 0, &w)) != NULL;) {
+  walk k;
+  walk_begin(st, &k);
+  int open = 0;
+  whiten(st, &k, s, garbage);
+  for (gc_object *o; (o = walk_next(&k)) != NULL;) {
     /* Invariant: every object on the stack or in the window was GRAY with
      * gc_refs == 0 when pushed; one that scan_black reached since has a
      * BLACK subgraph. */
@@ -466,15 +504,19 @@ static void scan(trial_state *st, gc_object *s, gc_link *young,
       prev = t;
       gc_color c = gc_get_color(t);
       if (c != GC_GRAY) {
-        st->open |= c == GC_BLACK; /* WHITE: decided already */
+        open |= c == GC_BLACK; /* WHITE: decided already */
       } else if (t->gc_refs > 0) {
+        walk_lend(st, &k);
         scan_black(st, t, young);
-        st->open = 1;
+        walk_resume(st, &k);
+        open = 1;
       } else {
-        whiten(st, t, garbage);
+        whiten(st, &k, t, garbage);
       }
     }
   }
+  walk_end(st, &k);
+  st->open |= open;
 }
 
 /* Afterwards the detached buffer is empty, no root is BUFFERED and no

@@ -95,8 +95,9 @@ static void move_unreachable(gc_link *young, gc_link *unreachable,
   const uint32_t keep = ~(uint32_t)(GC_F_COLLECTING | GC_F_GEN_MASK);
   const uint32_t genbits = (uint32_t)gen << GC_F_GEN_SHIFT;
   gc_link *p = young->next;
-  /* Only objects ahead of p in young move (back to its tail): `ahead` stays
-   * ahead of p, or rests on the sentinel. */
+  /* The walk moves only p itself (to `unreachable`) and WHITE objects
+   * (from there to young's tail), so the object `ahead` stays on young,
+   * ahead of p, until p reaches it; or `ahead` rests on the sentinel. */
   gc_link *ahead = ahead_of(p, young);
   while (p != young) {
     gc_object *o = gc_obj(p);

@@ -369,8 +369,8 @@ static inline gc_object *walk_next(walk *k) {
     GC_PREFETCH_EDGES(o);
     k->win[(k->head + k->n++) % WINDOW] = o;
   }
-  /* The next to enter the window, unless pushes come first: its own line,
-   * pushed long ago on a deep stack. */
+  /* The entry that enters the window next but one, unless pushes come
+   * first: its own line, pushed long ago on a deep stack, is likely cold. */
   if (k->sp - k->base >= 2) __builtin_prefetch(k->stack[k->sp - 2]);
   if (k->n == 0) return NULL;
   gc_object *o = k->win[k->head];

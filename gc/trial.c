@@ -400,13 +400,12 @@ static inline void take_run(gc_object *t, uint32_t k) {
 
 /* Colour GRAY every object reachable from s that is not GRAY yet, and take
  * each edge out of a newly GRAY object off its target's gc_refs.  Objects
- * are coloured when pushed, so each is pushed and expanded once. */
-static void mark_gray(trial_state *st, gc_object *s) {
+ * are coloured when pushed, so each is pushed and expanded once.  The walk
+ * is the caller's, empty on entry and on return. */
+static inline void mark_gray(trial_state *st, walk *k, gc_object *s) {
   if (gc_get_color(s) == GC_GRAY) return; /* reached from an earlier root */
-  walk k;
-  walk_begin(st, &k);
-  make_gray(st, &k, s);
-  for (gc_object *o; (o = walk_next(&k)) != NULL;) {
+  make_gray(st, k, s);
+  for (gc_object *o; (o = walk_next(k)) != NULL;) {
     gc_object **slot = gc_slots(o);
     /* A run of slots holding one target is taken off its gc_refs at once
      * (pyperformance's gc_traversal repeats one list in each level). */
@@ -420,19 +419,22 @@ static void mark_gray(trial_state *st, gc_object *s) {
       }
       if (run) take_run(prev, run);
       prev = t, run = t != NULL;
-      if (t && gc_get_color(t) != GC_GRAY) make_gray(st, &k, t);
+      if (t && gc_get_color(t) != GC_GRAY) make_gray(st, k, t);
     }
     if (run) take_run(prev, run);
     gc_note_one_target_(o, run);
   }
-  walk_end(st, &k);
 }
 
 /* Afterwards every object reachable from a root is GRAY, and its gc_refs is
  * refcnt minus the references it receives from GRAY objects: the references
- * from outside the GRAY set, external handles included. */
+ * from outside the GRAY set, external handles included.  One walk serves
+ * every root (a root's own walk cost as much as a ring of 10). */
 static void mark_roots(trial_state *st) {
-  for (size_t i = 0; i < st->nwork; i++) mark_gray(st, st->work[i]);
+  walk k;
+  walk_begin(st, &k);
+  for (size_t i = 0; i < st->nwork; i++) mark_gray(st, &k, st->work[i]);
+  walk_end(st, &k);
 }
 
 /* ======================================================================

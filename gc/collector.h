@@ -199,6 +199,16 @@ void gc_fatal_(const char *where, const char *fmt, ...)
 #define GC_CHECK(cond, where, ...) ((void)0)
 #endif
 
+/* k references to t from inside the set being examined: off its gc_refs
+ * (a run of slots holding t, subtracted at once). */
+static inline void gc_take_refs_(gc_object *t, uint32_t k,
+                                 const char *where) {
+  GC_CHECK(t->gc_refs >= k, where,
+           "gc_refs below zero: refcnt smaller than references");
+  (void)where;
+  t->gc_refs -= k;
+}
+
 #ifdef __cplusplus
 }
 #endif

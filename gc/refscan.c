@@ -37,12 +37,6 @@ static uint64_t update_refs(gc_link *young) {
   return n;
 }
 
-static inline void subtract_run(gc_object *t, uint32_t k) {
-  GC_CHECK(t->gc_refs >= k, "subtract_refs",
-           "gc_refs below zero: refcnt smaller than references");
-  t->gc_refs -= k;
-}
-
 /* Take o's edges off their targets' gc_refs.  A target outside the scan
  * (not COLLECTING) is skipped, or with `enter_new` (every object is in the
  * scan) entered first.  Runs of slots holding the same target (a list of
@@ -60,7 +54,7 @@ static inline void subtract_slots(gc_object *o, int enter_new) {
       run += prev != NULL;
       continue;
     }
-    if (run) subtract_run(prev, run);
+    if (run) gc_take_refs_(prev, run, "subtract_refs");
     prev = NULL, run = 0;
     if (!t) continue;
     if (!(t->info & GC_F_COLLECTING)) {
@@ -69,7 +63,7 @@ static inline void subtract_slots(gc_object *o, int enter_new) {
     }
     prev = t, run = 1;
   }
-  if (run) subtract_run(prev, run);
+  if (run) gc_take_refs_(prev, run, "subtract_refs");
   gc_note_one_target_(o, run);
 }
 

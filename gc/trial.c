@@ -391,13 +391,6 @@ static inline void make_gray(trial_state *st, walk *k, gc_object *o) {
   walk_push(st, k, o);
 }
 
-/* k references from GRAY objects to t: off its trial count. */
-static inline void take_run(gc_object *t, uint32_t k) {
-  GC_CHECK(t->gc_refs >= k, "trial mark_gray",
-           "gc_refs below zero: refcnt smaller than references");
-  t->gc_refs -= k;
-}
-
 /* Colour GRAY every object reachable from s that is not GRAY yet, and take
  * each edge out of a newly GRAY object off its target's gc_refs.  Objects
  * are coloured when pushed, so each is pushed and expanded once.  The walk
@@ -417,11 +410,11 @@ static inline void mark_gray(trial_state *st, walk *k, gc_object *s) {
         run += prev != NULL;
         continue;
       }
-      if (run) take_run(prev, run);
+      if (run) gc_take_refs_(prev, run, "trial mark_gray");
       prev = t, run = t != NULL;
       if (t && gc_get_color(t) != GC_GRAY) make_gray(st, k, t);
     }
-    if (run) take_run(prev, run);
+    if (run) gc_take_refs_(prev, run, "trial mark_gray");
     gc_note_one_target_(o, run);
   }
 }

@@ -46,6 +46,14 @@
  *  - WHITE objects are freed together by gc_free_garbage_(), which needs them
  *    still WHITE to tell garbage from survivors; the objects gathered are
  *    flagged GC_F_COLLECTING instead of coloured BLACK as in the paper.
+ *  - A root is expanded at its turn in the buffer, in both phases, even if
+ *    a walk from an earlier root reached it first: the walk colours it
+ *    (GRAY, or BLACK) and takes its edge off its gc_refs, but leaves its
+ *    slots to its turn, which a root still BUFFERED has yet to come.  The
+ *    outcome is the paper's; the order of expansion is not.  When most
+ *    objects are roots (a random graph whose every vertex was a dropped
+ *    local) the walks then run through the buffer, whose next entries are
+ *    known, instead of jumping across the heap.
  *  - Scan gathers an object the moment it turns WHITE, instead of a third
  *    walk (CollectWhite) from every root after the scan: a pass over the
  *    garbage saved.  The few that a later scan_black turns BLACK again go
@@ -311,14 +319,22 @@ static GC_NOINLINE int stack_grow(trial_state *st) {
  * `open` is set.)  On a random graph of 1,000,000 vertices this halves
  * mark_gray and scan_black; 16 measured a little better than 8.
  *
+ * A lone object (a chain, a ring: at most one object stacked, none in the
+ * window) has nothing to overlap with and is expanded at once; the walk
+ * hands it over in a register (`top`) rather than reading the stack back,
+ * and prefetches the memory NEXT_AHEAD bytes past it, where objects
+ * allocated after it usually sit (as it does when the window holds fewer
+ * than four): a chain's walk otherwise waits on each member in turn.
+ *
  * A walk keeps the stack's top and storage in a local struct, which the
  * compiler keeps in registers; they go back to trial_state only around
  * what uses the stack too (stack_grow, a nested scan_black). */
-enum { WINDOW = 16 };
+enum { WINDOW = 16, NEXT_AHEAD = 512 /* bytes */ };
 typedef struct walk {
   gc_object **stack;
   size_t sp, cap, base; /* the walk uses the stack above base */
   uint64_t examined;
+  gc_object *top; /* stack[sp - 1] if pushed since the last pop, or NULL */
   unsigned head, n; /* the window: n objects from win[head] on */
   gc_object *win[WINDOW];
 } walk;
@@ -328,6 +344,7 @@ static inline void walk_begin(trial_state *st, walk *k) {
   k->sp = k->base = st->sp;
   k->cap = st->stack_cap;
   k->examined = 0;
+  k->top = NULL;
   k->head = k->n = 0;
 }
 
@@ -356,14 +373,22 @@ static inline void walk_push(trial_state *st, walk *k, gc_object *o) {
     walk_resume(st, k);
   }
   k->stack[k->sp++] = o;
+  k->top = o;
 }
 
 /* The next object to expand, or NULL when the stack above base and the
  * window are both empty. */
 static inline gc_object *walk_next(walk *k) {
   /* A lone object (a chain, a ring): nothing to overlap with. */
-  if (k->n == 0 && k->sp - k->base <= 1)
-    return k->sp > k->base ? k->stack[--k->sp] : NULL;
+  if (k->n == 0 && k->sp - k->base <= 1) {
+    if (k->sp == k->base) return NULL;
+    gc_object *o = k->top ? k->top : k->stack[k->sp - 1];
+    __builtin_prefetch((char *)o + NEXT_AHEAD);
+    k->sp--;
+    k->top = NULL;
+    return o;
+  }
+  k->top = NULL;
   while (k->sp > k->base && k->n < WINDOW) {
     gc_object *o = k->stack[--k->sp];
     GC_PREFETCH_EDGES(o);
@@ -374,6 +399,7 @@ static inline gc_object *walk_next(walk *k) {
   if (k->sp - k->base >= 2) __builtin_prefetch(k->stack[k->sp - 2]);
   if (k->n == 0) return NULL;
   gc_object *o = k->win[k->head];
+  if (k->n < 4) __builtin_prefetch((char *)o + NEXT_AHEAD);
   k->head = (k->head + 1) % WINDOW;
   k->n--;
   return o;
@@ -384,21 +410,23 @@ static inline gc_object *walk_next(walk *k) {
  * ==================================================================== */
 
 /* o enters the trial: GRAY, with a private copy of its count. */
-static inline void make_gray(trial_state *st, walk *k, gc_object *o) {
+static inline void make_gray(walk *k, gc_object *o) {
   gc_set_color(o, GC_GRAY);
   o->gc_refs = o->refcnt;
   k->examined++;
-  walk_push(st, k, o);
 }
 
-/* Colour GRAY every object reachable from s that is not GRAY yet, and take
- * each edge out of a newly GRAY object off its target's gc_refs.  Objects
- * are coloured when pushed, so each is pushed and expanded once.  The walk
- * is the caller's, empty on entry and on return. */
-static inline void mark_gray(trial_state *st, walk *k, gc_object *s) {
-  if (gc_get_color(s) == GC_GRAY) return; /* reached from an earlier root */
-  make_gray(st, k, s);
-  for (gc_object *o; (o = walk_next(k)) != NULL;) {
+/* Colour GRAY every object reachable from the root s that is not GRAY yet,
+ * and take each edge out of a GRAY object off its target's gc_refs.  A
+ * root whose turn is still to come (BUFFERED) is coloured when reached but
+ * expanded at its own turn, so each object is expanded once, and roots are
+ * expanded in buffer order rather than wherever a walk meets them.  The
+ * walk is the caller's, empty on entry and on return. */
+static inline size_t mark_gray(trial_state *st, walk *k, gc_object *s) {
+  size_t expanded = 0;
+  if (gc_get_color(s) != GC_GRAY) make_gray(k, s);
+  walk_push(st, k, s);
+  for (gc_object *o; (o = walk_next(k)) != NULL; expanded++) {
     gc_object **slot = gc_slots(o);
     /* A run of slots holding one target is taken off its gc_refs at once
      * (pyperformance's gc_traversal repeats one list in each level). */
@@ -412,12 +440,33 @@ static inline void mark_gray(trial_state *st, walk *k, gc_object *s) {
       }
       if (run) gc_take_refs_(prev, run, "trial mark_gray");
       prev = t, run = t != NULL;
-      if (t && gc_get_color(t) != GC_GRAY) make_gray(st, k, t);
+      if (t && gc_get_color(t) != GC_GRAY) {
+        make_gray(k, t);
+        if (!gc_has_flag(t, GC_F_BUFFERED)) walk_push(st, k, t);
+      }
     }
     if (run) gc_take_refs_(prev, run, "trial mark_gray");
     gc_note_one_target_(o, run);
   }
+  return expanded;
 }
+
+/* Roots are expanded in buffer order, so while each root's walk is short
+ * (every object a root, as on a heap of dropped locals) the walks are bound
+ * by misses on the targets of one root after another, which the buffer
+ * shows ahead of time: prefetch the header of the root 2 * ROOTS_AHEAD on,
+ * and the targets of the one ROOTS_AHEAD on.  After a long walk (a chain,
+ * a ring) the next roots are not prefetched: their reads would wait behind
+ * the walk's misses, and hardware prefetchers follow objects allocated one
+ * after another. */
+enum { ROOTS_AHEAD = 8, SHORT_WALK = 2 };
+#define PREFETCH_ROOTS(st, i)                                    \
+  do {                                                           \
+    if ((i) + 2 * ROOTS_AHEAD < (st)->nwork)                     \
+      __builtin_prefetch((st)->work[(i) + 2 * ROOTS_AHEAD]);     \
+    if ((i) + ROOTS_AHEAD < (st)->nwork)                         \
+      GC_PREFETCH_EDGES((st)->work[(i) + ROOTS_AHEAD]);          \
+  } while (0)
 
 /* Afterwards every object reachable from a root is GRAY, and its gc_refs is
  * refcnt minus the references it receives from GRAY objects: the references
@@ -426,7 +475,11 @@ static inline void mark_gray(trial_state *st, walk *k, gc_object *s) {
 static void mark_roots(trial_state *st) {
   walk k;
   walk_begin(st, &k);
-  for (size_t i = 0; i < st->nwork; i++) mark_gray(st, &k, st->work[i]);
+  size_t expanded = 0;
+  for (size_t i = 0; i < st->nwork; i++) {
+    if (expanded <= SHORT_WALK) PREFETCH_ROOTS(st, i);
+    expanded = mark_gray(st, &k, st->work[i]);
+  }
   walk_end(st, &k);
 }
 
@@ -444,14 +497,17 @@ static inline void whiten(trial_state *st, walk *k, gc_object *o,
 }
 
 /* Colour BLACK s and every GRAY or WHITE object it reaches; a WHITE one goes
- * back from `garbage` to `young` (h->gens[0]).  Uses the stack above its
- * current top, so scan can call it mid-walk. */
-static void scan_black(trial_state *st, gc_object *s, gc_link *young) {
+ * back from `garbage` to `young` (h->gens[0]).  A root whose turn is still
+ * to come (BUFFERED) is coloured but not expanded: scan_roots expands it at
+ * its turn.  Uses the stack above its current top, so scan can call it
+ * mid-walk. */
+static size_t scan_black(trial_state *st, gc_object *s, gc_link *young) {
+  size_t expanded = 0;
   walk k;
   walk_begin(st, &k);
   gc_set_color(s, GC_BLACK);
   walk_push(st, &k, s);
-  for (gc_object *o; (o = walk_next(&k)) != NULL;) {
+  for (gc_object *o; (o = walk_next(&k)) != NULL; expanded++) {
     gc_object **slot = gc_slots(o);
     gc_object *prev = NULL; /* a repeated target: claimed already */
     for (uint32_t i = 0, n = gc_scan_len_(o); i < n; i++) {
@@ -461,35 +517,38 @@ static void scan_black(trial_state *st, gc_object *s, gc_link *young) {
       gc_color c = gc_get_color(t);
       if (c == GC_GRAY) {
         gc_set_color(t, GC_BLACK);
-        walk_push(st, &k, t);
       } else if (c == GC_WHITE) {
         /* Whitened before: garbage may refer to it. */
         t->info &= ~(GC_F_COLOR_MASK | GC_F_COLLECTING); /* BLACK */
         gc_list_move(young, &t->link);
         st->open = 1;
-        walk_push(st, &k, t);
+      } else {
+        continue;
       }
+      if (!gc_has_flag(t, GC_F_BUFFERED)) walk_push(st, &k, t);
     }
   }
   walk_end(st, &k);
+  return expanded;
 }
 
-/* Decide the GRAY objects reachable from s: one with gc_refs > 0 is held
- * from outside and scan_black claims it; one with gc_refs == 0 turns WHITE
- * and joins `garbage`, tentatively (a later scan_black may still reach it
- * and take it back).  Paper's Scan and CollectWhite in one walk. */
-static void scan(trial_state *st, gc_object *s, gc_link *young,
-                 gc_link *garbage) {
-  if (gc_get_color(s) != GC_GRAY) return;
-  if (s->gc_refs > 0) {
-    scan_black(st, s, young);
-    return;
-  }
+/* The root s's turn: decide the GRAY objects reachable from it.  One with
+ * gc_refs > 0 is held from outside and scan_black claims it; one with
+ * gc_refs == 0 turns WHITE and joins `garbage`, tentatively (a later
+ * scan_black may still reach it and take it back).  Paper's Scan and
+ * CollectWhite in one walk.  A BLACK root was claimed before its turn and
+ * waits to be expanded; a WHITE one was expanded when it turned WHITE. */
+static size_t scan(trial_state *st, gc_object *s, gc_link *young,
+                   gc_link *garbage) {
+  gc_color c = gc_get_color(s);
+  if (c == GC_WHITE) return 0;
+  if (c == GC_BLACK || s->gc_refs > 0) return scan_black(st, s, young);
+  size_t expanded = 0;
   walk k;
   walk_begin(st, &k);
   int open = 0;
   whiten(st, &k, s, garbage);
-  for (gc_object *o; (o = walk_next(&k)) != NULL;) {
+  for (gc_object *o; (o = walk_next(&k)) != NULL; expanded++) {
     /* Invariant: every object on the stack or in the window was GRAY with
      * gc_refs == 0 when pushed; one that scan_black reached since has a
      * BLACK subgraph. */
@@ -504,9 +563,13 @@ static void scan(trial_state *st, gc_object *s, gc_link *young,
       if (c != GC_GRAY) {
         open |= c == GC_BLACK; /* WHITE: decided already */
       } else if (t->gc_refs > 0) {
-        walk_lend(st, &k);
-        scan_black(st, t, young);
-        walk_resume(st, &k);
+        if (gc_has_flag(t, GC_F_BUFFERED)) {
+          gc_set_color(t, GC_BLACK); /* expanded at its turn */
+        } else {
+          walk_lend(st, &k);
+          scan_black(st, t, young);
+          walk_resume(st, &k);
+        }
         open = 1;
       } else {
         whiten(st, &k, t, garbage);
@@ -515,6 +578,7 @@ static void scan(trial_state *st, gc_object *s, gc_link *young,
   }
   walk_end(st, &k);
   st->open |= open;
+  return expanded;
 }
 
 /* Afterwards the detached buffer is empty, no root is BUFFERED and no
@@ -526,11 +590,13 @@ static void scan(trial_state *st, gc_object *s, gc_link *young,
  * expanded, and a target BLACK then, or claimed by scan_black then or
  * later, sets it. */
 static void scan_roots(trial_state *st, gc_link *young, gc_link *garbage) {
+  size_t expanded = 0;
   st->open = 0;
   for (size_t i = 0; i < st->nwork; i++) {
     gc_object *o = st->work[i];
+    if (expanded <= SHORT_WALK) PREFETCH_ROOTS(st, i);
     gc_clear_flag(o, GC_F_BUFFERED);
-    scan(st, o, young, garbage);
+    expanded = scan(st, o, young, garbage);
   }
   st->nwork = 0;
 }

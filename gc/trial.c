@@ -46,14 +46,15 @@
  *  - WHITE objects are freed together by gc_free_garbage_(), which needs them
  *    still WHITE to tell garbage from survivors; the objects gathered are
  *    flagged GC_F_COLLECTING instead of coloured BLACK as in the paper.
- *  - A root is expanded at its turn in the buffer, in both phases, even if
+ *  - From `in_order` buffered roots on (a heap larger than the caches),
+ *    a root is expanded at its turn in the buffer, in both phases, even if
  *    a walk from an earlier root reached it first: the walk colours it
  *    (GRAY, or BLACK) and takes its edge off its gc_refs, but leaves its
  *    slots to its turn, which a root still BUFFERED has yet to come.  The
  *    outcome is the paper's; the order of expansion is not.  When most
  *    objects are roots (a random graph whose every vertex was a dropped
  *    local) the walks then run through the buffer, whose next entries are
- *    known, instead of jumping across the heap.
+ *    known and prefetched, instead of jumping across the heap.
  *  - Scan gathers an object the moment it turns WHITE, instead of a third
  *    walk (CollectWhite) from every root after the scan: a pass over the
  *    garbage saved.  The few that a later scan_black turns BLACK again go
@@ -111,6 +112,7 @@
  *   max_threshold=1e9    ceiling of the adaptive threshold, in roots
  *   min_freed=100        objects a productive collection frees at least
  *   min_yield=0.05       fraction of the examined objects it frees at least
+ *   in_order=65536       roots from which roots expand in buffer order
  *   max_roots=0          cap on buffered roots (0: as memory allows)
  *
  * A lower threshold means shorter pauses and less garbage held between
@@ -159,6 +161,10 @@ static const gc_param_def trial_tunables[] = {
      "times the live objects, scan the whole heap instead (subtract-refs, "
      "three sequential passes) -- a hybrid, not Bacon & Rajan's algorithm; "
      "0.5 pays off on live heaps whose every object is a candidate"},
+    {"in_order", GC_P_INT, "65536", 0, 4294967295.0,
+     "from this many buffered roots on, each root is expanded at its turn "
+     "in the buffer and the next roots' targets are prefetched (0: never); "
+     "pays on heaps larger than the caches whose objects are mostly roots"},
     {"max_roots", GC_P_INT, "0", 0, 4294967295.0,
      "cap on buffered roots (0: as memory allows); past it the next "
      "collection scans the whole heap instead (bounded buffer, slower "
@@ -178,10 +184,11 @@ typedef struct trial_state {
   int stack_failed;  /* a push was dropped: this collection's trial is void */
   int overflow;      /* a root was dropped since the last collection */
   int open;          /* a WHITE object may refer to a BLACK one */
+  uint32_t defer;    /* GC_F_BUFFERED: roots are expanded at their turn */
   uint64_t examined; /* objects coloured GRAY in this collection */
   /* Tunables, and the current (adaptive) threshold. */
   uint64_t base_threshold, threshold, step, max_threshold, min_freed;
-  uint64_t max_roots;
+  uint64_t max_roots, in_order;
   double min_yield, whole_heap;
   int adaptive;
 } trial_state;
@@ -198,6 +205,7 @@ static int trial_init(gc_heap *h, const gc_param_set *t, char *err,
   st->min_yield = gc_params_num(t, "min_yield");
   st->whole_heap = gc_params_num(t, "whole_heap");
   st->max_roots = (uint64_t)gc_params_int(t, "max_roots");
+  st->in_order = (uint64_t)gc_params_int(t, "in_order");
   if (st->max_roots == 0 || st->max_roots > UINT32_MAX)
     st->max_roots = UINT32_MAX; /* the index must fit in gc_refs */
   if (st->max_threshold < st->base_threshold) {
@@ -334,6 +342,7 @@ typedef struct walk {
   gc_object **stack;
   size_t sp, cap, base; /* the walk uses the stack above base */
   uint64_t examined;
+  uint32_t defer; /* st->defer */
   gc_object *top; /* stack[sp - 1] if pushed since the last pop, or NULL */
   unsigned head, n; /* the window: n objects from win[head] on */
   gc_object *win[WINDOW];
@@ -344,6 +353,7 @@ static inline void walk_begin(trial_state *st, walk *k) {
   k->sp = k->base = st->sp;
   k->cap = st->stack_cap;
   k->examined = 0;
+  k->defer = st->defer;
   k->top = NULL;
   k->head = k->n = 0;
 }
@@ -424,7 +434,10 @@ static inline void make_gray(walk *k, gc_object *o) {
  * walk is the caller's, empty on entry and on return. */
 static inline size_t mark_gray(trial_state *st, walk *k, gc_object *s) {
   size_t expanded = 0;
-  if (gc_get_color(s) != GC_GRAY) make_gray(k, s);
+  if (gc_get_color(s) != GC_GRAY)
+    make_gray(k, s);
+  else if (!k->defer)
+    return 0; /* expanded by an earlier root's walk */
   walk_push(st, k, s);
   for (gc_object *o; (o = walk_next(k)) != NULL; expanded++) {
     gc_object **slot = gc_slots(o);
@@ -442,7 +455,7 @@ static inline size_t mark_gray(trial_state *st, walk *k, gc_object *s) {
       prev = t, run = t != NULL;
       if (t && gc_get_color(t) != GC_GRAY) {
         make_gray(k, t);
-        if (!gc_has_flag(t, GC_F_BUFFERED)) walk_push(st, k, t);
+        if (!(t->info & k->defer)) walk_push(st, k, t);
       }
     }
     if (run) gc_take_refs_(prev, run, "trial mark_gray");
@@ -458,7 +471,12 @@ static inline size_t mark_gray(trial_state *st, walk *k, gc_object *s) {
  * and the targets of the one ROOTS_AHEAD on.  After a long walk (a chain,
  * a ring) the next roots are not prefetched: their reads would wait behind
  * the walk's misses, and hardware prefetchers follow objects allocated one
- * after another. */
+ * after another.  Below `in_order` roots (tunable, 65536), whose objects
+ * mostly sit in the caches, neither pays: roots are not deferred (`defer`
+ * is 0) nor prefetched.  (On the replayed CPython heap of 19,735 objects, a
+ * collection took 0.59 ms without them, 0.70 ms deferring only, 0.87 ms
+ * with both; on the random graph of 1,000,000 vertices, 78-82 ms without,
+ * 63-65 ms with both.) */
 enum { ROOTS_AHEAD = 8, SHORT_WALK = 2 };
 #define PREFETCH_ROOTS(st, i)                                    \
   do {                                                           \
@@ -477,7 +495,7 @@ static void mark_roots(trial_state *st) {
   walk_begin(st, &k);
   size_t expanded = 0;
   for (size_t i = 0; i < st->nwork; i++) {
-    if (expanded <= SHORT_WALK) PREFETCH_ROOTS(st, i);
+    if (st->defer && expanded <= SHORT_WALK) PREFETCH_ROOTS(st, i);
     expanded = mark_gray(st, &k, st->work[i]);
   }
   walk_end(st, &k);
@@ -525,7 +543,7 @@ static size_t scan_black(trial_state *st, gc_object *s, gc_link *young) {
       } else {
         continue;
       }
-      if (!gc_has_flag(t, GC_F_BUFFERED)) walk_push(st, &k, t);
+      if (!(t->info & k.defer)) walk_push(st, &k, t);
     }
   }
   walk_end(st, &k);
@@ -541,7 +559,7 @@ static size_t scan_black(trial_state *st, gc_object *s, gc_link *young) {
 static size_t scan(trial_state *st, gc_object *s, gc_link *young,
                    gc_link *garbage) {
   gc_color c = gc_get_color(s);
-  if (c == GC_WHITE) return 0;
+  if (c == GC_WHITE || (c == GC_BLACK && !st->defer)) return 0;
   if (c == GC_BLACK || s->gc_refs > 0) return scan_black(st, s, young);
   size_t expanded = 0;
   walk k;
@@ -563,7 +581,7 @@ static size_t scan(trial_state *st, gc_object *s, gc_link *young,
       if (c != GC_GRAY) {
         open |= c == GC_BLACK; /* WHITE: decided already */
       } else if (t->gc_refs > 0) {
-        if (gc_has_flag(t, GC_F_BUFFERED)) {
+        if (t->info & k.defer) {
           gc_set_color(t, GC_BLACK); /* expanded at its turn */
         } else {
           walk_lend(st, &k);
@@ -594,7 +612,7 @@ static void scan_roots(trial_state *st, gc_link *young, gc_link *garbage) {
   st->open = 0;
   for (size_t i = 0; i < st->nwork; i++) {
     gc_object *o = st->work[i];
-    if (expanded <= SHORT_WALK) PREFETCH_ROOTS(st, i);
+    if (st->defer && expanded <= SHORT_WALK) PREFETCH_ROOTS(st, i);
     gc_clear_flag(o, GC_F_BUFFERED);
     expanded = scan(st, o, young, garbage);
   }
@@ -657,6 +675,8 @@ static void trial_collect(gc_heap *h, int gen, gc_collection_record *rec) {
   st->stack_failed = 0;
   int closed = 0;
   if (!overflowed) {
+    st->defer =
+        st->in_order && st->nwork >= st->in_order ? GC_F_BUFFERED : 0;
     mark_roots(st);
     scan_roots(st, &h->gens[0], &garbage);
     closed = !st->open;

@@ -327,12 +327,15 @@ static GC_NOINLINE int stack_grow(trial_state *st) {
  * `open` is set.)  On a random graph of 1,000,000 vertices this halves
  * mark_gray and scan_black; 16 measured a little better than 8.
  *
- * A lone object (a chain, a ring: at most one object stacked, none in the
- * window) has nothing to overlap with and is expanded at once; the walk
- * hands it over in a register (`top`) rather than reading the stack back,
- * and prefetches the memory NEXT_AHEAD bytes past it, where objects
- * allocated after it usually sit (as it does when the window holds fewer
- * than four): a chain's walk otherwise waits on each member in turn.
+ * A walk along a chain or a ring (at most two objects stacked, none in the
+ * window; a doubly linked ring stacks its two neighbours) has nothing to
+ * overlap and skips the window: the top object is expanded at once, handed
+ * over in a register (`top`) rather than read back from the stack, and the
+ * memory NEXT_AHEAD bytes past it is prefetched, where objects allocated
+ * after it usually sit (as it is when the window holds fewer than four): a
+ * chain's walk otherwise waits on each member in turn.  Doubly linked
+ * rings of 10, live: 12.8 -> 10.8 ms per 1,000,000 objects with two
+ * stacked objects allowed instead of one.
  *
  * A walk keeps the stack's top and storage in a local struct, which the
  * compiler keeps in registers; they go back to trial_state only around
@@ -389,8 +392,8 @@ static inline void walk_push(trial_state *st, walk *k, gc_object *o) {
 /* The next object to expand, or NULL when the stack above base and the
  * window are both empty. */
 static inline gc_object *walk_next(walk *k) {
-  /* A lone object (a chain, a ring): nothing to overlap with. */
-  if (k->n == 0 && k->sp - k->base <= 1) {
+  /* A chain or a ring: nothing to overlap with. */
+  if (k->n == 0 && k->sp - k->base <= 2) {
     if (k->sp == k->base) return NULL;
     gc_object *o = k->top ? k->top : k->stack[k->sp - 1];
     __builtin_prefetch((char *)o + NEXT_AHEAD);

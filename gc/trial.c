@@ -46,12 +46,17 @@
  *  - WHITE objects are freed together by gc_free_garbage_(), which needs them
  *    still WHITE to tell garbage from survivors; the objects gathered are
  *    flagged GC_F_COLLECTING instead of coloured BLACK as in the paper.
- *  - From `in_order` buffered roots on (a heap larger than the caches),
- *    a root is expanded at its turn in the buffer, in both phases, even if
- *    a walk from an earlier root reached it first: the walk colours it
- *    (GRAY, or BLACK) and takes its edge off its gc_refs, but leaves its
- *    slots to its turn, which a root still BUFFERED has yet to come.  The
- *    outcome is the paper's; the order of expansion is not.  When most
+ *  - From `in_order` buffered roots on (a heap larger than the caches), a
+ *    root that the walk of an earlier root reaches waits for its own turn
+ *    in the buffer to be expanded.  mark_gray colours it GRAY and takes the
+ *    edge off its gc_refs but leaves its slots to its turn (every root
+ *    stays BUFFERED through mark_roots; one whose turn has passed is GRAY
+ *    already, so only roots still to come wait).  scan_black colours it
+ *    BLACK and leaves its slots to its turn, where scan expands a root it
+ *    finds BLACK (scan_roots clears BUFFERED as each turn comes).  Scan's
+ *    whiten walk expands a root it whitens at once, like any object; if a
+ *    scan_black takes it back before its turn, it is expanded again then.
+ *    The outcome is the paper's; the order of expansion is not.  When most
  *    objects are roots (a random graph whose every vertex was a dropped
  *    local) the walks then run through the buffer, whose next entries are
  *    known and prefetched, instead of jumping across the heap.
@@ -66,7 +71,8 @@
  * object turns WHITE only with gc_refs == 0, so every reference to it (slots
  * and external handles alike, all counted in refcnt) comes from a GRAY
  * object; and it stays WHITE only if no BLACK object refers to it, since
- * scan_black blackens every GRAY or WHITE target.  After scan_roots every
+ * scan_black blackens every GRAY or WHITE target (a waiting root's, at the
+ * root's turn, which comes before scan_roots ends).  After scan_roots every
  * GRAY object is BLACK or WHITE, so every reference to a WHITE object comes
  * from a WHITE object: nothing outside the set refers into it, and nothing in
  * it is reachable from an external reference.
@@ -430,11 +436,14 @@ static inline void make_gray(walk *k, gc_object *o) {
 }
 
 /* Colour GRAY every object reachable from the root s that is not GRAY yet,
- * and take each edge out of a GRAY object off its target's gc_refs.  A
- * root whose turn is still to come (BUFFERED) is coloured when reached but
- * expanded at its own turn, so each object is expanded once, and roots are
- * expanded in buffer order rather than wherever a walk meets them.  The
- * walk is the caller's, empty on entry and on return. */
+ * and take each edge out of a GRAY object off its target's gc_refs.  With
+ * `defer`, a root whose turn is still to come (BUFFERED: every root is,
+ * through mark_roots, but one whose turn has passed is GRAY already) is
+ * coloured when reached but expanded at its own turn, so roots are expanded
+ * in buffer order rather than wherever a walk meets them; without, s GRAY
+ * was expanded by an earlier root's walk.  Either way each object is
+ * expanded once.  The walk is the caller's, empty on entry and on return.
+ * Returns the objects expanded. */
 static inline size_t mark_gray(trial_state *st, walk *k, gc_object *s) {
   size_t expanded = 0;
   if (gc_get_color(s) != GC_GRAY)
@@ -518,10 +527,10 @@ static inline void whiten(trial_state *st, walk *k, gc_object *o,
 }
 
 /* Colour BLACK s and every GRAY or WHITE object it reaches; a WHITE one goes
- * back from `garbage` to `young` (h->gens[0]).  A root whose turn is still
- * to come (BUFFERED) is coloured but not expanded: scan_roots expands it at
- * its turn.  Uses the stack above its current top, so scan can call it
- * mid-walk. */
+ * back from `garbage` to `young` (h->gens[0]).  With `defer`, a root whose
+ * turn is still to come (BUFFERED) is coloured but not expanded: scan
+ * expands it at its turn.  Uses the stack above its current top, so scan
+ * can call it mid-walk.  Returns the objects expanded. */
 static size_t scan_black(trial_state *st, gc_object *s, gc_link *young) {
   size_t expanded = 0;
   walk k;
@@ -557,8 +566,10 @@ static size_t scan_black(trial_state *st, gc_object *s, gc_link *young) {
  * gc_refs > 0 is held from outside and scan_black claims it; one with
  * gc_refs == 0 turns WHITE and joins `garbage`, tentatively (a later
  * scan_black may still reach it and take it back).  Paper's Scan and
- * CollectWhite in one walk.  A BLACK root was claimed before its turn and
- * waits to be expanded; a WHITE one was expanded when it turned WHITE. */
+ * CollectWhite in one walk.  A BLACK root was claimed before its turn: with
+ * `defer` it waits to be expanded now, without it was expanded then.  A
+ * WHITE one was expanded when it turned WHITE.  Returns the objects
+ * expanded by the walk from s. */
 static size_t scan(trial_state *st, gc_object *s, gc_link *young,
                    gc_link *garbage) {
   gc_color c = gc_get_color(s);
@@ -571,8 +582,9 @@ static size_t scan(trial_state *st, gc_object *s, gc_link *young,
   whiten(st, &k, s, garbage);
   for (gc_object *o; (o = walk_next(&k)) != NULL; expanded++) {
     /* Invariant: every object on the stack or in the window was GRAY with
-     * gc_refs == 0 when pushed; one that scan_black reached since has a
-     * BLACK subgraph. */
+     * gc_refs == 0 when pushed; one that scan_black reached since is BLACK,
+     * and its targets are claimed by that scan_black or, if it is a root
+     * that waits, at its turn. */
     if (gc_get_color(o) != GC_WHITE) continue;
     gc_object **slot = gc_slots(o);
     gc_object *prev = NULL; /* a repeated target: decided already */
@@ -676,6 +688,7 @@ static void trial_collect(gc_heap *h, int gen, gc_collection_record *rec) {
   gc_list_init(&garbage);
   st->examined = 0;
   st->stack_failed = 0;
+  st->defer = 0;
   int closed = 0;
   if (!overflowed) {
     st->defer =

@@ -784,6 +784,130 @@ static void test_finalizer_drops_into_garbage(void **state) {
   gc_heap_free(h);
 }
 
+/* ======================================================================
+ * Roots in buffer order (in_order): a root reached before its turn
+ * ====================================================================
+ * Each shape runs with in_order=1 (roots expanded at their turn) and
+ * in_order=0; debug builds also check `closed` in gc_free_garbage_, and the
+ * exact counts catch a survivor whose reference from garbage was kept. */
+
+static const char *const in_order_tunables[] = {"auto=0,in_order=1",
+                                                "auto=0,in_order=0"};
+
+static void collect_expect(gc_heap *h, uint64_t freed, uint64_t live) {
+  assert_int_equal(gc_collect(h, GC_FULL), freed);
+  assert_int_equal(stats(h)->live_objects, live);
+  validate(h);
+  assert_oracle(h);
+  gc_heap_free(h);
+}
+
+/* G (root 0, garbage) -> L (root 1, held).  G's whiten walk meets L GRAY
+ * with gc_refs > 0 before L's turn: the only WHITE->BLACK edge, and only
+ * that branch can set `open`. */
+static void test_in_order_garbage_to_later_root(void **state) {
+  (void)state;
+  for (int t = 0; t < 2; t++) {
+    gc_heap *h = trial_heap(in_order_tunables[t]);
+    gc_object *l = gc_new(h, 0, 0);
+    gc_root_push(h, l);
+    gc_object *g = gc_new(h, 2, 0);
+    gc_slot_set(h, g, 0, g);
+    gc_slot_set(h, g, 1, l);
+    gc_decref(h, g); /* root 0 */
+    gc_decref(h, l); /* root 1 */
+    collect_expect(h, 1, 1);
+  }
+}
+
+/* A (root 0, garbage) -> R (root 2) [-> Y]; B (root 1, held) -> R.  R has
+ * gc_refs 0: A's walk whitens it (and Y) before its turn; B's scan_black
+ * takes R back without expanding it.  Without Y, only that step can set
+ * `open` (A -> R); with Y, only R's expansion at its turn takes Y back. */
+static void test_in_order_whitened_root_taken_back(void **state) {
+  (void)state;
+  for (int t = 0; t < 2; t++)
+    for (int with_y = 0; with_y < 2; with_y++) {
+      gc_heap *h = trial_heap(in_order_tunables[t]);
+      gc_object *a = gc_new(h, 2, 0), *b = gc_new(h, 1, 0),
+                *r = gc_new(h, 1, 0);
+      if (with_y) gc_slot_steal(h, r, 0, gc_new(h, 0, 0));
+      gc_slot_set(h, a, 0, a);
+      gc_slot_set(h, a, 1, r);
+      gc_slot_set(h, b, 0, r);
+      gc_root_push(h, b);
+      gc_decref(h, a); /* root 0 */
+      gc_decref(h, b); /* root 1 */
+      gc_decref(h, r); /* root 2 */
+      collect_expect(h, 1, 2 + with_y);
+    }
+}
+
+/* A (root 0, garbage) -> H (held, never buffered) -> R (root 2) -> X;
+ * W (root 1, garbage) -> X.  A nested scan_black (from H) colours R BLACK
+ * and leaves it to its turn; W's walk whitens X; R's turn takes X back,
+ * and W -> X must be dropped by gc_free_garbage_. */
+static void test_in_order_root_claimed_by_nested_scan_black(void **state) {
+  (void)state;
+  for (int t = 0; t < 2; t++) {
+    gc_heap *h = trial_heap(in_order_tunables[t]);
+    gc_object *hh = gc_new(h, 1, 0);
+    gc_root_push_steal(h, hh);
+    gc_object *a = gc_new(h, 2, 0), *w = gc_new(h, 2, 0),
+              *r = gc_new(h, 1, 0), *x = gc_new(h, 0, 0);
+    gc_root_push(h, r);
+    gc_slot_set(h, hh, 0, r);
+    gc_slot_steal(h, r, 0, x);
+    gc_slot_set(h, a, 0, a);
+    gc_slot_set(h, a, 1, hh);
+    gc_slot_set(h, w, 0, w);
+    gc_slot_set(h, w, 1, x);
+    gc_decref(h, a); /* root 0 */
+    gc_decref(h, w); /* root 1 */
+    gc_decref(h, r); /* root 2 */
+    assert_false(gc_has_flag(hh, GC_F_BUFFERED));
+    collect_expect(h, 2, 3);
+  }
+}
+
+/* R (root 0, gc_refs 0) -> Z, R -> H (held, not a root) -> R.  R's own
+ * whiten walk whitens Z, then the nested scan_black from H takes R back
+ * (BUFFERED already clear): R must be expanded again, or Z is freed under
+ * a live R. */
+static void test_in_order_root_taken_back_in_its_own_walk(void **state) {
+  (void)state;
+  for (int t = 0; t < 2; t++) {
+    gc_heap *h = trial_heap(in_order_tunables[t]);
+    gc_object *hh = gc_new(h, 1, 0);
+    gc_root_push_steal(h, hh);
+    gc_object *r = gc_new(h, 2, 0);
+    gc_slot_steal(h, r, 0, gc_new(h, 0, 0));
+    gc_slot_set(h, r, 1, hh);
+    gc_slot_set(h, hh, 0, r);
+    gc_decref(h, r); /* root 0 */
+    collect_expect(h, 0, 3);
+  }
+}
+
+/* C (root 0) <-> B (root 2), A (root 1, self-loop) -> B: all garbage.  B is
+ * reached before its turn in mark_roots and must still be expanded at it,
+ * or C's gc_refs keeps the cycle. */
+static void test_in_order_mark_expands_reached_root(void **state) {
+  (void)state;
+  for (int t = 0; t < 2; t++) {
+    gc_heap *h = trial_heap(in_order_tunables[t]);
+    gc_object *a = gc_new(h, 2, 0), *b = gc_new(h, 1, 0), *c = gc_new(h, 1, 0);
+    gc_slot_set(h, a, 0, a);
+    gc_slot_set(h, a, 1, b);
+    gc_slot_set(h, b, 0, c);
+    gc_slot_set(h, c, 0, b);
+    gc_decref(h, c); /* root 0 */
+    gc_decref(h, a); /* root 1 */
+    gc_decref(h, b); /* root 2 */
+    collect_expect(h, 3, 0);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pair),
@@ -806,6 +930,11 @@ int main(void) {
       cmocka_unit_test(test_tunables),
       cmocka_unit_test(test_whole_heap_hybrid),
       cmocka_unit_test(test_finalizer_drops_into_garbage),
+      cmocka_unit_test(test_in_order_garbage_to_later_root),
+      cmocka_unit_test(test_in_order_whitened_root_taken_back),
+      cmocka_unit_test(test_in_order_root_claimed_by_nested_scan_black),
+      cmocka_unit_test(test_in_order_root_taken_back_in_its_own_walk),
+      cmocka_unit_test(test_in_order_mark_expands_reached_root),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

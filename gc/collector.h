@@ -89,7 +89,7 @@ struct gc_heap {
   int checked;            /* failure injection or cookies on */
   int cookie;             /* payload cookies (tunable cookie) */
   uint64_t fail_at, fail_count, fail_rng; /* fail_alloc, fail_seed */
-  double fail_rate;
+  double fail_rate, fail_collector;
   int defer_auto;         /* > 0 while finalizers run outside a collection */
   gc_object **garbage;    /* gc.garbage, legacy mode */
   size_t ngarbage, garbage_cap;
@@ -146,6 +146,10 @@ static inline uint32_t gc_scan_len_(const gc_object *o) {
          i_++)                                                         \
       if (s_[i_]) __builtin_prefetch(s_[i_]);                          \
   } while (0)
+
+/* Failure injection for a collector's own arrays (heap tunable
+ * fail_collector): 1 if this growth is to fail, as if realloc had. */
+int gc_grow_fails_(gc_heap *h);
 
 /* Arm the allocation trigger: auto_collect after n more allocations since
  * the last collection (never while automatic collection is off). */

@@ -159,7 +159,8 @@ static inline void gc_set_gen(gc_object *o, unsigned g) {
   X(finalizers_run, "finalizers run (each object's at most once)")          \
   X(resurrected, "objects a finalizer made reachable again")                \
   X(uncollectable, "unreachable objects kept by legacy_finalizers=1")        \
-  X(injected_failures, "allocations failed on purpose (fail_alloc/_rate)")
+  X(injected_failures, "allocations failed on purpose (fail_alloc, "         \
+                       "fail_rate, fail_collector)")
 
 typedef struct gc_heap_stats {
 #define GC_X_FIELD(name, doc) uint64_t name;

@@ -93,7 +93,12 @@ static const gc_param_def heap_tunables[] = {
      "(0: off)"},
     {"fail_rate", GC_P_REAL, "0", 0, 1,
      "failure injection: each allocation fails with this probability"},
-    {"fail_seed", GC_P_INT, "1", 0, 1e18, "seed of fail_rate's choices"},
+    {"fail_collector", GC_P_REAL, "0", 0, 1,
+     "failure injection: each growth of a collector's own arrays (trial's "
+     "stack and root buffer) fails with this probability, which the "
+     "collector must survive"},
+    {"fail_seed", GC_P_INT, "1", 0, 1e18,
+     "seed of fail_rate's and fail_collector's choices"},
     {"cookie", GC_P_INT, "0", 0, 1,
      "1: payloads (at least 16 bytes) carry a pattern from the object's "
      "serial, checked when traversed and freed; freed payloads are poisoned"},
@@ -220,6 +225,7 @@ gc_heap *gc_heap_new(const char *name, const char *tunables, char *err,
   h->legacy_finalizers = (int)gc_params_int(&hset, "legacy_finalizers");
   h->fail_at = (uint64_t)gc_params_int(&hset, "fail_alloc");
   h->fail_rate = gc_params_num(&hset, "fail_rate");
+  h->fail_collector = gc_params_num(&hset, "fail_collector");
   h->fail_rng = (uint64_t)gc_params_int(&hset, "fail_seed") * 2 + 1;
   h->cookie = (int)gc_params_int(&hset, "cookie");
   h->checked = h->fail_at || h->fail_rate > 0 || h->cookie;
@@ -302,6 +308,15 @@ const gc_collection_record *gc_heap_records(const gc_heap *h, size_t *n) {
  * predictable branch on h->checked when off)
  * -------------------------------------------------------------------- */
 
+/* A uniform draw in [0, 1) from xorshift64*: the heap's own stream,
+ * reproducible from fail_seed. */
+static double fail_draw(gc_heap *h) {
+  uint64_t x = h->fail_rng;
+  x ^= x >> 12, x ^= x << 25, x ^= x >> 27;
+  h->fail_rng = x;
+  return (double)((x * 0x2545f4914f6cdd1dULL) >> 11) / 9007199254740992.0;
+}
+
 /* 1 if this allocation is to fail. */
 static int inject_failure(gc_heap *h) {
   if (!h->fail_at && h->fail_rate <= 0) return 0;
@@ -310,18 +325,17 @@ static int inject_failure(gc_heap *h) {
     h->stats.injected_failures++;
     return 1;
   }
-  if (h->fail_rate > 0) {
-    /* xorshift64*: the heap's own stream, reproducible from fail_seed */
-    uint64_t x = h->fail_rng;
-    x ^= x >> 12, x ^= x << 25, x ^= x >> 27;
-    h->fail_rng = x;
-    double u = (double)((x * 0x2545f4914f6cdd1dULL) >> 11) / 9007199254740992.0;
-    if (u < h->fail_rate) {
-      h->stats.injected_failures++;
-      return 1;
-    }
+  if (h->fail_rate > 0 && fail_draw(h) < h->fail_rate) {
+    h->stats.injected_failures++;
+    return 1;
   }
   return 0;
+}
+
+int gc_grow_fails_(gc_heap *h) {
+  if (h->fail_collector <= 0 || fail_draw(h) >= h->fail_collector) return 0;
+  h->stats.injected_failures++;
+  return 1;
 }
 
 #define COOKIE_MIN 16

@@ -178,6 +178,7 @@ static const gc_param_def trial_tunables[] = {
 };
 
 typedef struct trial_state {
+  gc_heap *heap;
   /* The buffer of possible roots; entry i has gc_refs == i.  */
   gc_object **roots;
   size_t nroots, roots_cap;
@@ -202,6 +203,7 @@ typedef struct trial_state {
 static int trial_init(gc_heap *h, const gc_param_set *t, char *err,
                       size_t errlen) {
   trial_state *st = h->state;
+  st->heap = h;
   st->base_threshold = (uint64_t)gc_params_int(t, "threshold");
   st->threshold = st->base_threshold;
   st->adaptive = (int)gc_params_int(t, "adaptive");
@@ -248,7 +250,7 @@ static int buffer_reserve(trial_state *st) {
   if (st->nroots < st->roots_cap) return 0;
   size_t cap = st->roots_cap ? st->roots_cap * 2 : 1024;
   if (cap > st->max_roots) cap = (size_t)st->max_roots;
-  if (cap <= st->roots_cap) return -1;
+  if (cap <= st->roots_cap || gc_grow_fails_(st->heap)) return -1;
   gc_object **r = realloc(st->roots, cap * sizeof *r);
   if (!r) return -1;
   st->roots = r;
@@ -313,7 +315,8 @@ static void detach_buffer(trial_state *st) {
  * phases still terminate, and the collection falls back). */
 static GC_NOINLINE int stack_grow(trial_state *st) {
   size_t cap = st->stack_cap ? st->stack_cap * 2 : 1024;
-  gc_object **s = realloc(st->stack, cap * sizeof *s);
+  gc_object **s = gc_grow_fails_(st->heap) ? NULL
+                                           : realloc(st->stack, cap * sizeof *s);
   if (!s) {
     st->stack_failed = 1;
     return -1;

@@ -587,6 +587,48 @@ static void test_buffer_overflow(void **state) {
   gc_heap_free(h);
 }
 
+/* Trial's own arrays cannot always grow (heap tunable fail_collector: each
+ * growth fails with probability 0.5).  A root the buffer cannot take makes
+ * the next collection scan the whole heap; a stack that cannot grow voids
+ * the collection's trial, which falls back to the same scan.  Over the
+ * seeds all three outcomes happen, and each frees exactly the garbage. */
+static void test_arrays_cannot_grow(void **state) {
+  (void)state;
+  int normal = 0, stack_failed = 0, buffer_failed = 0;
+  for (int seed = 1; seed <= 64; seed++) {
+    char tun[96];
+    snprintf(tun, sizeof tun, "auto=0,fail_collector=0.5,fail_seed=%d", seed);
+    gc_heap *h = trial_heap(tun);
+    for (int i = 0; i < 5; i++) /* live, never a possible root */
+      assert_true(gc_root_push_steal(h, gc_new(h, 0, 0)) >= 0);
+    gc_object *keep = make_live_root(h); /* the buffer's first growth */
+    int buffered = is_buffered(keep);
+    for (int i = 0; i < 3; i++) make_garbage_pair(h);
+    assert_int_equal(gc_collect(h, GC_FULL), 6);
+    /* Examined: 7 by the trial, 12 by a whole-heap scan, or the void
+     * trial's part and then 12. */
+    uint64_t examined = last_record(h)->examined;
+    if (!buffered) {
+      buffer_failed++;
+      assert_int_equal(examined, 12);
+      assert_true(stats(h)->injected_failures > 0);
+    } else if (examined != 7) {
+      stack_failed++; /* the stack's first growth */
+      assert_true(examined >= 12 && examined <= 12 + 7);
+      assert_true(stats(h)->injected_failures > 0);
+    } else {
+      normal++;
+    }
+    assert_int_equal(stats(h)->live_objects, 6);
+    validate(h);
+    assert_oracle(h);
+    gc_heap_free(h);
+  }
+  assert_true(normal > 0);
+  assert_true(stack_failed > 0);
+  assert_true(buffer_failed > 0);
+}
+
 /* ======================================================================
  * Random mutation, safety checked at every collection
  * ==================================================================== */
@@ -926,6 +968,7 @@ int main(void) {
       cmocka_unit_test(test_decrements_during_collection),
       cmocka_unit_test(test_refill_during_automatic_collection),
       cmocka_unit_test(test_buffer_overflow),
+      cmocka_unit_test(test_arrays_cannot_grow),
       cmocka_unit_test(test_stress),
       cmocka_unit_test(test_tunables),
       cmocka_unit_test(test_whole_heap_hybrid),

@@ -97,12 +97,25 @@ static double pct(pause_acc *a, double q) {
   return (double)a->v[(size_t)(q * (double)(a->n - 1) + 0.5)];
 }
 
-/* The bare pass: every object, every edge target's header. */
+/* The bare pass: every object, every edge target's header.  It prefetches
+ * as the collectors' list walks do (gc/refscan.c): the first four targets
+ * of the object FLOOR_AHEAD links on, and the memory 2048 bytes past that
+ * object (GC_STREAM_AHEAD), so that it stays a floor. */
+enum { FLOOR_AHEAD = 8 };
 static uint64_t floor_pass(gc_heap *h) {
   uint64_t sum = 0;
   for (int g = 0; g < GC_NGENS; g++) {
-    const gc_link *l = gc_heap_gen_list(h, g);
+    const gc_link *l = gc_heap_gen_list(h, g), *ahead = l->next;
+    for (int k = 0; k < FLOOR_AHEAD && ahead != l; k++) ahead = ahead->next;
     for (const gc_link *p = l->next; p != l; p = p->next) {
+      if (ahead != l) {
+        gc_object *a = gc_obj((gc_link *)ahead);
+        gc_object **as = gc_slots(a);
+        __builtin_prefetch((const char *)a + 2048);
+        for (uint32_t i = 0, k = a->nslots < 4 ? a->nslots : 4; i < k; i++)
+          if (as[i]) __builtin_prefetch(as[i]);
+        ahead = ahead->next;
+      }
       gc_object *o = gc_obj((gc_link *)p);
       gc_object **s = gc_slots(o);
       sum += o->nslots;

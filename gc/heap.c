@@ -508,6 +508,7 @@ uint64_t gc_free_garbage_(gc_heap *h, gc_link *garbage, int closed) {
   /* Every member goes: no need to unlink them one by one. */
   for (gc_link *p = garbage->next, *next; p != garbage; p = next) {
     next = p->next;
+    __builtin_prefetch((char *)p + GC_STREAM_AHEAD);
     free_object(h, gc_obj(p));
     freed++;
   }

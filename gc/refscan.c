@@ -2,14 +2,16 @@
 #include "refscan.h"
 
 /* Hardware prefetchers follow a walk along the list (objects sit on it
- * mostly in allocation order), not the edges out of each object, which can
- * go anywhere in the heap.  So each walk prefetches the first targets of the
- * object AHEAD links further on, and moves that link on (it rests on the
- * sentinel at the end). */
+ * mostly in allocation order) within a page, not the edges out of each
+ * object, which can go anywhere in the heap.  So each walk prefetches the
+ * first targets of the object AHEAD links further on, and the memory
+ * GC_STREAM_AHEAD bytes past that object, and moves that link on (it rests
+ * on the sentinel at the end). */
 enum { AHEAD = 8 };
 #define PREFETCH_AHEAD(a, head)             \
   do {                                      \
     if ((a) != (head)) {                    \
+      __builtin_prefetch((char *)(a) + GC_STREAM_AHEAD); \
       GC_PREFETCH_EDGES(gc_obj(a));         \
       (a) = (a)->next;                      \
     }                                       \

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collector.h" /* the collectors' prefetch macros, for the floor */
 #include "gbshim.h"
 #include "gc.h"
 #include "params.h"
@@ -98,9 +99,9 @@ static double pct(pause_acc *a, double q) {
 }
 
 /* The bare pass: every object, every edge target's header.  It prefetches
- * as the collectors' list walks do (gc/refscan.c): the first four targets
- * of the object FLOOR_AHEAD links on, and the memory 2048 bytes past that
- * object (GC_STREAM_AHEAD), so that it stays a floor. */
+ * as the collectors' list walks do (gc/refscan.c), with their macros: the
+ * first four targets of the object FLOOR_AHEAD links on, and the memory
+ * GC_STREAM_AHEAD bytes past that object, so that it stays a floor. */
 enum { FLOOR_AHEAD = 8 };
 static uint64_t floor_pass(gc_heap *h) {
   uint64_t sum = 0;
@@ -109,11 +110,8 @@ static uint64_t floor_pass(gc_heap *h) {
     for (int k = 0; k < FLOOR_AHEAD && ahead != l; k++) ahead = ahead->next;
     for (const gc_link *p = l->next; p != l; p = p->next) {
       if (ahead != l) {
-        gc_object *a = gc_obj((gc_link *)ahead);
-        gc_object **as = gc_slots(a);
-        __builtin_prefetch((const char *)a + 2048);
-        for (uint32_t i = 0, k = a->nslots < 4 ? a->nslots : 4; i < k; i++)
-          if (as[i]) __builtin_prefetch(as[i]);
+        __builtin_prefetch((const char *)ahead + GC_STREAM_AHEAD);
+        GC_PREFETCH_EDGES(gc_obj((gc_link *)ahead));
         ahead = ahead->next;
       }
       gc_object *o = gc_obj((gc_link *)p);

@@ -8,13 +8,13 @@
  * GC_STREAM_AHEAD bytes past that object, and moves that link on (it rests
  * on the sentinel at the end). */
 enum { AHEAD = 8 };
-#define PREFETCH_AHEAD(a, head)             \
-  do {                                      \
-    if ((a) != (head)) {                    \
+#define PREFETCH_AHEAD(a, head)                          \
+  do {                                                   \
+    if ((a) != (head)) {                                 \
       __builtin_prefetch((char *)(a) + GC_STREAM_AHEAD); \
-      GC_PREFETCH_EDGES(gc_obj(a));         \
-      (a) = (a)->next;                      \
-    }                                       \
+      GC_PREFETCH_EDGES(gc_obj(a));                      \
+      (a) = (a)->next;                                   \
+    }                                                    \
   } while (0)
 
 static inline gc_link *ahead_of(gc_link *p, const gc_link *head) {

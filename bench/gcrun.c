@@ -176,15 +176,24 @@ typedef struct run_ctx {
   int progress;
   uint64_t t0, last_progress;
   gc_heap *h;
+  int notes_garbage; /* the workload reports its garbage: exact counts */
 } run_ctx;
 
 static void timeline_row(run_ctx *rc, const char *event) {
   const gc_heap_stats *st = gc_heap_get_stats(rc->h);
-  fprintf(rc->timeline, "%llu,%lld,%llu,%llu,%s\n",
+  fprintf(rc->timeline, "%llu,%lld,%llu,%llu,%s",
           (unsigned long long)(gc_now_ns() - rc->t0),
           (long long)gc_mem_thread_bytes(),
           (unsigned long long)st->live_bytes,
           (unsigned long long)st->live_objects, event);
+  if (rc->notes_garbage) {
+    gc_unreclaimed u;
+    gc_heap_unreclaimed(rc->h, &u);
+    fprintf(rc->timeline, ",%llu,%llu\n", (unsigned long long)u.objects,
+            (unsigned long long)u.bytes);
+  } else {
+    fputs(",,\n", rc->timeline); /* unknown for this workload */
+  }
 }
 
 static void on_collect(gc_heap *h, int phase, int gen, void *arg) {
@@ -381,8 +390,10 @@ int main(int argc, char **argv) {
   rc.timeline = tfile.f;
   rc.progress = !quiet && isatty(2);
   rc.h = h;
+  rc.notes_garbage = wl->notes_garbage;
   if (rc.timeline)
-    fprintf(rc.timeline, "time_ns,thread_bytes,heap_bytes,live_objects,event\n");
+    fprintf(rc.timeline, "time_ns,thread_bytes,heap_bytes,live_objects,event,"
+                         "unreclaimed_objects,unreclaimed_bytes\n");
   if (verify || rc.timeline) gc_set_collect_hook(h, on_collect, &rc);
   if (rc.timeline || rc.progress)
     gc_set_sample_hook(h, sample_every, on_sample, &rc);
@@ -399,6 +410,8 @@ int main(int argc, char **argv) {
   if (wrc != WL_OK) die(EXIT_USAGE, "workload '%s': %s", wl->name, err);
   uint64_t peak_alloc = gc_mem_thread_peak();
   gc_collect(h, GC_FULL);
+  gc_unreclaimed unrec; /* over the run, up to the final collection */
+  gc_heap_unreclaimed(h, &unrec);
   uint64_t total_ns = gc_now_ns() - rc.t0;
   if (rc.timeline) timeline_row(&rc, "end");
   if (rc.progress && total_ns > 1000000000ull) fputc('\n', stderr);
@@ -496,6 +509,16 @@ int main(int argc, char **argv) {
             (unsigned long long)peak_alloc);
     fprintf(f, "  \"peak_resident_bytes\": %llu,\n",
             (unsigned long long)peak_resident);
+    if (wl->notes_garbage) {
+      fprintf(f,
+              "  \"unreclaimed_objects\": {\"max\": %llu, \"mean\": %.1f},\n"
+              "  \"unreclaimed_bytes\": {\"max\": %llu, \"mean\": %.1f},\n",
+              (unsigned long long)unrec.max_objects, unrec.mean_objects,
+              (unsigned long long)unrec.max_bytes, unrec.mean_bytes);
+    } else {
+      fprintf(f, "  \"unreclaimed_objects\": null,\n"
+                 "  \"unreclaimed_bytes\": null,\n");
+    }
     fprintf(f,
             "  \"answer\": {\"allocated\": %llu, \"freed_by_rc\": %llu, "
             "\"cyclic\": %llu, \"live\": %llu, \"finalized\": %llu, "

@@ -91,6 +91,10 @@ struct gc_heap {
   uint64_t fail_at, fail_count, fail_rng; /* fail_alloc, fail_seed */
   double fail_rate, fail_collector;
   int defer_auto;         /* > 0 while finalizers run outside a collection */
+  /* Unreclaimed garbage (gc_note_garbage): sum of count x allocations up
+   * to ur_mark, and the maxima. */
+  unsigned __int128 ur_objects_sum, ur_bytes_sum;
+  uint64_t ur_mark, ur_max_objects, ur_max_bytes;
   gc_object **garbage;    /* gc.garbage, legacy mode */
   size_t ngarbage, garbage_cap;
 };

@@ -160,7 +160,12 @@ static inline void gc_set_gen(gc_object *o, unsigned g) {
   X(resurrected, "objects a finalizer made reachable again")                \
   X(uncollectable, "unreachable objects kept by legacy_finalizers=1")        \
   X(injected_failures, "allocations failed on purpose (fail_alloc, "         \
-                       "fail_rate, fail_collector)")
+                       "fail_rate, fail_collector)")                           \
+  X(freed_bytes_by_collector, "bytes of the objects freed during a "         \
+                              "collection")                                  \
+  X(garbage_noted, "objects the mutator declared cyclic garbage "            \
+                   "(gc_note_garbage)")                                      \
+  X(garbage_noted_bytes, "bytes of those objects")
 
 typedef struct gc_heap_stats {
 #define GC_X_FIELD(name, doc) uint64_t name;
@@ -316,6 +321,14 @@ long gc_root_push(gc_heap *h, gc_object *v);
 long gc_root_push_steal(gc_heap *h, gc_object *v);
 /* roots[i] = v, with slot semantics.  GC_EINVAL if i is out of range. */
 int gc_root_set(gc_heap *h, size_t i, gc_object *v);
+/* roots[i] = v, stealing the caller's reference to v (no increment); the
+ * old entry is decremented.  GC_EINVAL if i is out of range (the caller
+ * keeps its reference). */
+int gc_root_set_steal(gc_heap *h, size_t i, gc_object *v);
+/* roots[to] = roots[from], roots[from] = NULL: the reference moves with no
+ * count change on it; the old roots[to] is decremented.  GC_EINVAL if an
+ * index is out of range. */
+int gc_root_move(gc_heap *h, size_t from, size_t to);
 gc_object *gc_root_get(const gc_heap *h, size_t i);
 size_t gc_root_count(const gc_heap *h);
 /* Drop every entry past the first n. */
@@ -348,6 +361,44 @@ void gc_set_collect_hook(gc_heap *h, gc_collect_hook fn, void *arg);
 typedef void (*gc_sample_hook)(gc_heap *h, void *arg);
 void gc_set_sample_hook(gc_heap *h, uint64_t every, gc_sample_hook fn,
                         void *arg);
+
+/* ------------------------------------------------------------------------
+ * Unreclaimed garbage: objects unreachable but not yet freed
+ *
+ * Reference counting frees acyclic garbage at once, so what a cycle
+ * collector leaves lying around is exactly the cyclic garbage it has not
+ * reached yet.  A mutator that knows when it turns objects into cyclic
+ * garbage says so, at that moment, with gc_note_garbage(); the heap counts
+ * the objects and bytes freed during collections, so
+ *
+ *     unreclaimed = noted - freed by the collector
+ *
+ * is exact at every instant, at the cost of one call per dropped group and
+ * one add per object a collection frees.  It stays exact when the mutator
+ * keeps its promise: it notes every object that becomes unreachable without
+ * being freed by reference counting (acyclic objects hanging off a dropped
+ * cycle included: the collection frees them with it), notes each object
+ * once, and notes nothing reference counting frees.  Finalizers break the
+ * promise (a finalizer may resurrect what was noted, or drop references
+ * during a collection): workloads with finalizers do not note.  tests/
+ * workloads checks the count against the oracle's unreachable count at
+ * every collection and sample.
+ *
+ * The heap also keeps the maximum (exact: the count only rises at a note)
+ * and the mean over allocations (the count each allocation sees, summed
+ * exactly as count x allocations between changes).
+ * ---------------------------------------------------------------------- */
+
+/* `objects` objects of `bytes` bytes in all have just become cyclic
+ * garbage (unreachable, and not freed by reference counting). */
+void gc_note_garbage(gc_heap *h, uint64_t objects, uint64_t bytes);
+
+typedef struct gc_unreclaimed {
+  uint64_t objects, bytes;         /* now */
+  uint64_t max_objects, max_bytes; /* largest since the heap was created */
+  double mean_objects, mean_bytes; /* mean over allocations so far */
+} gc_unreclaimed;
+void gc_heap_unreclaimed(const gc_heap *h, gc_unreclaimed *out);
 
 /* The list of generation g (0..GC_NGENS-1), for passes that must not pay a
  * call per object (gcbench's floor).  Read only. */

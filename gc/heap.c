@@ -417,12 +417,15 @@ static inline void free_object(gc_heap *h, gc_object *o) {
     cookie_check(h, o, "free");
     memset(gc_payload(o), COOKIE_POISON, gc_payload_size(o));
   }
-  if (h->in_collection)
+  size_t bytes = gc_object_bytes(o);
+  if (h->in_collection) {
     h->stats.freed_by_collector++;
-  else
+    h->stats.freed_bytes_by_collector += bytes;
+  } else {
     h->stats.freed_by_rc++;
+  }
   h->stats.live_objects--;
-  h->stats.live_bytes -= gc_object_bytes(o);
+  h->stats.live_bytes -= bytes;
   free_memory(h, o);
 }
 
@@ -568,6 +571,24 @@ int gc_root_set(gc_heap *h, size_t i, gc_object *v) {
   return GC_OK;
 }
 
+int gc_root_set_steal(gc_heap *h, size_t i, gc_object *v) {
+  if (i >= h->nroots) return GC_EINVAL;
+  gc_object *old = h->roots[i];
+  h->roots[i] = v;
+  gc_decref(h, old);
+  return GC_OK;
+}
+
+int gc_root_move(gc_heap *h, size_t from, size_t to) {
+  if (from >= h->nroots || to >= h->nroots) return GC_EINVAL;
+  if (from == to) return GC_OK;
+  gc_object *old = h->roots[to];
+  h->roots[to] = h->roots[from];
+  h->roots[from] = NULL;
+  gc_decref(h, old);
+  return GC_OK;
+}
+
 gc_object *gc_root_get(const gc_heap *h, size_t i) {
   return i < h->nroots ? h->roots[i] : NULL;
 }
@@ -583,6 +604,47 @@ void gc_root_truncate(gc_heap *h, size_t n) {
 /* ======================================================================
  * Collection driver
  * ==================================================================== */
+
+/* ----------------------------------------------------------------------
+ * Unreclaimed garbage (see gc.h): noted - freed by the collector
+ * -------------------------------------------------------------------- */
+
+static inline uint64_t ur_objects(const gc_heap *h) {
+  return h->stats.garbage_noted - h->stats.freed_by_collector;
+}
+static inline uint64_t ur_bytes(const gc_heap *h) {
+  return h->stats.garbage_noted_bytes - h->stats.freed_bytes_by_collector;
+}
+
+/* Add the current count for every allocation since ur_mark: called before
+ * the count changes (a note, a collection) and when it is read. */
+static void ur_advance(gc_heap *h) {
+  uint64_t n = h->stats.objects_allocated - h->ur_mark;
+  h->ur_objects_sum += (unsigned __int128)ur_objects(h) * n;
+  h->ur_bytes_sum += (unsigned __int128)ur_bytes(h) * n;
+  h->ur_mark = h->stats.objects_allocated;
+}
+
+void gc_note_garbage(gc_heap *h, uint64_t objects, uint64_t bytes) {
+  ur_advance(h);
+  h->stats.garbage_noted += objects;
+  h->stats.garbage_noted_bytes += bytes;
+  if (ur_objects(h) > h->ur_max_objects) h->ur_max_objects = ur_objects(h);
+  if (ur_bytes(h) > h->ur_max_bytes) h->ur_max_bytes = ur_bytes(h);
+}
+
+void gc_heap_unreclaimed(const gc_heap *h, gc_unreclaimed *out) {
+  uint64_t n = h->stats.objects_allocated - h->ur_mark;
+  unsigned __int128 so = h->ur_objects_sum + (unsigned __int128)ur_objects(h) * n;
+  unsigned __int128 sb = h->ur_bytes_sum + (unsigned __int128)ur_bytes(h) * n;
+  uint64_t all = h->stats.objects_allocated;
+  out->objects = ur_objects(h);
+  out->bytes = ur_bytes(h);
+  out->max_objects = h->ur_max_objects;
+  out->max_bytes = h->ur_max_bytes;
+  out->mean_objects = all ? (double)so / (double)all : 0;
+  out->mean_bytes = all ? (double)sb / (double)all : 0;
+}
 
 static void record_append(gc_heap *h, const gc_collection_record *r) {
   if (h->nrecords == h->records_cap) {
@@ -605,6 +667,7 @@ uint64_t gc_run_collection_(gc_heap *h, int gen, int automatic) {
   rec.generation = gen;
   rec.automatic = automatic;
   uint64_t freed0 = h->stats.freed_by_collector;
+  ur_advance(h);
   h->in_collection = 1;
   uint64_t t0 = gc_now_ns();
   h->collector->collect(h, gen, &rec);

@@ -175,6 +175,8 @@ int gc_oracle_check(gc_heap *h, int flags, gc_oracle_report *rep) {
   rep->live = ls.n;
   for (size_t i = 0; i < ls.n; i++) rep->reachable += ls.reach[i];
   rep->unreachable = rep->live - rep->reachable;
+  for (size_t i = 0; i < ls.n; i++)
+    if (!ls.reach[i]) rep->unreachable_bytes += gc_object_bytes(ls.objs[i]);
   int rc = 0;
   if ((flags & GC_ORACLE_COMPLETE) && rep->unreachable) {
     for (size_t i = 0; i < ls.n; i++)

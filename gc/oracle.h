@@ -34,6 +34,7 @@ typedef struct gc_oracle_report {
   uint64_t live;        /* objects on the heap's lists */
   uint64_t reachable;   /* of those, reachable from the root table */
   uint64_t unreachable; /* live - reachable */
+  uint64_t unreachable_bytes; /* their bytes (gc_object_bytes) */
   uint64_t bad_counts;  /* objects whose refcnt is not explained */
   char error[512];      /* the first problem found, or "" */
 } gc_oracle_report;

@@ -71,26 +71,37 @@ static int build_live(churn *c) {
   return WL_OK;
 }
 
-/* A group of len objects (a cycle if `cyc`); returns its first member with
- * our reference, or NULL (out of memory: what was built is released). */
-static gc_object *make_group(churn *c, uint64_t len, int cyc) {
+/* A group of len objects (a cycle if `cyc`), built in root entry `build`
+ * (so that every reference the mutator holds is in the root table when an
+ * allocation samples the heap).  Returns its first member, or NULL (out of
+ * memory: what was built is released). */
+static gc_object *make_group(churn *c, uint64_t len, int cyc, size_t build) {
   gc_object *first = NULL, *tail = NULL;
   for (uint64_t i = 0; i < len; i++) {
     gc_object *o = gc_new(c->h, 2, c->payload);
     if (!o) {
-      gc_decref(c->h, first);
+      gc_root_set(c->h, build, NULL);
       return NULL;
     }
     if (c->nlive)
       gc_slot_set(c->h, o, 1, c->live[wl_rng_below(&c->r, c->nlive)]);
-    if (!first)
+    if (!first) {
       first = o;
-    else
+      gc_root_set_steal(c->h, build, o);
+    } else {
       gc_slot_steal(c->h, tail, 0, o);
+    }
     tail = o;
   }
   if (cyc) gc_slot_set(c->h, tail, 0, first);
   return first;
+}
+
+/* Group g leaves the mutator's hands (the window, or a live object's slot
+ * 2) and nothing else refers to it: a cycle becomes garbage that only a
+ * collector frees. */
+static void group_dropped(churn *c, uint64_t len, int cyc) {
+  if (cyc) gc_note_garbage(c->h, len, len * wl_object_bytes(2, c->payload));
 }
 
 static int churn_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
@@ -113,19 +124,38 @@ static int churn_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
              replace);
     return WL_EINPUT;
   }
+  enum { NONE = UINT64_MAX };
   c.live = malloc((c.nlive + 1) * sizeof *c.live);
   c.slot_objs = calloc(c.nlive + 1, sizeof *c.slot_objs);
   c.slot_cyclic = calloc(c.nlive + 1, 1);
-  gc_object **win = calloc(window, sizeof *win);
+  /* slot_group[i]: the group in live[i]'s slot 2, or NONE.  The window
+   * (the mutator's "stack") is root entries win0 .. win0+window-1; entry
+   * g % window holds group g, of win_len objects, cyclic or not, and also
+   * held by live[win_slot]'s slot 2 or by nothing else (NONE).  The group
+   * being built sits in root entry `build`. */
+  uint64_t *slot_group = malloc((c.nlive + 1) * sizeof *slot_group);
+  uint64_t *win_len = calloc(window, sizeof *win_len);
+  unsigned char *win_cyc = calloc(window, 1);
+  uint64_t *win_slot = malloc(window * sizeof *win_slot);
   int rc = WL_ENOMEM;
   uint64_t cyc_objs = 0, chain_objs = 0;
-  if (c.live && c.slot_objs && c.slot_cyclic && win &&
-      (rc = build_live(&c)) == WL_OK) {
+  size_t win0 = 0, build = 0;
+  int have_window = 0;
+  if (c.live && c.slot_objs && c.slot_cyclic && slot_group && win_len &&
+      win_cyc && win_slot && (rc = build_live(&c)) == WL_OK) {
+    win0 = gc_root_count(h);
+    build = win0 + window;
+    if (gc_root_reserve(h, window + 1) != 0) rc = WL_ENOMEM;
+    for (uint64_t i = 0; rc == WL_OK && i <= window; i++)
+      gc_root_push(h, NULL); /* reserved: cannot fail */
+    have_window = rc == WL_OK;
+    for (uint64_t i = 0; i < window; i++) win_slot[i] = NONE;
+    for (uint64_t i = 0; i <= c.nlive; i++) slot_group[i] = NONE;
     ans->allocated = c.nlive;
-    for (uint64_t done = 0, g = 0; done < n; g++) {
+    for (uint64_t done = 0, g = 0; rc == WL_OK && done < n; g++) {
       uint64_t len = n - done < group ? n - done : group;
       int cyc = wl_rng_unit(&c.r) < cyclic;
-      gc_object *o = make_group(&c, len, cyc);
+      gc_object *o = make_group(&c, len, cyc, build);
       if (!o) {
         rc = WL_ENOMEM;
         break;
@@ -136,19 +166,38 @@ static int churn_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
         cyc_objs += len;
       else
         chain_objs += len;
+      uint64_t w = g % window, new_slot = NONE;
       if (replace > 0 && wl_rng_unit(&c.r) < replace) {
         uint64_t i = wl_rng_below(&c.r, c.nlive);
+        uint64_t old = slot_group[i];
+        /* the window holds groups g-window .. g-1 */
+        int old_in_window = old != NONE && old + window >= g;
+        if (old_in_window) win_slot[old % window] = NONE;
         gc_slot_set(h, c.live[i], 2, o);
+        if (old != NONE && !old_in_window)
+          group_dropped(&c, c.slot_objs[i], c.slot_cyclic[i]);
         c.slot_objs[i] = len;
         c.slot_cyclic[i] = (unsigned char)cyc;
+        slot_group[i] = g;
+        new_slot = i;
       }
-      gc_object **w = &win[g % window];
-      gc_decref(h, *w); /* the oldest group goes */
-      *w = o;
+      /* the oldest group (g - window) goes; the new one takes its entry */
+      gc_root_move(h, build, win0 + w);
+      if (win_len[w] && win_slot[w] == NONE)
+        group_dropped(&c, win_len[w], win_cyc[w]);
+      win_len[w] = len;
+      win_cyc[w] = (unsigned char)cyc;
+      win_slot[w] = new_slot;
     }
   }
-  if (win)
-    for (uint64_t i = 0; i < window; i++) gc_decref(h, win[i]);
+  if (have_window) { /* the window goes */
+    for (uint64_t w = 0; w < window; w++) {
+      gc_root_set(h, win0 + w, NULL);
+      if (rc == WL_OK && win_len[w] && win_slot[w] == NONE)
+        group_dropped(&c, win_len[w], win_cyc[w]);
+    }
+    gc_root_truncate(h, win0);
+  }
   if (rc == WL_OK) {
     uint64_t live_cyc = 0, live_chain = 0;
     for (uint64_t i = 0; i < c.nlive; i++)
@@ -160,7 +209,10 @@ static int churn_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
     ans->cyclic = cyc_objs - live_cyc;
     ans->freed_by_rc = chain_objs - live_chain;
   }
-  free(win);
+  free(win_len);
+  free(win_cyc);
+  free(win_slot);
+  free(slot_group);
   free(c.live);
   free(c.slot_objs);
   free(c.slot_cyclic);
@@ -174,4 +226,5 @@ const workload wl_churn = {
     .params = churn_params,
     .nparams = sizeof churn_params / sizeof churn_params[0],
     .run = churn_run,
+    .notes_garbage = 1,
 };

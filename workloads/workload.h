@@ -65,6 +65,19 @@ typedef struct workload {
    * to one line naming the problem and how to fix it. */
   int (*run)(gc_heap *h, const gc_param_set *p, uint64_t seed, wl_answer *ans,
              char *err, size_t errlen);
+  /* 1 if the workload reports its garbage (gc_note_garbage, gc.h), which
+   * makes the heap's unreclaimed-garbage count exact.  Such a workload
+   *  - calls gc_note_garbage(h, objects, bytes) the moment it makes objects
+   *    unreachable that reference counting does not free (a dropped cycle
+   *    and everything only it holds), once per object, and never for
+   *    objects reference counting frees;
+   *  - keeps every external reference in the root table whenever it calls
+   *    gc_new (the hooks that sample the count run there), so the oracle's
+   *    unreachable count equals the noted count at every sample: that is
+   *    what tests/workloads checks;
+   *  - sets no finalizers (a finalizer may resurrect what was noted).
+   * 0: the figure is unknown for this workload (gcrun reports null). */
+  int notes_garbage;
 } workload;
 
 const workload *wl_find(const char *name);
@@ -77,6 +90,41 @@ const workload *const *wl_list(size_t *n);
  * root).  *out gets the object (borrowed). */
 int wl_new_root(gc_heap *h, uint32_t nslots, uint32_t payload,
                 gc_object **out);
+
+/* The mutator's "stack" of recent temporaries: the last `n` groups it made
+ * are held in n root entries, oldest replaced first, and the group being
+ * built is held in one more (wl_window_build), so every reference the
+ * mutator holds is in the root table whenever it allocates.  A group
+ * leaving the window is noted as garbage (gc_note_garbage) with the
+ * objects and bytes given for it when it came in: 0 for a group reference
+ * counting frees. */
+typedef struct wl_window {
+  gc_heap *h;
+  size_t first;   /* root index of entry 0; entry n is the build entry */
+  uint64_t n, next;
+  uint64_t *objects, *bytes; /* per entry: garbage when it leaves */
+} wl_window;
+
+/* Push n + 1 empty root entries.  WL_OK or WL_ENOMEM. */
+int wl_window_init(wl_window *w, gc_heap *h, uint64_t n);
+/* The root entry to build the next group in (store its first object there
+ * with gc_root_set_steal). */
+static inline size_t wl_window_build(const wl_window *w) {
+  return w->first + w->n;
+}
+/* The group in the build entry joins the window; the oldest group leaves
+ * and, if it is cyclic garbage, is noted. */
+void wl_window_push(wl_window *w, uint64_t garbage_objects,
+                    uint64_t garbage_bytes);
+/* Every group leaves (noted as it goes); the entries are popped.  Also
+ * frees the window's own arrays: call it on every path. */
+void wl_window_drain(wl_window *w);
+
+/* Bytes of one object with nslots slots and payload bytes (gc_object_bytes
+ * before it exists), for gc_note_garbage. */
+static inline uint64_t wl_object_bytes(uint32_t nslots, uint32_t payload) {
+  return sizeof(gc_object) + (uint64_t)nslots * sizeof(gc_object *) + payload;
+}
 
 #ifdef __cplusplus
 }

@@ -94,6 +94,8 @@ static const struct {
     {"trees", "n=5000"},
     {"levels", "n=5000"},
     {"churn", "n=20000,live=2000,cyclic=0.5,replace=0.1"},
+    {"cycles", "n=10000,live=2000,size=3,window=4"},
+    {"growth", "n=20000,keep=0.4,size=5,cyclic=0.6,window=5"},
     {"finalizers", "n=5000,fin=0.5,resurrect=0.3,held=0.2"},
 };
 
@@ -148,6 +150,21 @@ static void test_closed_forms(void **state) {
   assert_int_equal(a.freed_by_rc, 0);
   assert_int_equal(a.live, 100);
   assert_int_equal(a.cyclic, 10000);
+  /* cycles: every cycle object is the collector's, the tree stays. */
+  a = ok("naive", NULL, "cycles", "n=10001,live=777,size=4", 1);
+  assert_int_equal(a.cyclic, 10001);
+  assert_int_equal(a.live, 777);
+  assert_int_equal(a.freed_by_rc, 0);
+  /* growth: n objects, a `keep` share of them in the tables (within one
+   * entry and its block), every group cyclic or none. */
+  a = ok("naive", NULL, "growth", "n=100000,keep=0.25,cyclic=1", 1);
+  assert_true(a.allocated >= 100000 && a.allocated <= 100001);
+  assert_true(a.live >= 25000 && a.live <= 25002);
+  assert_int_equal(a.freed_by_rc, 0);
+  a = ok("naive", NULL, "growth", "n=100000,keep=0.25,cyclic=0", 1);
+  assert_int_equal(a.cyclic, 0);
+  a = ok("naive", NULL, "growth", "n=1000,keep=1", 1);
+  assert_int_equal(a.live, a.allocated);
   /* Every member finalized, every dropped ring resurrected. */
   a = ok("trial", NULL, "finalizers", "n=1000,k=10,fin=1,resurrect=1", 1);
   assert_int_equal(a.finalized, 1000);

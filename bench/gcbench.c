@@ -49,6 +49,8 @@ static const row matrix[] = {
     {"graphs", "degree=2,model=scalefree,held=0.1", MODE_COLLECT},
     {"levels", "", MODE_COLLECT},
     {"churn", "", MODE_RUN},
+    {"cycles", "", MODE_RUN}, /* CPython gh-142002: garbage outstanding */
+    {"growth", "", MODE_RUN}, /* the mypy report: a heap growing all run */
     {"trees", "", MODE_RUN},
 };
 
@@ -142,6 +144,7 @@ static void bm_cell(gbs_state *st, void *arg) {
   pause_acc pa = {0};
   double gc_ns = 0, colls = 0, by_rc = 0, by_gc = 0, leaked = 0, examined = 0;
   double peak_alloc = 0, peak_res = 0, objs = 0, timed_ns = 0;
+  double ur_max = 0, ur_mean = 0, ur_bytes_max = 0, ur_bytes_mean = 0;
   int64_t iters = 0;
   while (gbs_keep_running(st)) {
     gc_heap *h = gc_heap_new(cname, tun, err, sizeof err);
@@ -205,6 +208,14 @@ static void bm_cell(gbs_state *st, void *arg) {
     gc_mem_stats m;
     gc_mem_read(&m);
     if ((double)m.resident > peak_res) peak_res = (double)m.resident;
+    if (c->wl->notes_garbage) { /* max over iterations, mean of means */
+      gc_unreclaimed u;
+      gc_heap_unreclaimed(h, &u);
+      if ((double)u.max_objects > ur_max) ur_max = (double)u.max_objects;
+      if ((double)u.max_bytes > ur_bytes_max) ur_bytes_max = (double)u.max_bytes;
+      ur_mean += u.mean_objects;
+      ur_bytes_mean += u.mean_bytes;
+    }
     gc_heap_free(h);
     iters++;
   }
@@ -223,6 +234,14 @@ static void bm_cell(gbs_state *st, void *arg) {
                 GBS_DEFAULT);
     gbs_counter(st, "peak_alloc_bytes", peak_alloc, GBS_DEFAULT);
     gbs_counter(st, "peak_resident_bytes", peak_res, GBS_DEFAULT);
+    if (c->wl->notes_garbage && c->r->mode == MODE_RUN) {
+      /* garbage unreachable but not yet freed, exact (gc.h) */
+      gbs_counter(st, "unreclaimed_max", ur_max, GBS_DEFAULT);
+      gbs_counter(st, "unreclaimed_mean", ur_mean, GBS_AVG_ITERATIONS);
+      gbs_counter(st, "unreclaimed_bytes_max", ur_bytes_max, GBS_DEFAULT);
+      gbs_counter(st, "unreclaimed_bytes_mean", ur_bytes_mean,
+                  GBS_AVG_ITERATIONS);
+    }
     /* ns per object (of the workload's size n) of the timed part. */
     gbs_counter(st, "ns_per_object", timed_ns / (double)iters / (double)c->n,
                 GBS_DEFAULT);
@@ -417,7 +436,10 @@ static void usage(void) {
       "\n"
       "Counters: objects, gc_ns, collections, examined, freed_rc, freed_gc,\n"
       "leaked, pause_p50_ns, pause_p99_ns, pause_max_ns, peak_alloc_bytes,\n"
-      "peak_resident_bytes, ns_per_object.  Aggregates: mean, median,\n"
+      "peak_resident_bytes, ns_per_object; on mode:run rows of workloads\n"
+      "that note their garbage, unreclaimed_max, unreclaimed_mean,\n"
+      "unreclaimed_bytes_max, unreclaimed_bytes_mean (garbage unreachable\n"
+      "but not yet freed, exact).  Aggregates: mean, median,\n"
       "stddev, cv, p99, max, min over repetitions.\n");
 }
 

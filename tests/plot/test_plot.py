@@ -28,7 +28,7 @@ shutil.copytree(fixture, good)
 r = run(good)
 check(r.returncode == 0, f"plot on the fixture exits 0 (stderr: {r.stderr.strip()})")
 expected = ["vs-cpython", "scaling-rings-k-10-held-0", "scaling-graphs-degree-2-model-uniform-held-1",
-            "pauses", "memory-churn", "memory-rings", "throughput", "mmu"]
+            "pauses", "memory-churn", "memory-rings", "throughput", "mmu", "tradeoff"]
 for name in expected:
     png = os.path.join(good, "figures", name + ".png")
     svg = os.path.join(good, "figures", name + ".svg")
@@ -78,6 +78,34 @@ shutil.copytree(fixture, badcsv)
 with open(os.path.join(badcsv, "gcrun", "churn-naive-pauses.csv"), "w") as f:
     f.write("collection,start_ns,pause_ns\n0,abc,xyz\n")
 expect_error(badcsv, "garbled pauses CSV")
+
+# tradeoff: one point per gcrun JSON of cycles, growth and churn, the
+# tunable variant included under its own label, in every panel.
+tdat = os.path.join(good, "figures", "data", "tradeoff.dat")
+if os.path.isfile(tdat):
+    blocks = [b for b in open(tdat).read().split("\n\n\n") if b.strip()]
+    check([b.splitlines()[0].split(":")[0] for b in blocks] == ["# cycles", "# growth", "# churn"],
+          "tradeoff has a panel per workload: cycles, growth, churn")
+    rows = {b.splitlines()[0].split(":")[0][2:]: b.splitlines()[1:] for b in blocks}
+    check(len(rows.get("cycles", [])) == 5 and len(rows.get("growth", [])) == 4
+          and len(rows.get("churn", [])) == 4, "tradeoff: a point per run")
+    check(any('"generational threshold0=700"' in r for r in rows.get("cycles", [])),
+          "tradeoff labels a tunable variant")
+    trial = [r.split() for r in rows.get("churn", []) if r.split()[2] == "trial"]
+    check(trial and abs(float(trial[0][0]) - 9.0) < 1e-9 and float(trial[0][1]) == 8000,
+          "tradeoff: churn/trial at p99 9 ms, 8000 objects (from its JSON)")
+else:
+    check(False, "tradeoff.dat written")
+svg = os.path.join(good, "figures", "tradeoff.svg")
+if os.path.isfile(svg):
+    text = open(svg).read()
+    for w in ("cycles", "growth", "churn"):
+        check(f">{w}<" in text, f"tradeoff.svg has the {w} panel")
+badtr = os.path.join(work, "bad-tradeoff")
+shutil.copytree(fixture, badtr)
+with open(os.path.join(badtr, "gcrun", "cycles-naive.json"), "w") as f:
+    f.write('{"collector": "naive", "unreclaimed_objects": {"max": 3}}')
+expect_error(badtr, "tradeoff JSON without pause_ns")
 
 print(f"{len(failures)} failed")
 sys.exit(1 if failures else 0)

@@ -421,6 +421,7 @@ static inline void free_object(gc_heap *h, gc_object *o) {
     h->stats.freed_by_collector++;
   else
     h->stats.freed_by_rc++;
+  if (h->net_count && h->alloc_since) h->alloc_since--;
   h->stats.live_objects--;
   h->stats.live_bytes -= gc_object_bytes(o);
   free_memory(h, o);

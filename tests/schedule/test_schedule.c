@@ -6,8 +6,9 @@
  * it.  These tests pin the automatic schedule instead: which generation
  * each automatic collection examined and how many objects it looked at,
  * CPython's generation-0 count (allocations minus deallocations), the
- * threshold1 / threshold2 counting, the long-lived rule, and the peak live
- * bytes such a schedule keeps on a churn heap.
+ * threshold1 / threshold2 counting, the long-lived rule, the peak live
+ * bytes such a schedule keeps on a churn heap, and when trial deletion's
+ * adaptive threshold moves (tests/trial has the rest of its rule).
  *
  * The expected sequences are worked out by hand from CPython 3.13's rules
  * (Python/gc.c: the generation-0 count rises in _PyObject_GC_Link's
@@ -255,6 +256,52 @@ static void test_churn_peak_live(void **state) {
              (unsigned long long)freed_gen, (unsigned long long)freed_naive);
 }
 
+/* ======================================================================
+ * Trial deletion's adaptive threshold moves on automatic collections only
+ * ==================================================================== */
+
+/* Buffer objects[from..to) as possible roots: a decrement to non-zero. */
+static void buffer_roots(gc_heap *h, gc_object **objs, int from, int to) {
+  for (int i = from; i < to; i++) {
+    gc_incref(objs[i]);
+    gc_decref(h, objs[i]);
+  }
+}
+
+/* threshold=100, step=100: an unproductive automatic collection (all
+ * roots live) raises the threshold to 200, so 100 more roots do not
+ * collect and 200 do; an explicit gc_collect does not move it (PHP adjusts
+ * only in the automatic path, gc_possible_root_when_full). */
+static void test_trial_threshold_moves_on_automatic_only(void **state) {
+  (void)state;
+  gc_heap *h = heap("trial", "threshold=100,step=100");
+  gc_object *objs[600];
+  for (int i = 0; i < 600; i++) {
+    objs[i] = gc_new(h, 0, 0);
+    assert_non_null(objs[i]);
+    assert_true(gc_root_push_steal(h, objs[i]) >= 0);
+  }
+  assert_int_equal(collections(h), 0);
+  /* Explicit and unproductive: the threshold stays at 100. */
+  buffer_roots(h, objs, 0, 100);
+  gc_collect(h, GC_FULL);
+  assert_int_equal(collections(h), 1);
+  buffer_roots(h, objs, 100, 200);
+  hold_new(h);
+  assert_int_equal(collections(h), 2); /* automatic, unproductive: 200 */
+  buffer_roots(h, objs, 200, 300);
+  hold_new(h);
+  assert_int_equal(collections(h), 2);
+  buffer_roots(h, objs, 300, 400);
+  hold_new(h);
+  assert_int_equal(collections(h), 3); /* unproductive again: 300 */
+  buffer_roots(h, objs, 400, 600);
+  hold_new(h);
+  assert_int_equal(collections(h), 3);
+  assert_oracle(h);
+  gc_heap_free(h);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_gen0_counts_net),
@@ -263,6 +310,7 @@ int main(void) {
       cmocka_unit_test(test_generation_sequence),
       cmocka_unit_test(test_long_lived_rule),
       cmocka_unit_test(test_churn_peak_live),
+      cmocka_unit_test(test_trial_threshold_moves_on_automatic_only),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

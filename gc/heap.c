@@ -424,6 +424,7 @@ static inline void free_object(gc_heap *h, gc_object *o) {
   } else {
     h->stats.freed_by_rc++;
   }
+  if (h->net_count && h->alloc_since) h->alloc_since--;
   h->stats.live_objects--;
   h->stats.live_bytes -= bytes;
   free_memory(h, o);

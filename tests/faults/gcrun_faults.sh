@@ -13,6 +13,8 @@ declare -A P=(
   [rings]="-p n=400 -p links=2 -p held=0.5" [graphs]="-p n=400 -p held=0.2"
   [trees]="-p n=400 -p parent=1" [levels]="-p n=400"
   [churn]="-p n=800 -p live=100 -p cyclic=0.5"
+  [cycles]="-p n=600 -p live=100 -p size=3"
+  [growth]="-p n=800 -p keep=0.3 -p size=4"
   [finalizers]="-p n=400 -p fin=0.5 -p resurrect=0.3"
   [snapshot]="-p file=$snapshot")
 fail=0 injected=0 runs=0

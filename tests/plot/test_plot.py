@@ -87,10 +87,12 @@ if os.path.isfile(tdat):
     check([b.splitlines()[0].split(":")[0] for b in blocks] == ["# cycles", "# growth", "# churn"],
           "tradeoff has a panel per workload: cycles, growth, churn")
     rows = {b.splitlines()[0].split(":")[0][2:]: b.splitlines()[1:] for b in blocks}
-    check(len(rows.get("cycles", [])) == 5 and len(rows.get("growth", [])) == 4
+    check(len(rows.get("cycles", [])) == 6 and len(rows.get("growth", [])) == 4
           and len(rows.get("churn", [])) == 5, "tradeoff: a point per run")
     check(any('"generational threshold0=700"' in r for r in rows.get("cycles", [])),
           "tradeoff labels a tunable variant")
+    check(any(r.split()[2] == "nim-orc" for r in rows.get("cycles", [])),
+          "tradeoff shows a profile (cycles-nim-orc.json)")
     trial = [r.split() for r in rows.get("churn", []) if r.split()[2] == "trial"]
     check(trial and abs(float(trial[0][0]) - 9.0) < 1e-9 and float(trial[0][1]) == 8000,
           "tradeoff: churn/trial at p99 9 ms, 8000 objects (from its JSON)")

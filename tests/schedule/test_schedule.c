@@ -37,7 +37,9 @@
 static gc_heap *heap(const char *collector, const char *tunables) {
   char err[256];
   gc_heap *h = gc_heap_new(collector, tunables, err, sizeof err);
-  if (!h) fail_msg("gc_heap_new(%s, %s): %s", collector, tunables, err);
+  if (!h)
+    fail_msg("gc_heap_new(%s, %s): %s", collector, tunables ? tunables : "",
+             err);
   return h;
 }
 
@@ -302,6 +304,151 @@ static void test_trial_threshold_moves_on_automatic_only(void **state) {
   gc_heap_free(h);
 }
 
+/* ======================================================================
+ * Profiles: each runtime's policy by name
+ * ==================================================================== */
+
+/* `cpython-3.13` is generational with CPython 3.13's settings, and the
+ * caller's tunables override the profile's: the sequence of
+ * test_generation_sequence, by the profile's name. */
+static void test_profile_cpython_is_generational(void **state) {
+  (void)state;
+  gc_heap *h = heap("cpython-3.13",
+                    "threshold0=4,threshold1=2,threshold2=2,longlived=0");
+  assert_string_equal(gc_heap_collector(h)->name, "generational");
+  for (int i = 0; i < 4 * 14; i++) hold_new(h);
+  size_t n;
+  const gc_collection_record *r = gc_heap_records(h, &n);
+  assert_int_equal(n, 13);
+  assert_int_equal(r[3].generation, 1);
+  assert_int_equal(r[12].generation, GC_FULL);
+  gc_heap_free(h);
+  /* Its own settings: 2000 allocations less deallocations. */
+  h = heap("cpython-3.13", NULL);
+  long idx[2000];
+  for (int i = 0; i < 2000; i++) idx[i] = hold_new(h);
+  for (int i = 0; i < 1000; i++) drop(h, idx[i]);
+  for (int i = 0; i < 1000; i++) hold_new(h);
+  assert_int_equal(collections(h), 0);
+  hold_new(h);
+  assert_int_equal(collections(h), 1);
+  gc_heap_free(h);
+}
+
+/* n two-object rings, each dropped by its only root: n possible roots
+ * whose 2n objects are garbage. */
+static void garbage_rings(gc_heap *h, int n) {
+  for (int i = 0; i < n; i++) {
+    gc_object *a = gc_new(h, 1, 0), *b = gc_new(h, 1, 0);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(gc_slot_steal(h, a, 0, b), GC_OK);
+    gc_incref(a);
+    assert_int_equal(gc_slot_steal(h, b, 0, a), GC_OK);
+    gc_decref(h, a); /* count 2 -> 1: buffered */
+  }
+}
+
+static gc_object **live_objects(gc_heap *h, int n) {
+  gc_object **objs = test_malloc((size_t)n * sizeof *objs);
+  for (int i = 0; i < n; i++) {
+    objs[i] = gc_new(h, 0, 0);
+    assert_non_null(objs[i]);
+    assert_true(gc_root_push_steal(h, objs[i]) >= 0);
+  }
+  return objs;
+}
+
+/* `php-8`: 10,000 roots; an automatic collection that frees fewer than
+ * 100 objects raises the threshold by 10,000; one that frees 100 lowers it
+ * again, however small a share of the examined objects that is (PHP has
+ * no yield test: with trial's default min_yield=0.05 the same collection
+ * would count as unproductive and raise it to 30,000). */
+static void test_profile_php_threshold(void **state) {
+  (void)state;
+  gc_heap *h = heap("php-8", "auto=0");
+  gc_object **objs = live_objects(h, 40000);
+  gc_set_auto(h, 1);
+  buffer_roots(h, objs, 0, 10000);
+  hold_new(h);
+  assert_int_equal(collections(h), 1); /* unproductive: 20,000 */
+  buffer_roots(h, objs, 10000, 29950);
+  garbage_rings(h, 49);
+  hold_new(h);
+  assert_int_equal(collections(h), 1); /* 19,999 roots */
+  garbage_rings(h, 1);
+  hold_new(h);
+  assert_int_equal(collections(h), 2); /* frees 100 of ~20,050: 10,000 */
+  assert_int_equal(gc_heap_get_stats(h)->freed_by_collector, 100);
+  buffer_roots(h, objs, 30000, 40000);
+  hold_new(h);
+  assert_int_equal(collections(h), 3);
+  assert_oracle(h);
+  test_free(objs);
+  gc_heap_free(h);
+}
+
+/* `nim-orc`: 128 roots; a collection that found only garbage leaves 128
+ * alone; an unproductive one grows the threshold by half (192, then 288);
+ * one freeing at least half of what it examined shrinks it to 2/3; explicit
+ * collections adapt it too. */
+static void test_profile_nim_orc_threshold(void **state) {
+  (void)state;
+  /* All garbage at the starting threshold: kept at 128. */
+  gc_heap *h = heap("nim-orc", "auto=0");
+  gc_object **objs = live_objects(h, 2000);
+  gc_set_auto(h, 1);
+  garbage_rings(h, 10);
+  gc_collect(h, GC_FULL);
+  assert_int_equal(collections(h), 1);
+  buffer_roots(h, objs, 0, 127);
+  hold_new(h);
+  assert_int_equal(collections(h), 1);
+  buffer_roots(h, objs, 127, 128);
+  hold_new(h);
+  assert_int_equal(collections(h), 2);
+  test_free(objs);
+  gc_heap_free(h);
+
+  h = heap("nim-orc", "auto=0");
+  objs = live_objects(h, 2000);
+  gc_set_auto(h, 1);
+  buffer_roots(h, objs, 0, 128);
+  hold_new(h);
+  assert_int_equal(collections(h), 1); /* all live: 192 */
+  buffer_roots(h, objs, 128, 128 + 191);
+  hold_new(h);
+  assert_int_equal(collections(h), 1);
+  buffer_roots(h, objs, 319, 320);
+  hold_new(h);
+  assert_int_equal(collections(h), 2); /* all live: 288 */
+  garbage_rings(h, 10);
+  gc_collect(h, GC_FULL); /* explicit, all garbage, 288 > 128: 192 */
+  assert_int_equal(collections(h), 3);
+  buffer_roots(h, objs, 320, 320 + 191);
+  hold_new(h);
+  assert_int_equal(collections(h), 3);
+  buffer_roots(h, objs, 511, 512);
+  hold_new(h);
+  assert_int_equal(collections(h), 4);
+  assert_oracle(h);
+  test_free(objs);
+  gc_heap_free(h);
+}
+
+/* An unknown name is refused with the collectors and profiles listed. */
+static void test_profile_unknown(void **state) {
+  (void)state;
+  char err[512];
+  assert_null(gc_heap_new("php-9", NULL, err, sizeof err));
+  assert_non_null(strstr(err, "php-9"));
+  assert_non_null(strstr(err, "nim-orc"));
+  assert_non_null(strstr(err, "generational"));
+  /* A profile's tunables are checked like any other. */
+  assert_null(gc_heap_new("php-8", "adaptive=3", err, sizeof err));
+  assert_non_null(strstr(err, "adaptive"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_gen0_counts_net),
@@ -311,6 +458,10 @@ int main(void) {
       cmocka_unit_test(test_long_lived_rule),
       cmocka_unit_test(test_churn_peak_live),
       cmocka_unit_test(test_trial_threshold_moves_on_automatic_only),
+      cmocka_unit_test(test_profile_cpython_is_generational),
+      cmocka_unit_test(test_profile_php_threshold),
+      cmocka_unit_test(test_profile_nim_orc_threshold),
+      cmocka_unit_test(test_profile_unknown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -125,7 +125,8 @@ static void usage(FILE *f) {
       "reports what was allocated, freed by reference counting, freed by the\n"
       "collector, and left live, with GC time and pause percentiles.\n"
       "\n"
-      "  -C, --collector NAME   none, naive, trial, generational (--list)\n"
+      "  -C, --collector NAME   none, naive, trial, generational, or a\n"
+      "                         profile: cpython-3.13, php-8, nim-orc (--list)\n"
       "  -w, --workload NAME    pair, chains, rings, graphs, trees, levels,\n"
       "                         churn, snapshot, finalizers (--list)\n"
       "  -p, --param KEY=VALUE  a workload parameter (repeatable)\n"
@@ -161,6 +162,16 @@ static void list_all(void) {
   }
   printf("  every collector also takes:\n");
   gc_params_describe(common, nc, stdout, "      ");
+  size_t np;
+  const gc_profile *prof = gc_profile_list(&np);
+  printf("\nprofiles (a runtime's shipped policy: a collector and tunables; "
+         "select with --collector, -c overrides):\n");
+  for (size_t i = 0; i < np; i++) {
+    printf("  %-13s %s with %s\n", prof[i].name, prof[i].collector,
+           prof[i].tunables);
+    printf("      follows: %s\n", prof[i].follows);
+    if (*prof[i].missing) printf("      not modelled: %s\n", prof[i].missing);
+  }
   printf("\nworkloads (select with --workload, set with -p key=value):\n");
   size_t nw;
   const workload *const *all = wl_list(&nw);
@@ -261,15 +272,18 @@ static pauses pause_percentiles(gc_heap *h) {
 }
 
 /* The heap's and the collector's tunables as one JSON object, every value
- * in effect (defaults included), typed as in "params".  `list` is the
- * "k=v,k=v" string gc_heap_new already accepted. */
+ * in effect (defaults included), typed as in "params".  `cname` may be a
+ * profile: its collector's table, its tunables applied first.  `list` is
+ * the "k=v,k=v" string gc_heap_new already accepted (it wins). */
 static void tunables_json(FILE *f, const char *cname, const char *list) {
+  const gc_profile *prof = gc_profile_find(cname);
+  const char *col_name = prof ? prof->collector : cname;
   gc_param_def defs[GC_PARAMS_MAX];
   size_t nh, nc = 0, n = 0;
   const gc_param_def *heap = gc_common_tunables(&nh);
   const gc_param_def *col = NULL;
   for (size_t i = 0; i < gc_collector_count(); i++)
-    if (strcmp(gc_collector_name(i), cname) == 0)
+    if (strcmp(gc_collector_name(i), col_name) == 0)
       col = gc_collector_tunables(i, &nc);
   for (size_t i = 0; i < nh && n < GC_PARAMS_MAX; i++) defs[n++] = heap[i];
   for (size_t i = 0; i < nc && n < GC_PARAMS_MAX; i++) defs[n++] = col[i];
@@ -279,7 +293,8 @@ static void tunables_json(FILE *f, const char *cname, const char *list) {
     fputs("{}", f);
     return;
   }
-  if (list && gc_params_assign_list(&set, list, err, sizeof err) != 0)
+  if ((prof && gc_params_assign_list(&set, prof->tunables, err, sizeof err)) ||
+      (list && gc_params_assign_list(&set, list, err, sizeof err)))
     fprintf(stderr, "gcrun: the JSON's tunables may miss some: %s\n", err);
   gc_params_json(&set, f);
   gc_params_free(&set);
@@ -495,6 +510,11 @@ int main(int argc, char **argv) {
     fprintf(f, "{\n  \"schema\": %d,\n", GCRUN_JSON_SCHEMA);
     fprintf(f, "  \"collector\": \"%s\",\n  \"workload\": \"%s\",\n",
             cname, wl->name);
+    const gc_profile *prof = gc_profile_find(cname);
+    if (prof)
+      fprintf(f, "  \"profile\": {\"collector\": \"%s\", \"tunables\": "
+                 "\"%s\"},\n",
+              prof->collector, prof->tunables);
     fprintf(f, "  \"params\": ");
     gc_params_json(&ps, f);
     fprintf(f, ",\n  \"tunables\": ");

@@ -47,6 +47,18 @@ t = d.get("tunables", {})
 check("naive tunables", isinstance(t, dict) and "auto" in t and
       "adaptive" not in t, t)
 
+# a profile: its tunables applied first, -c's after them (and win)
+d = run_json([GCRUN, "-q", "-C", "nim-orc", "-w", "pair", "--json", "-"],
+             "gcrun nim-orc")
+t = d.get("tunables", {})
+check("profile tunables", isinstance(t, dict) and t.get("threshold") == 128
+      and t.get("adaptive") == 2, t)
+d = run_json([GCRUN, "-q", "-C", "nim-orc", "-w", "pair", "-c", "threshold=300",
+              "--json", "-"], "gcrun nim-orc -c")
+t = d.get("tunables", {})
+check("-c over a profile", isinstance(t, dict) and t.get("threshold") == 300
+      and t.get("adaptive") == 2, t)
+
 # gcbench (Google Benchmark JSON): context.schema, a string as Google
 # Benchmark's custom context holds strings
 d = run_json([GCBENCH, "--benchmark_filter=^shim/empty$",

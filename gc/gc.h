@@ -356,6 +356,18 @@ const gc_link *gc_heap_gen_list(const gc_heap *h, int g);
 /* Every live object, in no particular order (fn must not mutate the heap). */
 void gc_heap_foreach(gc_heap *h, void (*fn)(gc_object *, void *), void *arg);
 
+/* Benchmark protocol "every vertex buffered once": offer every live object
+ * not yet in the collector's root buffer to it, in list order, as a
+ * decrement that left the count above zero would (trial deletion's
+ * possible_root).  Afterwards every live object is buffered, or the buffer
+ * could not grow and the next collection scans the whole heap.  Returns the
+ * number offered: 0 under a collector without a root buffer, which examines
+ * the whole heap anyway.  Untimed setup: allocates (the buffer grows). */
+uint64_t gc_heap_buffer_all(gc_heap *h);
+/* 1 if the named collector keeps a root buffer (gc_heap_buffer_all can
+ * change what its next collection examines), 0 if not or unknown. */
+int gc_collector_has_root_buffer(const char *name);
+
 /* jemalloc's statistics, refreshed (mallctl "epoch"): call at phase
  * boundaries only, never inside a timed region.  0 if unavailable. */
 typedef struct gc_mem_stats {

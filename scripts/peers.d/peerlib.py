@@ -180,3 +180,32 @@ def write_file(path, text):
     with open(tmp, "w") as f:
         f.write(text)
     os.replace(tmp, path)
+
+
+def merge(out, paths):
+    """Merge Google Benchmark JSON files of one repetition each (one process
+    each) into one file of repetitions: iterations kept, renumbered per
+    run_name; aggregates dropped (readers take medians of the repetitions);
+    the first file's context, with `processes` noted."""
+    benches, ctx, seen = [], None, {}
+    for p in paths:
+        with open(p) as f:
+            d = json.load(f)
+        ctx = ctx if ctx is not None else d.get("context", {})
+        for b in d.get("benchmarks", []):
+            if b.get("run_type") == "aggregate":
+                continue
+            rn = b.get("run_name", b.get("name"))
+            b = dict(b, repetition_index=seen.get(rn, 0), repetitions=len(paths))
+            seen[rn] = seen.get(rn, 0) + 1
+            benches.append(b)
+    ctx = dict(ctx or {}, processes=f"{len(paths)}, one per repetition")
+    write_file(out, json.dumps({"context": ctx, "benchmarks": benches}, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    # python3 peerlib.py merge OUT IN... (used by scripts/bench --peers)
+    if len(sys.argv) < 4 or sys.argv[1] != "merge":
+        print("usage: peerlib.py merge OUT IN...", file=sys.stderr)
+        sys.exit(2)
+    merge(sys.argv[2], sys.argv[3:])

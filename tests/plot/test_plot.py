@@ -83,6 +83,8 @@ rings = table.get("rings 1e5", {})
 check(rings.get("php") == ["85", "80", "90"], f"php rings: median 85, min 80, max 90 (got {rings.get('php')})")
 check(rings.get("nim-orc:all") == ["200", "190", "210"],
       f"nim-orc rings protocol:all: 200 190 210 (got {rings.get('nim-orc:all')})")
+check(rings.get("nim-orc") == ["110", "100", "120"],
+      f"nim-orc rings from the Nim runtime, not gcbench's nim-orc profile row (got {rings.get('nim-orc')})")
 check(rings.get("trial:all") == ["63", "60", "66"], f"trial rings protocol:all: 63 60 66 (got {rings.get('trial:all')})")
 check(rings.get("cpython", ["NaN"])[0] != "NaN", "cpython beside them (ns_per_object, baseline subtracted)")
 check(set(table) == {"rings 1e5", "graphs 1e5"}, f"one row per shape both measured (got {sorted(table)})")

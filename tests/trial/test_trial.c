@@ -178,11 +178,20 @@ static void test_buffer_all(void **state) {
   size_t before = 0, after = 0;
   gc_heap_foreach(h, count_buffered, &before);
   assert_int_equal(before, 4);
-  /* the others are offered once each, in list order; nothing twice */
-  assert_int_equal(gc_heap_buffer_all(h), 15 - before);
+  /* the buffer is emptied, then every object offered once, in list order:
+   * the first ring's head first, then its second member */
+  assert_int_equal(gc_heap_buffer_all(h), 15);
   gc_heap_foreach(h, count_buffered, &after);
   assert_int_equal(after, 15);
-  assert_int_equal(gc_heap_buffer_all(h), 0);
+  const gc_link *l = gc_heap_gen_list(h, 0);
+  assert_int_equal(gc_obj((gc_link *)l->next)->gc_refs, 0);
+  assert_int_equal(gc_obj((gc_link *)l->next->next)->gc_refs, 1);
+  assert_int_equal(gc_obj((gc_link *)l->prev)->gc_refs, 14);
+  validate(h);
+  assert_int_equal(gc_heap_buffer_all(h), 15); /* again: the same */
+  after = 0;
+  gc_heap_foreach(h, count_buffered, &after);
+  assert_int_equal(after, 15);
   validate(h);
   /* the collection now starts from every object, and frees the rings */
   assert_int_equal(gc_collect(h, GC_FULL), 12);

@@ -165,7 +165,12 @@ def run(a, prog, collector, command, context):
     if a.output == "-":
         sys.stdout.write(text)
     else:
-        write_file(a.output, text)
+        try:
+            write_file(a.output, text)
+        except OSError as e:
+            print(f"{prog}: cannot write {a.output}: {e.strerror}; choose another -o",
+                  file=sys.stderr)
+            return 2
     return 1 if failed else 0
 
 
@@ -208,4 +213,8 @@ if __name__ == "__main__":
     if len(sys.argv) < 4 or sys.argv[1] != "merge":
         print("usage: peerlib.py merge OUT IN...", file=sys.stderr)
         sys.exit(2)
-    merge(sys.argv[2], sys.argv[3:])
+    try:
+        merge(sys.argv[2], sys.argv[3:])
+    except (OSError, ValueError) as e:
+        print(f"peerlib.py merge: {e}", file=sys.stderr)
+        sys.exit(2)

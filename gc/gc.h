@@ -366,8 +366,9 @@ void gc_heap_foreach(gc_heap *h, void (*fn)(gc_object *, void *), void *arg);
  * collector without a root buffer, which examines the whole heap anyway.
  * Untimed setup: allocates (the buffer grows). */
 uint64_t gc_heap_buffer_all(gc_heap *h);
-/* 1 if the named collector keeps a root buffer (gc_heap_buffer_all can
- * change what its next collection examines), 0 if not or unknown. */
+/* 1 if the named collector, or a profile's collector, keeps a root buffer
+ * (gc_heap_buffer_all can change what its next collection examines), 0 if
+ * not or unknown. */
 int gc_collector_has_root_buffer(const char *name);
 
 /* jemalloc's statistics, refreshed (mallctl "epoch"): call at phase

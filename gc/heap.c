@@ -737,5 +737,7 @@ uint64_t gc_heap_buffer_all(gc_heap *h) {
 
 int gc_collector_has_root_buffer(const char *name) {
   const gc_collector *c = gc_collector_find(name);
+  const gc_profile *p = c ? NULL : gc_profile_find(name);
+  if (p) c = gc_collector_find(p->collector);
   return c && c->possible_root != NULL;
 }

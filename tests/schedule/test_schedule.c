@@ -37,7 +37,9 @@
 static gc_heap *heap(const char *collector, const char *tunables) {
   char err[256];
   gc_heap *h = gc_heap_new(collector, tunables, err, sizeof err);
-  if (!h) fail_msg("gc_heap_new(%s, %s): %s", collector, tunables, err);
+  if (!h)
+    fail_msg("gc_heap_new(%s, %s): %s", collector, tunables ? tunables : "",
+             err);
   return h;
 }
 

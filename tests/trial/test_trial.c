@@ -213,6 +213,8 @@ static void test_buffer_all(void **state) {
   assert_int_equal(gc_collector_has_root_buffer("naive"), 0);
   assert_int_equal(gc_collector_has_root_buffer("generational"), 0);
   assert_int_equal(gc_collector_has_root_buffer("no-such"), 0);
+  assert_int_equal(gc_collector_has_root_buffer("php-8"), 1);       /* trial */
+  assert_int_equal(gc_collector_has_root_buffer("cpython-3.13"), 0); /* generational */
 }
 
 /* ======================================================================

@@ -24,6 +24,9 @@ SHAPES = {
     "levels": ("levels", ""),
 }
 PROTOCOLS = ("workload", "all")
+# Version of the JSON written ("schema" in its context); bump it when a key
+# changes
+SCHEMA = 1
 
 PROTOCOL_DOC = """\
 Buffering protocols (what is in the root buffer when the timed collection
@@ -157,7 +160,7 @@ def run(a, prog, collector, command, context):
                           f"(min {min(times) / max(1, objects):.1f}, "
                           f"max {max(times) / max(1, objects):.1f})", file=sys.stderr)
     ctx = dict(context)
-    ctx.update({"collector": collector, "runtime_version": version,
+    ctx.update({"schema": SCHEMA, "collector": collector, "runtime_version": version,
                 "processes": "one per repetition, after a warm-up heap of "
                              "min(n, 10000) vertices of the same shape",
                 "protocols": PROTOCOL_DOC})

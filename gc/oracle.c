@@ -348,7 +348,8 @@ static int check_no_stale_refs(gc_heap *h, const live_set *ls,
   }
   size_t nroots = gc_root_count(h), ngarb = gc_garbage_count(h);
   for (size_t r = 0; r < nroots + ngarb && rc == 0; r++) {
-    gc_object *o = r < nroots ? gc_root_get(h, r) : gc_garbage_get(h, r - nroots);
+    gc_object *o =
+        r < nroots ? gc_root_get(h, r) : gc_garbage_get(h, r - nroots);
     size_t j = o ? map_get(&ls->index, o) : (size_t)-1;
     if (j != (size_t)-1) seen[j]++;
   }
@@ -359,9 +360,9 @@ static int check_no_stale_refs(gc_heap *h, const live_set *ls,
     snprintf(err, errlen,
              "safety: object %p has refcnt %u but %llu references from live "
              "objects, the root table and gc.garbage: at least %llu of "
-             "them outlived the object they were made to, which was freed during the "
-             "collection (%s; %llu objects allocated during it, one of which "
-             "took the address)",
+             "them outlived the object they were made to, which was freed "
+             "during the collection (%s; %llu objects allocated during it, "
+             "one of which took the address)",
              (void *)o, o->refcnt, (unsigned long long)seen[i],
              (unsigned long long)(seen[i] - o->refcnt),
              was_reachable(s, o) ? "the address held a reachable object "

@@ -94,9 +94,7 @@ typedef struct prog {
   const uint8_t *p, *end;
 } prog;
 
-static unsigned next_byte(prog *pr) {
-  return pr->p < pr->end ? *pr->p++ : 0;
-}
+static unsigned next_byte(prog *pr) { return pr->p < pr->end ? *pr->p++ : 0; }
 
 static void fail(const char *collector, const char *what, const char *err) {
   fprintf(stderr, "fuzz_mutations: collector %s: %s: %s\n", collector, what,
@@ -171,7 +169,9 @@ static void drop_root(gc_heap *h, size_t i) {
   gc_root_truncate(h, nr - 1);
 }
 
-static uint32_t slots_v2(unsigned b) { return b < 0xc0 ? b % 4 : 4 + (b - 0xc0); }
+static uint32_t slots_v2(unsigned b) {
+  return b < 0xc0 ? b % 4 : 4 + (b - 0xc0);
+}
 
 /* ======================================================================
  * Finalizers
@@ -270,7 +270,8 @@ static void finalizer(gc_heap *h, gc_object *o, void *arg) {
         if (nr < 2 * MAX_ROOTS) push(r, o);
         break;
       case 2:
-        if (ns) gc_slot_set(h, o, a % ns, nr ? gc_root_get(h, (a / 4) % nr) : NULL);
+        if (ns)
+          gc_slot_set(h, o, a % ns, nr ? gc_root_get(h, (a / 4) % nr) : NULL);
         break;
       case 3:
         if (ns) gc_slot_set(h, o, a % ns, NULL);
@@ -315,7 +316,7 @@ static void on_collect(gc_heap *h, int phase, int gen, void *arg) {
   r->collecting = 0;
   char err[512];
   if (gc_oracle_after(h, r->snap, err, sizeof err) != 0)
-    fail(r->collector, "safety", err);
+    fail(r->collector, "across a collection", err);
   r->snap = NULL;
   gc_oracle_report rep;
   if (gc_oracle_check(h, GC_ORACLE_COUNTS, &rep) != 0)
@@ -340,9 +341,8 @@ static void check_finalizers(run *r) {
     if (!gc_has_flag(gc_garbage_get(h, i), GC_F_FINALIZER))
       fail(r->collector, "gc.garbage", "holds an object without a finalizer");
   if (!r->nfin) return;
-  serial_set s = {malloc((gc_heap_get_stats(h)->live_objects + 1) *
-                         sizeof(uint64_t)),
-                  0};
+  serial_set s = {
+      malloc((gc_heap_get_stats(h)->live_objects + 1) * sizeof(uint64_t)), 0};
   if (!s.v) fail(r->collector, "check", "out of memory");
   gc_heap_foreach(h, note_serial, &s);
   for (size_t i = 0; i < r->nfin; i++) {
@@ -496,7 +496,8 @@ static void read_flags(run *r, const char *tun) {
   snprintf(copy, sizeof copy, "%s", tun);
   r->cookie = r->may_fail = 0;
   int fail_alloc = 0, fail_rate = 0, max_bytes = 0;
-  for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+  for (char *t = strtok_r(copy, ",", &save); t;
+       t = strtok_r(NULL, ",", &save)) {
     char *eq = strchr(t, '=');
     if (!eq) continue;
     *eq = 0;
@@ -518,8 +519,7 @@ static void step(run *r, prog *pr) {
     case 0: {
       unsigned b = next_byte(pr);
       uint32_t ns = r->v2 ? slots_v2(b) : b % 4;
-      if (nr >= MAX_ROOTS ||
-          gc_heap_get_stats(h)->live_objects >= MAX_OBJECTS)
+      if (nr >= MAX_ROOTS || gc_heap_get_stats(h)->live_objects >= MAX_OBJECTS)
         break;
       gc_object *o = new_object(r, ns);
       if (o) push_steal(r, o);
@@ -652,8 +652,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   unsigned b0 = next_byte(&pr);
   r.v2 = b0 >= 0x80;
   size_t nc = gc_collector_count();
-  size_t ci = r.v2 ? ((b0 & 0x7f) < nc ? (b0 & 0x7f) : (b0 & 0x7f) % nc)
-                   : b0 % nc;
+  size_t ci =
+      r.v2 ? ((b0 & 0x7f) < nc ? (b0 & 0x7f) : (b0 & 0x7f) % nc) : b0 % nc;
   r.collector = gc_collector_name(ci);
   char tun[1024], err[256];
   small_thresholds(ci, next_byte(&pr), tun, sizeof tun);

@@ -45,17 +45,19 @@
 /* The quarantines (global and per thread) would keep X's memory from N;
  * reuse is what is tested. */
 const char *__asan_default_options(void);
-const char *__asan_default_options(void) { return "quarantine_size_mb=0:thread_local_quarantine_size_kb=0"; }
+const char *__asan_default_options(void) {
+  return "quarantine_size_mb=0:thread_local_quarantine_size_kb=0";
+}
 #endif
 
 typedef struct scene {
-  int broken;      /* 1: free X behind R's back; 0: clear R's slot first */
-  gc_object *r;    /* the root that reaches X through slot 0 */
-  gc_object *x;    /* X's address, kept to compare */
-  gc_object *n;    /* the finalizer's new object */
-  int ran;         /* finalizer calls */
+  int broken;   /* 1: free X behind R's back; 0: clear R's slot first */
+  gc_object *r; /* the root that reaches X through slot 0 */
+  gc_object *x; /* X's address, kept to compare */
+  gc_object *n; /* the finalizer's new object */
+  int ran;      /* finalizer calls */
   gc_oracle_snapshot *snap;
-  int after_rc;    /* what gc_oracle_after said */
+  int after_rc; /* what gc_oracle_after said */
   char err[512];
 } scene;
 
@@ -105,11 +107,12 @@ static void run_scene(const char *collector, scene *s) {
   gc_collect(h, GC_FULL);
   assert_int_equal(s->ran, 1);
   if (s->n != s->x)
-    fail_msg("%s: the finalizer's new object is at %p, not at the freed "
-             "object's address %p: the allocator did not reuse it, so this "
-             "test cannot check what it is for (GCBENCH_MALLOC=%s)",
-             collector, (void *)s->n, (void *)s->x,
-             getenv("GCBENCH_MALLOC") ? getenv("GCBENCH_MALLOC") : "");
+    fail_msg(
+        "%s: the finalizer's new object is at %p, not at the freed "
+        "object's address %p: the allocator did not reuse it, so this "
+        "test cannot check what it is for (GCBENCH_MALLOC=%s)",
+        collector, (void *)s->n, (void *)s->x,
+        getenv("GCBENCH_MALLOC") ? getenv("GCBENCH_MALLOC") : "");
   gc_heap_free(h);
 }
 
@@ -125,13 +128,15 @@ static void check(void **state, int broken) {
     s.broken = broken;
     run_scene(*state, &s);
     if (broken && s.after_rc == 0)
-      fail_msg("%s (%s): the oracle passed a collection that freed a "
-               "reachable object whose address a new object then took",
-               (const char *)*state, allocators[a] ? "system" : "jemalloc");
+      fail_msg(
+          "%s (%s): the oracle passed a collection that freed a "
+          "reachable object whose address a new object then took",
+          (const char *)*state, allocators[a] ? "system" : "jemalloc");
     if (broken && !strstr(s.err, "outlived"))
-      fail_msg("%s: caught, but not as a reference that outlived its "
-               "target: %s",
-               (const char *)*state, s.err);
+      fail_msg(
+          "%s: caught, but not as a reference that outlived its "
+          "target: %s",
+          (const char *)*state, s.err);
     if (!broken && s.after_rc != 0)
       fail_msg("%s (%s): the oracle refused a legitimate replacement: %s",
                (const char *)*state, allocators[a] ? "system" : "jemalloc",
@@ -143,8 +148,8 @@ static void check(void **state, int broken) {
 static void test_wrong_free_reused(void **state) { check(state, 1); }
 static void test_legitimate_replacement(void **state) { check(state, 0); }
 
-#define FOR_COLLECTOR(name)                                              \
-  cmocka_unit_test_prestate(test_wrong_free_reused, (void *)(name)),      \
+#define FOR_COLLECTOR(name)                                          \
+  cmocka_unit_test_prestate(test_wrong_free_reused, (void *)(name)), \
       cmocka_unit_test_prestate(test_legitimate_replacement, (void *)(name))
 
 int main(void) {

@@ -22,7 +22,7 @@
  * index below the registry's size as is, so inputs keep their collector
  * when collectors are added; larger ones modulo), byte 1 as in version 1,
  * byte 2 the number of tunable settings (modulo 8), each two bytes: which
- * tunable (table `knobs` below: index modulo 32; 0..21 name a tunable, 22
+ * tunable (table `knobs` below: index modulo 32; 0..22 name a tunable, 23
  * and up the collector's own list in order, so a new collector's tunables
  * are fuzzed too) and a byte mapped into a small interesting range.  A
  * setting the collector does not take is ignored.  Then operations, opcode
@@ -424,7 +424,7 @@ static const knob knobs[] = {
     {"threshold0", 0, 1, 32, 1},
     {"threshold1", 0, 1, 4, 1},
     {"threshold2", 0, 1, 4, 1},
-    {"adaptive", 0, 0, 2, 1},
+    {"adaptive", 0, 0, 3, 1}, /* 2: Nim ORC's rule */
     {"step", 0, 1, 16, 1},
     {"max_threshold", 0, 32, 256, 1},
     {"min_freed", 0, 0, 8, 1},
@@ -434,6 +434,7 @@ static const knob knobs[] = {
     {"max_roots", 0, 0, 9, 1},
     {"growth", 1, 0, 9, 2},
     {"longlived", 0, 0, 2, 1},
+    {"net_count", 0, 0, 2, 1},
 };
 #define NKNOBS (sizeof knobs / sizeof knobs[0])
 #define KNOB_SPACE 32

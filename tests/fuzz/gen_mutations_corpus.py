@@ -26,7 +26,7 @@ KNOB = {name: i for i, name in enumerate([
     "fail_rate", "max_bytes", "cookie", "threshold", "threshold0",
     "threshold1", "threshold2", "adaptive", "step", "max_threshold",
     "min_freed", "min_yield", "whole_heap", "in_order", "max_roots", "growth",
-    "longlived"])}
+    "longlived", "net_count"])}
 # Opcodes.
 (ALLOC, STORE, CLEAR, DROP, COLLECT, FULL, WALK, MOVE, FIN, FILL, HANG, RING,
  GCLEAR, AUTO, TRUNC, CHURN) = range(16)
@@ -144,6 +144,7 @@ def feature_seeds():
              "fail-collector-in-order"),
             ([("adaptive", 1), ("step", 2), ("min_freed", 3),
               ("min_yield", 5), ("max_threshold", 0)], "adaptive"),
+            ([("adaptive", 2), ("threshold", 15)], "adaptive-orc"),
             ([("in_order", 1), ("legacy_finalizers", 1)], "in-order-legacy")]:
         p = Prog("trial", 5, knobs)
         for i in range(12):
@@ -183,9 +184,9 @@ def feature_seeds():
             p.op(TRUNC, 4, CHURN, 50, RING, 7, DROP, 0, FULL)
             seeds[f"{name}-{c}"] = p
     # Generational thresholds and the long-lived rule.
-    for t1, t2, ll in [(1, 1, 0), (2, 3, 1), (3, 0, 1)]:
+    for t1, t2, ll, net in [(1, 1, 0, 1), (2, 3, 1, 0), (3, 0, 1, 1)]:
         p = Prog("generational", 2, [("threshold1", t1), ("threshold2", t2),
-                                     ("longlived", ll)])
+                                     ("longlived", ll), ("net_count", net)])
         for i in range(6):
             p.op(ALLOC, slots(2))
         for i in range(6):
@@ -194,9 +195,9 @@ def feature_seeds():
         for i in range(8):
             p.op(CHURN, 30, RING, 4, DROP, 6)
         p.op(AUTO, 0, CHURN, 9, AUTO, 1, TRUNC, 1, CHURN, 60, FULL)
-        seeds[f"gen-thresholds-{t1}-{t2}-{ll}"] = p
+        seeds[f"gen-thresholds-{t1}-{t2}-{ll}-{net}"] = p
     # Naive's growth rule.
-    p = Prog("naive", 1, [("growth", 3)])
+    p = Prog("naive", 1, [("growth", 3), ("net_count", 0)])
     for i in range(8):
         p.op(RING, 3, CHURN, 20)
     p.op(TRUNC, 2, FULL)

@@ -73,6 +73,14 @@
  * asked for them (fail_alloc, fail_rate, max_bytes).  Any violation aborts
  * with a message.  Built as a libFuzzer target with clang, and as a
  * replayer of the committed corpus (replay.c) in every build.
+ *
+ * The corpus (corpus/fuzz_mutations): seed-* are version-1 programs; v2-*
+ * are written by gen_mutations_corpus.py (rerun it after changing the
+ * language); kill-* are inputs the fuzzer found against bugs planted on
+ * purpose (trial trusting a trial whose stack failed to grow; a long run
+ * of one target taken for "every slot one target"), kept because they
+ * catch those bugs at once.  FUZZ_MUTATIONS_TRACE=1 in the environment
+ * prints what each input reached.
  */
 #include <stdio.h>
 #include <stdlib.h>

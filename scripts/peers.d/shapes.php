@@ -114,9 +114,6 @@ function one($shape, $n, $all) {
     [$keep, $drop, $objects, $expected] = build($shape, $n, $all);
     $left = gc_collect_cycles(); /* untimed: empties the buffer, frees nothing */
     $want_roots = count($drop);
-    if ($shape == 'levels' && $all && $objects > 0) {
-        /* the empty level 0 array is not refcounted: never buffered */
-    }
     $drop = null; /* buffers the protocol's roots */
     $roots = gc_status()['roots'];
     $t0 = hrtime(true);

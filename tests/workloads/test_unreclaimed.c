@@ -178,10 +178,39 @@ static void test_none_keeps_everything(void **state) {
   gc_params_free(&ps);
 }
 
+/* The root-table moves the windows use: a reference moves or is stolen
+ * with no count change on it, the entry overwritten is decremented. */
+static void test_root_move_and_steal(void **state) {
+  (void)state;
+  char err[256];
+  gc_heap *h = gc_heap_new("naive", "auto=0", err, sizeof err);
+  assert_non_null(h);
+  gc_object *a = gc_new(h, 0, 0), *b = gc_new(h, 0, 0);
+  assert_int_equal(gc_root_push(h, NULL), 0);
+  assert_int_equal(gc_root_push(h, NULL), 1);
+  assert_int_equal(gc_root_set_steal(h, 0, a), GC_OK); /* our ref moves in */
+  assert_int_equal(a->refcnt, 1);
+  assert_int_equal(gc_root_set_steal(h, 1, b), GC_OK);
+  assert_int_equal(gc_root_move(h, 0, 1), GC_OK); /* b dropped, a moves */
+  assert_int_equal(a->refcnt, 1);
+  assert_ptr_equal(gc_root_get(h, 1), a);
+  assert_null(gc_root_get(h, 0));
+  assert_int_equal(gc_heap_get_stats(h)->freed_by_rc, 1); /* b */
+  assert_int_equal(gc_root_move(h, 1, 1), GC_OK);
+  assert_ptr_equal(gc_root_get(h, 1), a);
+  assert_int_equal(gc_root_move(h, 1, 2), GC_EINVAL);
+  assert_int_equal(gc_root_set_steal(h, 2, NULL), GC_EINVAL);
+  gc_oracle_report rep;
+  assert_int_equal(gc_oracle_check(h, GC_ORACLE_COUNTS, &rep), 0);
+  assert_int_equal(rep.reachable, 1);
+  gc_heap_free(h);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_exact_under_every_collector),
       cmocka_unit_test(test_none_keeps_everything),
+      cmocka_unit_test(test_root_move_and_steal),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

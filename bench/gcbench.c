@@ -75,7 +75,8 @@ typedef struct cell {
   char name[256];
   char params[256];        /* row params + n (+ a swept parameter) */
   char tunables[128];      /* a swept tunable or heap budget, "k=v" or "" */
-  double min_heap;         /* a heap sweep's minimum heap (bytes), else 0 */
+  double heap_factor;      /* a heap sweep's budget / minimum heap, else 0 */
+  double min_heap;         /* its minimum heap in bytes, once measured */
   long long extra;         /* custom benchmarks' second size */
 } cell;
 
@@ -136,11 +137,19 @@ static uint64_t floor_pass(gc_heap *h) {
 
 static volatile uint64_t sink;
 
+static double min_heap(const row *r, const char *params);
+static void share_min_heap(const cell *c, double bytes);
+
 static void bm_cell(gbs_state *st, void *arg) {
   cell *c = arg;
   int is_floor = strcmp(c->collector, "floor") == 0;
   int is_none = strcmp(c->collector, "none") == 0;
   const char *cname = is_floor ? "none" : c->collector;
+  if (c->heap_factor > 0) { /* a heap sweep: the budget, measured once */
+    if (c->min_heap == 0) share_min_heap(c, min_heap(c->r, c->params));
+    snprintf(c->tunables, sizeof c->tunables, "max_bytes=%.0f",
+             c->min_heap * c->heap_factor + 0.5);
+  }
   char tun[160];
   snprintf(tun, sizeof tun, "%s%s%s", c->r->mode == MODE_COLLECT ? "auto=0" : "",
            c->r->mode == MODE_COLLECT && *c->tunables ? "," : "", c->tunables);
@@ -580,6 +589,16 @@ static double min_heap(const row *r, const char *params) {
   return best;
 }
 
+static cell *cells;
+static size_t ncells, cap_cells;
+
+/* Every cell of the same heap-sweep row and size gets the same minimum. */
+static void share_min_heap(const cell *c, double bytes) {
+  for (size_t i = 0; i < ncells; i++)
+    if (cells[i].r == c->r && cells[i].n == c->n && cells[i].heap_factor > 0)
+      cells[i].min_heap = bytes;
+}
+
 /* ======================================================================
  * Registration and main
  * ==================================================================== */
@@ -620,9 +639,6 @@ static void usage(void) {
       "Exit codes: 0 ok, 2 bad usage (an unknown flag, a bad sweep, a filter\n"
       "that selects nothing or does not compile), 3 out of memory.\n");
 }
-
-static cell *cells;
-static size_t ncells, cap_cells;
 
 static cell *new_cell(void) {
   if (ncells == cap_cells) {
@@ -769,7 +785,6 @@ int main(int argc, char **argv) {
     params_without(fixed, sizeof fixed, rw->params,
                    sw.kind == SWEEP_PARAM ? sw.key : "");
     for (size_t s = 0; s < nsizes; s++) {
-      double mh = 0;
       for (size_t ci = 0; ci <= nc; ci++) {
         if (ci == nc && rw->mode != MODE_COLLECT) break;
         if (sweeping && !sweep_collector(&sw, ci, nc)) continue;
@@ -792,11 +807,8 @@ int main(int argc, char **argv) {
               snprintf(c->params + l, sizeof c->params - l, ",%s", kv);
             } else if (sw.kind == SWEEP_TUNABLE) {
               snprintf(c->tunables, sizeof c->tunables, "%s", kv);
-            } else if (!list_only) { /* heap: a budget from the minimum heap */
-              if (mh == 0) mh = min_heap(rw, c->params);
-              c->min_heap = mh;
-              snprintf(c->tunables, sizeof c->tunables, "max_bytes=%.0f",
-                       mh * strtod(sw.vals[v], NULL) + 0.5);
+            } else { /* heap: budgets set when the benchmark first runs */
+              c->heap_factor = strtod(sw.vals[v], NULL);
             }
           }
           strncat(c->name,

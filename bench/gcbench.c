@@ -436,14 +436,20 @@ static int has_def(const gc_param_def *d, size_t n, const char *key) {
   return 0;
 }
 
-/* Does collector ci (or every collector, for the heap's own tunables) take
- * tunable key? */
-static int collector_takes(size_t ci, const char *key) {
+/* Does the collector or profile `name` (or every one, for the heap's own
+ * tunables) take tunable key? */
+static int collector_takes(const char *name, const char *key) {
   size_t n;
   const gc_param_def *d = gc_heap_tunables(&n);
   if (has_def(d, n, key)) return 1;
-  d = gc_collector_tunables(ci, &n);
-  return d && has_def(d, n, key);
+  const gc_profile *pf = gc_profile_find(name);
+  if (pf) name = pf->collector;
+  for (size_t ci = 0; ci < gc_collector_count(); ci++)
+    if (!strcmp(gc_collector_name(ci), name)) {
+      d = gc_collector_tunables(ci, &n);
+      return d && has_def(d, n, key);
+    }
+  return 0;
 }
 
 static int row_takes(const row *r, const char *key) {
@@ -451,8 +457,8 @@ static int row_takes(const row *r, const char *key) {
   return wl && has_def(wl->params, wl->nparams, key);
 }
 
-/* Does this row take part in the sweep, and under collector ci (nc: the
- * floor)? */
+/* Does this row take part in the sweep, and under the collector (or
+ * profile, or floor) `name`? */
 static int sweep_row(const sweep *sw, const row *r) {
   switch (sw->kind) {
     case SWEEP_PARAM: return row_takes(r, sw->key);
@@ -461,8 +467,8 @@ static int sweep_row(const sweep *sw, const row *r) {
     default: return 1;
   }
 }
-static int sweep_collector(const sweep *sw, size_t ci, size_t nc) {
-  if (sw->kind == SWEEP_TUNABLE) return ci < nc && collector_takes(ci, sw->key);
+static int sweep_collector(const sweep *sw, const char *name) {
+  if (sw->kind == SWEEP_TUNABLE) return strcmp(name, "floor") && collector_takes(name, sw->key);
   return 1;
 }
 
@@ -488,7 +494,8 @@ static int sweep_parse(sweep *sw, const char *spec, char *err, size_t len) {
   }
   size_t nc = gc_collector_count();
   int tunable = 0, param = 0;
-  for (size_t ci = 0; ci < nc; ci++) tunable |= collector_takes(ci, sw->key);
+  for (size_t ci = 0; ci < nc; ci++)
+    tunable |= collector_takes(gc_collector_name(ci), sw->key);
   for (size_t r = 0; r < sizeof matrix / sizeof matrix[0]; r++)
     param |= row_takes(&matrix[r], sw->key);
   if (!strcmp(sw->key, "n")) {
@@ -521,7 +528,7 @@ static int sweep_parse(sweep *sw, const char *spec, char *err, size_t len) {
       }
     } else if (sw->kind == SWEEP_TUNABLE) {
       for (size_t ci = 0; ci < nc; ci++) {
-        if (!collector_takes(ci, sw->key)) continue;
+        if (!collector_takes(gc_collector_name(ci), sw->key)) continue;
         gc_heap *h = gc_heap_new(gc_collector_name(ci), kv, e, sizeof e);
         if (!h) {
           snprintf(err, len, "--gcbench_sweep: %s", e);
@@ -625,6 +632,9 @@ static void usage(void) {
       "                          (the live-byte budget in multiples of the\n"
       "                          minimum heap, e.g. heap=1,1.5,2,4; the\n"
       "                          smallest peak any collector reaches)\n"
+      "  --gcbench_collectors=LIST  collectors or profiles (gcrun --list),\n"
+      "                          e.g. trial,php-8,nim-orc (default: every\n"
+      "                          collector; `floor` rows come with any list)\n"
       "  --benchmark_filter=RE   run only matching benchmarks\n"
       "  --benchmark_repetitions=N, --benchmark_out=FILE,\n"
       "  --benchmark_out_format=json, --benchmark_list_tests, ...\n"
@@ -638,6 +648,35 @@ static void usage(void) {
       "\n"
       "Exit codes: 0 ok, 2 bad usage (an unknown flag, a bad sweep, a filter\n"
       "that selects nothing or does not compile), 3 out of memory.\n");
+}
+
+/* --gcbench_collectors=a,b,...: each name a collector or a profile (the
+ * heap resolves both); an unknown one is refused before anything runs. */
+static int select_collectors(char *list, const char **sel, size_t *n,
+                             size_t cap) {
+  *n = 0;
+  for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok;
+       tok = strtok_r(NULL, ",", &save)) {
+    char err[512];
+    gc_heap *h = gc_heap_new(tok, NULL, err, sizeof err);
+    if (!h) {
+      fprintf(stderr, "gcbench: --gcbench_collectors: %s\n", err);
+      return -1;
+    }
+    gc_heap_free(h);
+    if (*n == cap) {
+      fprintf(stderr, "gcbench: --gcbench_collectors: at most %zu names\n",
+              cap);
+      return -1;
+    }
+    sel[(*n)++] = tok;
+  }
+  if (!*n) {
+    fprintf(stderr, "gcbench: --gcbench_collectors wants names, e.g. "
+                    "--gcbench_collectors=trial,php-8\n");
+    return -1;
+  }
+  return 0;
 }
 
 static cell *new_cell(void) {
@@ -678,12 +717,12 @@ static int64_t iterations_for(long long n) {
 
 /* Custom rows: trial's locality (issue figures), young pauses, the object
  * model's cost over malloc. */
-static void add_custom_rows(size_t nc, int full) {
+static void add_custom_rows(const char *const *sel, size_t nc, int full) {
   /* Custom rows: trial's locality (issue figures), young pauses. */
   static const long long loc_live[] = {1000000};
   for (size_t ci = 0; ci < nc; ci++) {
     cell *c = new_cell();
-    c->collector = gc_collector_name(ci);
+    c->collector = sel[ci];
     c->n = loc_live[0];
     c->extra = 1000;
     snprintf(c->name, sizeof c->name,
@@ -725,6 +764,8 @@ int main(int argc, char **argv) {
   size_t nsizes = sizeof sizes_default / sizeof sizes_default[0];
   double custom[16];
   int list_only = 0, sized = 0, full = 0;
+  const char *sel[64];
+  size_t nsel = 0;
   sweep sw = {.kind = SWEEP_NONE};
   int out = 1;
   for (int i = 1; i < argc; i++) {
@@ -751,6 +792,8 @@ int main(int argc, char **argv) {
       sized = 1;
     } else if (!strcmp(argv[i], "--gcbench_list")) {
       list_only = 1;
+    } else if (!strncmp(argv[i], "--gcbench_collectors=", 21)) {
+      if (select_collectors(argv[i] + 21, sel, &nsel, 64) != 0) return 2;
     } else if (!strncmp(argv[i], "--gcbench_sweep=", 16)) {
       char err[512];
       if (sweep_parse(&sw, argv[i] + 16, err, sizeof err) != 0) {
@@ -765,7 +808,10 @@ int main(int argc, char **argv) {
   argc = out;
   if (gbs_report_unrecognized(argc, argv)) return 2;
 
-  size_t nc = gc_collector_count();
+  if (!nsel)
+    for (size_t ci = 0; ci < gc_collector_count() && nsel < 64; ci++)
+      sel[nsel++] = gc_collector_name(ci);
+  size_t nc = nsel;
   int sweeping = sw.kind != SWEEP_NONE;
   if (sweeping && !sized) { /* a sweep runs at the largest size alone */
     sizes += nsizes - 1;
@@ -787,12 +833,13 @@ int main(int argc, char **argv) {
     for (size_t s = 0; s < nsizes; s++) {
       for (size_t ci = 0; ci <= nc; ci++) {
         if (ci == nc && rw->mode != MODE_COLLECT) break;
-        if (sweeping && !sweep_collector(&sw, ci, nc)) continue;
+        const char *name = ci < nc ? sel[ci] : "floor";
+        if (sweeping && !sweep_collector(&sw, name)) continue;
         for (int v = 0; v < nvals; v++) {
           cell *c = new_cell();
           c->r = rw;
           c->wl = wl;
-          c->collector = ci < nc ? gc_collector_name(ci) : "floor";
+          c->collector = name;
           c->n = (long long)sizes[s];
           snprintf(c->params, sizeof c->params, "%s%sn=%lld", fixed,
                    *fixed ? "," : "", c->n);
@@ -818,7 +865,7 @@ int main(int argc, char **argv) {
       }
     }
   }
-  if (!sweeping) add_custom_rows(nc, full);
+  if (!sweeping) add_custom_rows(sel, nc, full);
 
   for (size_t i = 0; i < ncells; i++) {
     cell *c = &cells[i];

@@ -515,7 +515,7 @@ static int sweep_parse(sweep *sw, const char *spec, char *err, size_t len) {
   }
   /* Check every value now, not in the middle of the run. */
   for (int v = 0; v < sw->nvals; v++) {
-    char kv[128], e[512];
+    char kv[128], e[400];
     snprintf(kv, sizeof kv, "%s=%s", sw->key, sw->vals[v]);
     if (sw->kind == SWEEP_HEAP) {
       char *end;

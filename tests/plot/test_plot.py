@@ -161,6 +161,20 @@ stext = open(os.path.join(sweep, "summary.txt")).read()
 check("heap=1.5" in stext and "heap=4" in stext, f"summary: one row per swept value ({stext!r})")
 
 
+# ---- a profile's name has a hyphen and a dot (php-8, cpython-3.13)
+prof = os.path.join(work, "profile")
+shutil.copytree(fixture, prof)
+for suffix in (".json", "-pauses.csv", "-timeline.csv"):
+    shutil.copy(os.path.join(fixture, "gcrun", "churn-trial" + suffix),
+                os.path.join(prof, "gcrun", "cpython-3.13" + suffix).replace("cpython-3.13", "churn-cpython-3.13"))
+r = run(prof)
+check(r.returncode == 0, f"plot with a profile's gcrun files exits 0 ({r.stderr.strip()})")
+ptext = open(os.path.join(prof, "summary.txt")).read()
+check("cpython-3.13" in ptext, "summary: a profile's gcrun run is listed")
+check("cpython-3.13" in data_blocks(prof, "pauses") and "cpython-3.13" in data_blocks(prof, "memory-churn"),
+      "pauses and memory: a profile's line is drawn")
+
+
 def expect_error(folder, what):
     r = run(folder)
     lines = [l for l in r.stderr.splitlines() if l.strip()]

@@ -138,8 +138,9 @@ static void usage(FILE *f) {
       "                         counts against the workload's answer\n"
       "  -j, --json FILE|-      write the summary as JSON\n"
       "      --pauses FILE      CSV, one row per collection\n"
-      "      --timeline FILE    CSV of time, bytes, live objects and\n"
-      "                         unreclaimed garbage, sampled\n"
+      "      --timeline FILE    CSV of time, bytes, live objects, objects\n"
+      "                         allocated so far and unreclaimed garbage,\n"
+      "                         sampled\n"
       "      --sample-every N   timeline/progress sample period in\n"
       "                         allocations (default 10000)\n"
       "  -q, --quiet            no progress line\n"
@@ -199,11 +200,12 @@ typedef struct run_ctx {
 
 static void timeline_row(run_ctx *rc, const char *event) {
   const gc_heap_stats *st = gc_heap_get_stats(rc->h);
-  fprintf(rc->timeline, "%llu,%lld,%llu,%llu,%s",
+  fprintf(rc->timeline, "%llu,%lld,%llu,%llu,%llu,%s",
           (unsigned long long)(gc_now_ns() - rc->t0),
           (long long)gc_mem_thread_bytes(),
           (unsigned long long)st->live_bytes,
-          (unsigned long long)st->live_objects, event);
+          (unsigned long long)st->live_objects,
+          (unsigned long long)st->objects_allocated, event);
   if (rc->notes_garbage) {
     gc_unreclaimed u;
     gc_heap_unreclaimed(rc->h, &u);
@@ -439,8 +441,9 @@ int main(int argc, char **argv) {
   rc.h = h;
   rc.notes_garbage = wl->notes_garbage;
   if (rc.timeline)
-    fprintf(rc.timeline, "time_ns,thread_bytes,heap_bytes,live_objects,event,"
-                         "unreclaimed_objects,unreclaimed_bytes\n");
+    fprintf(rc.timeline, "time_ns,thread_bytes,heap_bytes,live_objects,"
+                         "objects_allocated,event,unreclaimed_objects,"
+                         "unreclaimed_bytes\n");
   if (verify || rc.timeline) gc_set_collect_hook(h, on_collect, &rc);
   if (rc.timeline || rc.progress)
     gc_set_sample_hook(h, sample_every, on_sample, &rc);

@@ -7,12 +7,14 @@ extern const gc_collector gc_collector_none;
 extern const gc_collector gc_collector_naive;
 extern const gc_collector gc_collector_trial;
 extern const gc_collector gc_collector_generational;
+extern const gc_collector gc_collector_incremental;
 
 static const gc_collector *const collectors[] = {
     &gc_collector_none,
     &gc_collector_naive,
     &gc_collector_trial,
     &gc_collector_generational,
+    &gc_collector_incremental,
 };
 
 const gc_collector *const *gc_collector_list(size_t *n) {

@@ -54,9 +54,8 @@
  *   swap:     work_to_do = 0
  *
  * so work not done is carried over, and so is work done in advance (a
- * closure that overshoots the budget).  It starts at initial_work (-5000),
- * so the first increments collect young objects only.  gc_collect(h, 1) is
- * one increment, as gc.collect(1) is.
+ * closure that overshoots the budget).  gc_collect(h, 1) is one
+ * increment, as gc.collect(1) is.
  *
  * gc_collect(h, 0) collects the young generation alone (gc_collect_young)
  * into the visited space; gc_collect(h, 2) and GC_FULL collect every object
@@ -143,9 +142,6 @@ static const gc_param_def inc_tunables[] = {
      "cap of the heap fraction added before an increment, in new objects "
      "(3.14.0: new * 3 / 2); keeps a big heap with few allocations from "
      "making every increment long"},
-    {"initial_work", GC_P_INT, "-5000", -1e12, 1e12,
-     "work_to_do of a new heap (3.14.0: -5000); negative: the first "
-     "increments collect young objects only"},
     {"premark", GC_P_INT, "1", 0, 1,
      "1: the first collection of each scavenge marks what the root table "
      "reaches as visited, and later ones mark new entries (3.14.0); 0: no "
@@ -156,10 +152,17 @@ static const gc_param_def inc_tunables[] = {
 
 enum { PHASE_MARK, PHASE_COLLECT };
 
+/* work_to_do of a new heap, 3.14.0's.  Not a tunable: it cannot change
+ * what any collection does.  The pending space is empty until the first
+ * swap, an increment with an empty pending space takes nothing from it
+ * whatever it is owed, and the swap that such an increment triggers sets
+ * work_to_do to 0. */
+#define INITIAL_WORK (-5000)
+
 typedef struct inc_state {
   /* Tunables. */
   uint64_t threshold;
-  int64_t scale, divisor, initial_work;
+  int64_t scale, divisor;
   double max_fraction;
   int premark;
   /* The two spaces: h->gens[visited] and h->gens[3 - visited]. */
@@ -191,11 +194,10 @@ static int inc_init(gc_heap *h, const gc_param_set *t, char *err,
   if (st->scale < 2) st->scale = 2; /* as assess_work_to_do does */
   st->divisor = gc_params_int(t, "scan_rate_divisor");
   st->max_fraction = gc_params_num(t, "max_heap_fraction");
-  st->initial_work = gc_params_int(t, "initial_work");
   st->premark = (int)gc_params_int(t, "premark");
   st->visited = 1;
   st->phase = st->premark ? PHASE_MARK : PHASE_COLLECT;
-  st->work_to_do = st->initial_work;
+  st->work_to_do = INITIAL_WORK;
   arm(h);
   return GC_OK;
 }

@@ -90,9 +90,10 @@
  *
  * Where this differs from CPython 3.14.0, and why:
  *
- *  - The young count is gcbench's h->alloc_since: allocations since the
- *    last collection, less frees once the heap counts them (CPython's
- *    young.count, decremented in PyObject_GC_Del while above zero).  An
+ *  - The young count is gcbench's h->alloc_since under h->net_count:
+ *    allocations since the last collection less frees while it is above
+ *    zero, CPython's young.count (_PyObject_GC_Link adds, PyObject_GC_Del
+ *    takes off); tunable net_count=0 counts allocations only.  An
  *    automatic collection runs when it exceeds `threshold` (CPython's test
  *    is young.count > threshold), before the next allocation: CPython runs
  *    it at the next eval-breaker check, a few allocations later.
@@ -148,6 +149,9 @@ static const gc_param_def inc_tunables[] = {
      "marking, every object is examined by some increment.  Marking saves "
      "scans of live data but keeps garbage made from marked objects until "
      "the next scavenge"},
+    {"net_count", GC_P_INT, "1", 0, 1,
+     "1: as CPython, the young count is allocations minus deallocations; "
+     "0: allocations only (more, smaller increments when objects die young)"},
 };
 
 enum { PHASE_MARK, PHASE_COLLECT };
@@ -195,6 +199,7 @@ static int inc_init(gc_heap *h, const gc_param_set *t, char *err,
   st->divisor = gc_params_int(t, "scan_rate_divisor");
   st->max_fraction = gc_params_num(t, "max_heap_fraction");
   st->premark = (int)gc_params_int(t, "premark");
+  h->net_count = (int)gc_params_int(t, "net_count");
   st->visited = 1;
   st->phase = st->premark ? PHASE_MARK : PHASE_COLLECT;
   st->work_to_do = INITIAL_WORK;

@@ -310,9 +310,11 @@ static void test_spaces_swap_when_pending_empties(void **state) {
  *     After: 12 + 12 - 12 = 12.  And again.
  *   4 new, heap 1204: work = 12 + 4 + min(12, 6) = 22 (capped at 6):
  *     4 young + 18 pending.  After: 22 + 12 - 22 = 12. */
-static void test_work_to_do_arithmetic(void **state) {
-  (void)state;
-  gc_heap *h = inc_heap("auto=0,premark=0");
+static void work_to_do_case(const char *name) {
+  char err[256];
+  gc_heap *h = gc_heap_new(name, "auto=0,premark=0", err, sizeof err);
+  if (!h) fail_msg("%s: %s", name, err);
+  assert_string_equal(gc_heap_collector(h)->name, "incremental");
   static gc_object *o[1204];
   make_held(h, o, 1000, 0);
   gc_collect(h, GC_FULL);
@@ -325,6 +327,17 @@ static void test_work_to_do_arithmetic(void **state) {
   assert_safe(h);
   drop_all(h, o, 1204);
   end_heap(h);
+}
+
+static void test_work_to_do_arithmetic(void **state) {
+  (void)state;
+  work_to_do_case("incremental");
+}
+
+/* The profile is the collector at 3.14.0's constants. */
+static void test_profile_cpython_314(void **state) {
+  (void)state;
+  work_to_do_case("cpython-3.14");
 }
 
 /* A closure that overshoots the budget is work done in advance.  Pending:
@@ -671,6 +684,7 @@ int main(void) {
       cmocka_unit_test(test_straddling_cycle_waits_for_the_swap),
       cmocka_unit_test(test_spaces_swap_when_pending_empties),
       cmocka_unit_test(test_work_to_do_arithmetic),
+      cmocka_unit_test(test_profile_cpython_314),
       cmocka_unit_test(test_overshoot_is_carried),
       cmocka_unit_test(test_premark_on),
       cmocka_unit_test(test_premark_off),

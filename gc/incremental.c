@@ -48,7 +48,8 @@
  *                                     new * max_heap_fraction)
  *   mark:     work_to_do -= 2 * marked at the start of a scavenge (3.14.0
  *             subtracts the count in mark_at_start and again in its
- *             caller), -= marked in later increments
+ *             caller, reported as python/cpython#141890), -= marked in
+ *             later increments
  *   after:    work_to_do += heap / scan_rate_divisor / scale
  *             work_to_do -= objects in the increment
  *   swap:     work_to_do = 0
@@ -87,6 +88,15 @@
  * all of it is pending, and garbage does not change, so the next scavenge
  * frees it whole -- the memory the 3.14 users saw held.  gc_collect(h,
  * GC_FULL) frees everything unreachable at once.
+ *
+ * Cost: when everything live is reachable from the root table, the marking
+ * step moves all that is pending to the visited space, the next increment
+ * finds the pending space empty and ends the scavenge (forgiving the
+ * marking's debt: the swap sets work_to_do to 0), and the one after marks
+ * the whole heap again.  A heap that grows so is marked in full every
+ * other increment: quadratic time (README has the figures).  That is
+ * 3.14.0's rule, kept; premark=0 does not help, since taking the head of
+ * a connected structure takes all of it.
  *
  * Where this differs from CPython 3.14.0, and why:
  *

@@ -1,6 +1,7 @@
 /*
  * incremental.c -- CPython 3.14's incremental collector (Python/gc.c of
- * 3.14.0, InternalDocs/garbage_collector.md; 3.14.5 went back to the
+ * 3.14.0: the copy followed here predates gh-140262, which changed the
+ * work_to_do rule after 3.14.0 was released; 3.14.5 went back to the
  * generational collector of 3.13).
  *
  * Two generations.  New objects enter the young generation (h->gens[0]).
@@ -84,9 +85,11 @@
  * object takes everything pending it reaches; it is freed there, never
  * split.  A cycle that straddles the spaces (a member reached the visited
  * space before the cycle became garbage, by surviving an increment or by
- * marking) waits: its visited members keep the others alive.  At the swap
- * all of it is pending, and garbage does not change, so the next scavenge
- * frees it whole -- the memory the 3.14 users saw held.  gc_collect(h,
+ * marking, or a young member survived because pending ones refer to it)
+ * waits: its visited members keep the others alive.  Once all its members
+ * are old, the next swap makes all of it pending, and garbage does not
+ * change, so the scavenge after that frees it whole -- the memory the 3.14
+ * users saw held.  gc_collect(h,
  * GC_FULL) frees everything unreachable at once.
  *
  * Cost: when everything live is reachable from the root table, the marking
@@ -122,8 +125,9 @@
  *  - No permanent generation (gc.freeze), no tuple untracking, no
  *    weak references; finalizers are gcbench's (finalize.c), legacy ones
  *    included.
- *  - The constants are tunables, with 3.14.0's values as defaults; premark
- *    off gives the increments of the design before marking was added.
+ *  - The constants are tunables, with 3.14.0's values as defaults;
+ *    premark=0 leaves out the marking (gh-126491 added it during 3.14's
+ *    development) and keeps 3.14.0's work rule.
  *
  * Memory: a collection allocates nothing.  Marking and expansion walk the
  * list they append to (a breadth-first queue threaded through the objects'

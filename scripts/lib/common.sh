@@ -5,7 +5,7 @@ GCBENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # Debian packages gcbench needs.  clang + libclang-rt for the fuzzers,
 # valgrind for the memcheck tests, libbenchmark-tools for compare.py.
-GCBENCH_PACKAGES="cmake make gcc g++ pkg-config libjemalloc-dev libbenchmark-dev
+GCBENCH_PACKAGES="cmake make gcc g++ pkg-config libjemalloc-dev zlib1g-dev libbenchmark-dev
 libbenchmark-tools libcmocka-dev gnuplot-nox clang libclang-rt-14-dev
 valgrind python3"
 

@@ -54,7 +54,7 @@ typedef struct bad_file {
 static const bad_file bad_files[] = {
     {"empty", 1, "empty"},
     {"magic", 1, "not a gcheap file"},
-    {"version2", 1, "unsupported version 2"},
+    {"version3", 1, "unsupported version 3"},
     {"truncated", 3, "truncated"},
     {"garbled_number", 3, "not a whole number"},
     {"id_out_of_order", 3, "out of order"},

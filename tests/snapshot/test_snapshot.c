@@ -505,8 +505,9 @@ static void check_distribution(uint32_t n, double p, int draws) {
     chi2 += (count[k] - e) * (count[k] - e) / e;
     bins++;
   }
-  /* far in the tail for bins - 1 degrees of freedom (about 40) */
-  if (chi2 > 3.0 * bins + 30)
+  /* six standard deviations above its mean for bins - 1 degrees of
+   * freedom: the seeds are fixed, so a pass is a pass every time */
+  if (chi2 > bins + 6.0 * sqrt(2.0 * bins))
     fail_msg("Binomial(%u, %g): chi-square %g over %d bins", n, p, chi2,
              bins);
 }
@@ -526,9 +527,9 @@ static void test_binomial(void **state) {
   check_moments(1u << 31, 0.5, 100000);     /* an immortal-sized count */
   check_moments(UINT32_MAX, 1e-9, 100000);  /* inversion, huge n */
   check_moments(UINT32_MAX, 0.999, 100000);
-  check_distribution(30, 0.5, 400000);      /* BTRS */
-  check_distribution(60, 0.2, 400000);      /* BTRS */
-  check_distribution(40, 0.2, 400000);      /* inversion */
+  check_distribution(30, 0.5, 4000000);     /* BTRS */
+  check_distribution(60, 0.2, 2000000);     /* BTRS */
+  check_distribution(40, 0.2, 2000000);     /* inversion */
   /* deterministic */
   wl_rng a, b;
   wl_rng_seed(&a, 5), wl_rng_seed(&b, 5);

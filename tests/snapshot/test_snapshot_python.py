@@ -11,7 +11,8 @@
   - its outputs: a bad -o or --stats-json fails in one line with exit 2
     before the program runs; a regular file is replaced whole or left as
     it was; a device, a FIFO or a symbolic link (/dev/stdout) is written in
-    place and stays what it was.
+    place and stays what it was (private stand-ins, never the machine's
+    /dev entries).
 """
 import importlib.machinery
 import importlib.util
@@ -216,21 +217,32 @@ class OutputTest(unittest.TestCase):
         self.assertEqual(sorted(os.listdir(self.tmp)),
                          ["bad.py", "prog.py", "x.gcheap"])
 
-    def test_dev_null_stays_a_device(self):
-        r = run_tool("-o", "/dev/null", "--stats-json", "/dev/null")
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertTrue(stat.S_ISCHR(os.stat("/dev/null").st_mode))
-        self.assertEqual([n for n in os.listdir("/dev") if ".tmp." in n],
-                         [])
+    # Devices and /dev/stdout are stood in for by private copies in the
+    # test's folder (a character device made with mknod as root, a link to
+    # /proc/self/fd/1), so a tool that wrongly replaced them would damage
+    # only the test's own files, never the machine's /dev.
 
-    def test_dev_full_fails_in_one_line(self):
-        if not os.path.exists("/dev/full"):
-            self.skipTest("no /dev/full")
-        r = run_tool("-o", "/dev/full")
+    def private_device(self, name, minor):
+        if os.geteuid() != 0:
+            self.skipTest("mknod needs root")
+        path = os.path.join(self.tmp, name)
+        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, minor))
+        return path
+
+    def test_device_stays_a_device(self):
+        null = self.private_device("null", 3)
+        r = run_tool("-o", null, "--stats-json", null)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(stat.S_ISCHR(os.lstat(null).st_mode))
+        self.assertEqual(sorted(os.listdir(self.tmp)), ["null", "prog.py"])
+
+    def test_full_device_fails_in_one_line(self):
+        full = self.private_device("full", 7)
+        r = run_tool("-o", full)
         self.assertEqual(r.returncode, 2)
         self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
-        self.assertIn("cannot write /dev/full", r.stderr)
-        self.assertTrue(stat.S_ISCHR(os.stat("/dev/full").st_mode))
+        self.assertIn("cannot write %s" % full, r.stderr)
+        self.assertTrue(stat.S_ISCHR(os.lstat(full).st_mode))
 
     def test_fifo_written_in_place(self):
         fifo = os.path.join(self.tmp, "pipe")
@@ -240,17 +252,23 @@ class OutputTest(unittest.TestCase):
         def read():
             with open(fifo) as f:
                 got.append(f.read())
-        reader = threading.Thread(target=read)
+        reader = threading.Thread(target=read, daemon=True)
         reader.start()
         r = run_tool("-o", fifo)
-        reader.join(60)
+        if reader.is_alive():  # the tool never opened the FIFO: unblock
+            with open(fifo, "w"):
+                pass
+        reader.join(10)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertTrue(got and got[0].startswith("gcheap 1\n"))
         self.assertTrue(stat.S_ISFIFO(os.lstat(fifo).st_mode))
+        self.assertTrue(got and got[0].startswith("gcheap 1\n"))
 
     def test_stdout_and_symlinks_written_through(self):
-        r = run_tool("-o", "/dev/stdout")
+        stdout = os.path.join(self.tmp, "stdout")
+        os.symlink("/proc/self/fd/1", stdout)  # what /dev/stdout is
+        r = run_tool("-o", stdout)
         self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(os.path.islink(stdout))
         self.assertTrue(r.stdout.startswith("gcheap 1\n"))
         target = os.path.join(self.tmp, "target")
         link = os.path.join(self.tmp, "link")

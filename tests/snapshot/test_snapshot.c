@@ -607,11 +607,10 @@ static void build_synthetic(const heapfile *hf, const char *collector,
   heapfile_drop drop;
   assert_int_equal(heapfile_parse_drop(drop_text, &drop, err, sizeof err), 0);
   wl_answer ans;
-  uint64_t t0 = gc_now_ns();
   int rc = heapfile_build(h, hf, &drop, 1.0, 7, &ans, err, sizeof err);
-  uint64_t ns = gc_now_ns() - t0;
   if (rc != WL_OK) fail_msg("build under %s: %s", collector, err);
-  /* one entry per held object, whatever the counts */
+  /* one entry per held object, whatever the counts (an entry per
+   * reference would need 6 * 2^31 of them, and minutes) */
   assert_true(gc_root_count(h) <= SYN_N);
   /* the big objects' counts, read before any collection can touch them */
   gc_object *big[SYN_BIG + SYN_MAX] = {0};
@@ -639,7 +638,6 @@ static void build_synthetic(const heapfile *hf, const char *collector,
       assert_true(big[i]->refcnt >= refs); /* no wrap past 2^32 - 1 */
     }
   }
-  if (ns > 5000000000ull) fail_msg("building took %llu ns", (unsigned long long)ns);
   judge(h, collector, "synthetic heap", &ans);
   gc_heap_free(h);
 }

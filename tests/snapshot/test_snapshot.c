@@ -750,8 +750,10 @@ static void gzip_copy(const char *from, const char *to) {
 
 static void test_gzip(void **state) {
   (void)state;
-  char gz[64], plain[1024];
-  snprintf(gz, sizeof gz, "snapshot-test-%ld.gcheap", (long)getpid());
+  char gz[1024], plain[1024];
+  const char *tmp = getenv("TMPDIR");
+  snprintf(gz, sizeof gz, "%s/gcbench-snapshot-%ld.gcheap",
+           tmp && *tmp ? tmp : "/tmp", (long)getpid());
   /* whatever the name: the magic bytes decide */
   for (size_t i = 0; i < NGOOD; i++) {
     good_path(plain, sizeof plain, good_files[i].name);

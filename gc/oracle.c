@@ -213,7 +213,7 @@ int gc_oracle_check(gc_heap *h, int flags, gc_oracle_report *rep) {
     }
     for (size_t r = 0, nr = gc_root_count(h); r < nr; r++) {
       size_t j = map_get(&ls.index, gc_root_get(h, r));
-      if (j != (size_t)-1) expect[j]++;
+      if (j != (size_t)-1) expect[j] += gc_root_refs(h, r);
     }
     for (size_t r = 0, ng = gc_garbage_count(h); r < ng; r++) {
       size_t j = map_get(&ls.index, gc_garbage_get(h, r));

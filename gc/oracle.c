@@ -351,7 +351,8 @@ static int check_no_stale_refs(gc_heap *h, const live_set *ls,
     gc_object *o =
         r < nroots ? gc_root_get(h, r) : gc_garbage_get(h, r - nroots);
     size_t j = o ? map_get(&ls->index, o) : (size_t)-1;
-    if (j != (size_t)-1) seen[j]++;
+    /* a counted root entry holds its object that many times */
+    if (j != (size_t)-1) seen[j] += r < nroots ? gc_root_refs(h, r) : 1;
   }
   const gc_heap_stats *st = gc_heap_get_stats(h);
   for (size_t i = 0; i < ls->n && rc == 0; i++) {

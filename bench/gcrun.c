@@ -452,11 +452,12 @@ int main(int argc, char **argv) {
   wl_answer ans = {0};
   rc.t0 = rc.last_progress = gc_now_ns();
   if (rc.timeline) timeline_row(&rc, "start");
+  err[0] = '\0';
   int wrc = wl->run(h, &ps, seed, &ans, err, sizeof err);
-  if (wrc == WL_ENOMEM)
-    die(EXIT_NOMEM,
-        "out of memory after %llu objects; try a smaller size (-p n=...)",
-        (unsigned long long)gc_heap_get_stats(h)->objects_allocated);
+  if (wrc == WL_ENOMEM) /* the workload's own hint, or the sized ones' */
+    die(EXIT_NOMEM, "out of memory after %llu objects; %s",
+        (unsigned long long)gc_heap_get_stats(h)->objects_allocated,
+        err[0] ? err : "try a smaller size (-p n=...)");
   if (wrc != WL_OK) die(EXIT_USAGE, "workload '%s': %s", wl->name, err);
   uint64_t peak_alloc = gc_mem_thread_peak();
   gc_collect(h, GC_FULL);

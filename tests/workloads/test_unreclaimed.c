@@ -38,6 +38,7 @@ static const char *eager(const char *collector) {
   if (!strcmp(collector, "trial")) return "threshold=50,adaptive=0";
   if (!strcmp(collector, "generational"))
     return "threshold0=61,threshold1=3,threshold2=2";
+  if (!strcmp(collector, "incremental")) return "threshold=61,scale=2";
   return NULL;
 }
 

@@ -29,8 +29,10 @@ void gcv_init(gcv *v, gcv_mode mode) {
 
 /* Whether the collection about to run is checked; charges it if so. */
 static int choose(gcv *v, gc_heap *h) {
-  if (v->mode == GCV_ALL || (v->mode == GCV_SAMPLED && v->final)) return 1;
+  if (v->mode == GCV_ALL) return 1;
   if (v->mode != GCV_SAMPLED) return 0;
+  /* the first and the final collection, outside the budget */
+  if (v->final || v->collections == 1) return 1;
   const gc_heap_stats *st = gc_heap_get_stats(h);
   /* Units: one oracle visit of a live object costs about as much as
    * GCV_ALLOC_WEIGHT allocations or GCV_EXAMINE_WEIGHT objects examined by

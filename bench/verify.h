@@ -12,8 +12,9 @@
  *            budget allows: a collection is checked when the objects the
  *            oracle would walk (the live objects), added to those walked by
  *            the checks made so far, stay within GCV_BUDGET times the run's
- *            own work so far (objects allocated + objects the collector
- *            examined).  The final collection is always checked;
+ *            own work so far (objects allocated and objects the collector
+ *            examined, weighted by their cost beside the oracle's).  The
+ *            first and the final collection are always checked;
  *   final    no check during the run.
  *
  * Every mode then checks, after the final full collection, completeness and
@@ -21,11 +22,14 @@
  * (gcrun does that part).
  *
  * What sampled guarantees: the checks cost at most GCV_BUDGET x the run's
- * work plus one whole-heap walk (the final collection); the first
- * collection is always checked (live objects <= objects allocated); and a
- * fault that persists from some collection on is caught as soon as the run
- * has done (live objects / GCV_BUDGET) units of work since the last check,
- * whatever its schedule.  What it does not: a one-off wrong free in an
+ * weighted work plus two heap walks (the first and the final collection);
+ * the first and the final collection are checked; and a fault that
+ * persists from some collection on is caught as soon as the run has done
+ * (live objects / GCV_BUDGET) units of work since the last check, before
+ * the final collection if the run is long enough.  In a steady state (a
+ * young generation of Y allocations, a heap of L objects) that is about
+ * one collection in L / (Y / GCV_ALLOC_WEIGHT + examined /
+ * GCV_EXAMINE_WEIGHT).  What it does not: a one-off wrong free in an
  * unchecked collection escapes the safety check; the final counts still
  * catch it unless the object freed too early was going to be freed by the
  * collector later anyway (then only its use after the free shows it, which

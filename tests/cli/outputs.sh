@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# outputs.sh GCRUN DIR CASE -- gcrun's output paths (bench/outfile.h): what
+# outputs.sh BINDIR DIR CASE -- gcrun's and gcbench's output paths (bench/outfile.h): what
 # is not a regular file is written in place and never replaced; paths are
 # checked before the run; write errors are reported.  Every device used is
 # a node this script makes in DIR (mknod), never the machine's own /dev:
 # a broken gcrun could replace it.  Exit 77 (skipped) when mknod is not
 # allowed (not root).
 set -u
-gcrun=$1 dir=$2/$3 case=$3
+gcrun=$1/gcrun gcbench=$1/gcbench dir=$2/$3 case=$3
 rm -rf "$dir" && mkdir -p "$dir" || exit 1
 fail() { echo "FAIL ($case): $*"; ls -la "$dir"; exit 1; }
 node() { # node NAME MAJOR MINOR: a character device in $dir
@@ -69,6 +69,28 @@ case $case in
     [ -L "$dir/link.json" ] || fail "the link was replaced by a file"
     grep -q '"collector"' "$dir/target.json" || fail "the target was not written"
     no_temp ;;
+  gcbench_null) # Google Benchmark's --benchmark_out on a device
+    node null 1 3
+    "$gcbench" --benchmark_filter='^chains/none/length:100/held:1/n:1000/' --benchmark_repetitions=1 \
+      --benchmark_min_time=0.001 --benchmark_out="$dir/null" >"$dir/console" ||
+      fail "exit $?, want 0"
+    grep -q 'chains/none' "$dir/console" || fail "no benchmark ran"
+    [ -c "$dir/null" ] || fail "the device was replaced"
+    no_temp ;;
+  gcbench_full) # ... on a full device: one line, exit 2
+    node full 1 7
+    err=$("$gcbench" --benchmark_filter='^chains/none/length:100/held:1/n:1000/' \
+      --benchmark_repetitions=1 --benchmark_min_time=0.001 \
+      --benchmark_out="$dir/full" 2>&1 >/dev/null); rc=$?
+    [ $rc = 2 ] || fail "exit $rc, want 2"
+    printf '%s' "$err" | grep -q "could not write --benchmark_out.*No space left" ||
+      fail "message: $err"
+    [ -c "$dir/full" ] || fail "the device was replaced" ;;
+  gcbench_folder) # ... checked before the run
+    err=$("$gcbench" --benchmark_out="$dir" 2>&1 >/dev/null); rc=$?
+    [ $rc = 2 ] || fail "exit $rc, want 2"
+    [ "$(printf '%s\n' "$err" | grep -c .)" = 1 ] || fail "not one line: $err"
+    printf '%s' "$err" | grep -q "is a folder" || fail "message: $err" ;;
   *) echo "unknown case $case"; exit 2 ;;
 esac
 echo "ok ($case)"

@@ -412,6 +412,9 @@ static void usage(void) {
       "  --gcbench_full          sizes 10^3..10^7 (default 10^3..10^6)\n"
       "  --gcbench_sizes=LIST    explicit sizes, e.g. 1000,100000\n"
       "  --gcbench_list          print the benchmark names and exit\n"
+      "  --gcbench_collectors=LIST  collectors or profiles (gcrun --list),\n"
+      "                          e.g. trial,php-8,nim-orc (default: every\n"
+      "                          collector; `floor` rows come with any list)\n"
       "  --benchmark_filter=RE   run only matching benchmarks\n"
       "  --benchmark_repetitions=N, --benchmark_out=FILE,\n"
       "  --benchmark_out_format=json, --benchmark_list_tests, ...\n"
@@ -496,6 +499,35 @@ static int out_redirect(int *argc, char **argv) {
   } else { /* from the environment: argv has room for its NULL */
     argv[(*argc)++] = bench_flag;
     argv[*argc] = NULL;
+  }
+  return 0;
+}
+
+/* --gcbench_collectors=a,b,...: each name a collector or a profile (the
+ * heap resolves both); an unknown one is refused before anything runs. */
+static int select_collectors(char *list, const char **sel, size_t *n,
+                             size_t cap) {
+  *n = 0;
+  for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok;
+       tok = strtok_r(NULL, ",", &save)) {
+    char err[512];
+    gc_heap *h = gc_heap_new(tok, NULL, err, sizeof err);
+    if (!h) {
+      fprintf(stderr, "gcbench: --gcbench_collectors: %s\n", err);
+      return -1;
+    }
+    gc_heap_free(h);
+    if (*n == cap) {
+      fprintf(stderr, "gcbench: --gcbench_collectors: at most %zu names\n",
+              cap);
+      return -1;
+    }
+    sel[(*n)++] = tok;
+  }
+  if (!*n) {
+    fprintf(stderr, "gcbench: --gcbench_collectors wants names, e.g. "
+                    "--gcbench_collectors=trial,php-8\n");
+    return -1;
   }
   return 0;
 }
@@ -603,6 +635,8 @@ int main(int argc, char **argv) {
   double custom[16];
   int list_only = 0;
   int out = 1;
+  const char *sel[64];
+  size_t nsel = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--gcbench_full")) {
       sizes = sizes_full;
@@ -625,6 +659,8 @@ int main(int argc, char **argv) {
       sizes = custom;
     } else if (!strcmp(argv[i], "--gcbench_list")) {
       list_only = 1;
+    } else if (!strncmp(argv[i], "--gcbench_collectors=", 21)) {
+      if (select_collectors(argv[i] + 21, sel, &nsel, 64) != 0) return 2;
     } else {
       argv[out++] = argv[i];
       continue;
@@ -633,7 +669,10 @@ int main(int argc, char **argv) {
   argc = out;
   if (gbs_report_unrecognized(argc, argv)) return 2;
 
-  size_t nc = gc_collector_count();
+  if (!nsel)
+    for (size_t ci = 0; ci < gc_collector_count() && nsel < 64; ci++)
+      sel[nsel++] = gc_collector_name(ci);
+  size_t nc = nsel;
   for (size_t r = 0; r < sizeof matrix / sizeof matrix[0]; r++) {
     const row *rw = &matrix[r];
     const workload *wl = wl_find(rw->workload);
@@ -648,7 +687,7 @@ int main(int argc, char **argv) {
         cell *c = new_cell();
         c->r = rw;
         c->wl = wl;
-        c->collector = ci < nc ? gc_collector_name(ci) : "floor";
+        c->collector = ci < nc ? sel[ci] : "floor";
         c->n = (long long)sizes[s];
         snprintf(c->params, sizeof c->params, "%s%sn=%lld", rw->params,
                  *rw->params ? "," : "", c->n);
@@ -664,7 +703,7 @@ int main(int argc, char **argv) {
   static const long long loc_live[] = {1000000};
   for (size_t ci = 0; ci < nc; ci++) {
     cell *c = new_cell();
-    c->collector = gc_collector_name(ci);
+    c->collector = sel[ci];
     c->n = loc_live[0];
     c->extra = 1000;
     snprintf(c->name, sizeof c->name,

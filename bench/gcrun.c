@@ -69,7 +69,8 @@ static void usage(FILE *f) {
       "reports what was allocated, freed by reference counting, freed by the\n"
       "collector, and left live, with GC time and pause percentiles.\n"
       "\n"
-      "  -C, --collector NAME   none, naive, trial, generational (--list)\n"
+      "  -C, --collector NAME   none, naive, trial, generational, or a\n"
+      "                         profile: cpython-3.13, php-8, nim-orc (--list)\n"
       "  -w, --workload NAME    pair, chains, rings, graphs, trees, levels,\n"
       "                         churn, snapshot, finalizers (--list)\n"
       "  -p, --param KEY=VALUE  a workload parameter (repeatable)\n"
@@ -118,6 +119,16 @@ static void list_all(void) {
   }
   printf("  every collector also takes:\n");
   gc_params_describe(common, nc, stdout, "      ");
+  size_t np;
+  const gc_profile *prof = gc_profile_list(&np);
+  printf("\nprofiles (a runtime's shipped policy: a collector and tunables; "
+         "select with --collector, -c overrides):\n");
+  for (size_t i = 0; i < np; i++) {
+    printf("  %-13s %s with %s\n", prof[i].name, prof[i].collector,
+           prof[i].tunables);
+    printf("      follows: %s\n", prof[i].follows);
+    if (*prof[i].missing) printf("      not modelled: %s\n", prof[i].missing);
+  }
   printf("\nworkloads (select with --workload, set with -p key=value):\n");
   size_t nw;
   const workload *const *all = wl_list(&nw);
@@ -445,6 +456,11 @@ int main(int argc, char **argv) {
     FILE *f = json.f;
     fprintf(f, "{\n  \"collector\": \"%s\",\n  \"workload\": \"%s\",\n",
             cname, wl->name);
+    const gc_profile *prof = gc_profile_find(cname);
+    if (prof)
+      fprintf(f, "  \"profile\": {\"collector\": \"%s\", \"tunables\": "
+                 "\"%s\"},\n",
+              prof->collector, prof->tunables);
     fprintf(f, "  \"params\": ");
     gc_params_json(&ps, f);
     fprintf(f, ",\n  \"tunables\": \"%s\",\n", tunables ? tunables : "");

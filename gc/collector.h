@@ -18,6 +18,11 @@
  *  - auto_collect(h) runs when h->alloc_since reaches h->trigger, before an
  *    allocation; it must leave alloc_since < trigger (every collection resets
  *    alloc_since to 0; a collector that declines raises trigger instead).
+ *    A collector that sets h->net_count in init has every free lower
+ *    alloc_since while it is above zero, as CPython's PyObject_GC_Del lowers
+ *    generation 0's count: the trigger then counts allocations minus
+ *    deallocations, and a mutator that frees what it allocates by reference
+ *    counting alone never starts a collection.
  */
 #ifndef GC_COLLECTOR_H
 #define GC_COLLECTOR_H
@@ -66,8 +71,12 @@ struct gc_heap {
   const gc_collector *collector;
   void *state; /* collector's private state (state_size bytes) */
   gc_link gens[GC_NGENS];
-  uint64_t alloc_since; /* allocations since the last collection */
+  uint64_t alloc_since; /* allocations since the last collection (less
+                           frees, under net_count) */
   uint64_t trigger;     /* auto_collect when alloc_since reaches this */
+  int net_count;        /* 1: a free lowers alloc_since while it is above
+                           zero (CPython's generation-0 count: allocations
+                           minus deallocations of tracked objects) */
   int auto_on;
   uint64_t max_bytes; /* live-byte budget (tunable max_bytes) */
   int in_collection;

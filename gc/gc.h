@@ -379,6 +379,23 @@ const char *gc_collector_summary(size_t i);
 const struct gc_param_def *gc_collector_tunables(size_t i, size_t *n);
 const struct gc_param_def *gc_common_tunables(size_t *n);
 
+/* Profiles: what a production runtime ships, as one of the collectors plus
+ * tunables, under a versioned name ("cpython-3.13", "php-8", "nim-orc").
+ * gc_heap_new accepts a profile's name wherever a collector's goes: the
+ * profile's tunables come first, the caller's after them (and win).
+ * `follows` names the runtime's version and source; `missing` says what
+ * that runtime does that the collector does not express ("" if nothing
+ * known). */
+typedef struct gc_profile {
+  const char *name;
+  const char *collector;
+  const char *tunables;
+  const char *follows;
+  const char *missing;
+} gc_profile;
+const gc_profile *gc_profile_list(size_t *n);
+const gc_profile *gc_profile_find(const char *name);
+
 /* With the heap tunable cookie=1: 1 if o's payload still holds the pattern
  * written at its allocation (always 1 when cookies are off). */
 int gc_cookie_ok(const gc_heap *h, gc_object *o);

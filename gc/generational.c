@@ -8,25 +8,33 @@
  * young cycle held only by old garbage waits for the old generation's turn.
  * Survivors of generation g move to g+1 (the oldest stays put).
  *
- * When (CPython's collect_generations): generation 0 after threshold0
- * allocations; generation 1 when it has seen threshold1 generation-0
- * collections; generation 2 after threshold2 generation-1 collections, and
- * then, with the long-lived rule, only when the survivors promoted into
- * generation 2 since the last full collection exceed a quarter of the
- * objects a full collection last left there (this keeps full collections
- * linear overall as the heap grows).
+ * When (CPython 3.13's gc_select_generation): generation 0 when its count
+ * exceeds threshold0, the count being allocations minus deallocations (a
+ * free lowers it while it is above zero, as PyObject_GC_Del does; tunable
+ * net_count=0 counts allocations only, which collects far more often when
+ * objects die young: churn, 10^6 allocations, 550 collections against
+ * 105); generation 1 when it has seen more than threshold1 generation-0
+ * collections; generation 2 after more than threshold2 generation-1
+ * collections, and then, with the long-lived rule, only when the survivors
+ * promoted into generation 2 since the last full collection reach a
+ * quarter of the objects a full collection last left there (this keeps
+ * full collections linear overall as the heap grows).
+ * tests/schedule pins this sequence.
  */
 #include "refscan.h"
 
 static const gc_param_def gen_tunables[] = {
     {"threshold0", GC_P_INT, "2000", 1, 1e12,
-     "allocations between generation-0 collections"},
+     "allocations (less deallocations) between generation-0 collections"},
     {"threshold1", GC_P_INT, "10", 1, 1e9,
      "generation-0 collections between generation-1 collections"},
     {"threshold2", GC_P_INT, "10", 1, 1e9,
      "generation-1 collections between full collections"},
     {"longlived", GC_P_INT, "1", 0, 1,
      "1: full collection only when pending survivors > long-lived total / 4"},
+    {"net_count", GC_P_INT, "1", 0, 1,
+     "1: as CPython, threshold0 counts allocations minus deallocations; "
+     "0: allocations only (collects more often when objects die young)"},
 };
 
 typedef struct gen_state {
@@ -45,6 +53,7 @@ static int gen_init(gc_heap *h, const gc_param_set *t, char *err,
   st->threshold[1] = (uint64_t)gc_params_int(t, "threshold1");
   st->threshold[2] = (uint64_t)gc_params_int(t, "threshold2");
   st->longlived = (int)gc_params_int(t, "longlived");
+  h->net_count = (int)gc_params_int(t, "net_count");
   gc_arm_trigger_(h, st->threshold[0]);
   return GC_OK;
 }

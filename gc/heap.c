@@ -180,20 +180,38 @@ gc_heap *gc_heap_new(const char *name, const char *tunables, char *err,
     errlen = sizeof dummy;
   }
   const gc_collector *c = name ? gc_collector_find(name) : NULL;
+  const gc_profile *prof = c || !name ? NULL : gc_profile_find(name);
+  if (prof) c = gc_collector_find(prof->collector);
   if (!c) {
-    size_t n;
+    size_t n, np;
     const gc_collector *const *all = gc_collector_list(&n);
-    char known[256] = "";
+    const gc_profile *pall = gc_profile_list(&np);
+    char known[512] = "";
     size_t used = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n + np; i++) {
       int w = snprintf(known + used, sizeof known - used, "%s%s",
-                       i ? ", " : "", all[i]->name);
+                       i == n ? "; profiles: " : i ? ", " : "",
+                       i < n ? all[i]->name : pall[i - n].name);
       if (w < 0 || (size_t)w >= sizeof known - used) break;
       used += (size_t)w;
     }
-    snprintf(err, errlen, "unknown collector '%s' (known: %s)",
+    snprintf(err, errlen, "unknown collector or profile '%s' (collectors: %s)",
              name ? name : "(null)", known);
     return NULL;
+  }
+  /* A profile's tunables first, the caller's after them (and win). */
+  char *joined = NULL;
+  if (prof) {
+    size_t a = strlen(prof->tunables), b = tunables ? strlen(tunables) : 0;
+    joined = malloc(a + b + 2);
+    if (!joined) {
+      snprintf(err, errlen, "out of memory creating the heap");
+      return NULL;
+    }
+    memcpy(joined, prof->tunables, a);
+    joined[a] = b ? ',' : '\0';
+    if (b) memcpy(joined + a + 1, tunables, b + 1);
+    tunables = joined;
   }
   gc_param_set hset, cset;
   size_t nh;
@@ -202,6 +220,7 @@ gc_heap *gc_heap_new(const char *name, const char *tunables, char *err,
       gc_params_init(&cset, c->tunables, c->ntunables) != 0) {
     snprintf(err, errlen, "internal error: bad tunable table for '%s'",
              c->name);
+    free(joined);
     return NULL;
   }
   gc_heap *h = NULL;
@@ -245,6 +264,7 @@ gc_heap *gc_heap_new(const char *name, const char *tunables, char *err,
 out:
   gc_params_free(&hset);
   gc_params_free(&cset);
+  free(joined);
   return h;
 }
 
@@ -421,6 +441,7 @@ static inline void free_object(gc_heap *h, gc_object *o) {
     h->stats.freed_by_collector++;
   else
     h->stats.freed_by_rc++;
+  if (h->net_count && h->alloc_since) h->alloc_since--;
   h->stats.live_objects--;
   h->stats.live_bytes -= gc_object_bytes(o);
   free_memory(h, o);

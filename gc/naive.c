@@ -4,7 +4,8 @@
  * references internal to the heap, mark from what is left above zero; the
  * rest is garbage.  One list (h->gens[0]); no generations.
  *
- * When: after `threshold` allocations, or, with growth > 0, after
+ * When: after `threshold` allocations (less deallocations, as CPython counts
+ * them, unless net_count=0), or, with growth > 0, after
  * max(threshold, growth * survivors of the last collection) allocations so
  * that the cost per allocation stays bounded as the heap grows.
  */
@@ -14,10 +15,14 @@
 
 static const gc_param_def naive_tunables[] = {
     {"threshold", GC_P_INT, "2000", 1, 1e12,
-     "allocations between automatic collections (CPython's threshold0)"},
+     "allocations (less deallocations) between automatic collections "
+     "(CPython's threshold0)"},
     {"growth", GC_P_REAL, "0", 0, 1000,
      "0: fixed threshold; g > 0: wait max(threshold, g * survivors) "
      "allocations (less time, more memory)"},
+    {"net_count", GC_P_INT, "1", 0, 1,
+     "1: as CPython, the count is allocations minus deallocations; "
+     "0: allocations only"},
 };
 
 typedef struct naive_state {
@@ -44,6 +49,7 @@ static int naive_init(gc_heap *h, const gc_param_set *t, char *err,
   naive_state *st = h->state;
   st->threshold = (uint64_t)gc_params_int(t, "threshold");
   st->growth = gc_params_num(t, "growth");
+  h->net_count = (int)gc_params_int(t, "net_count");
   naive_arm(h);
   return GC_OK;
 }

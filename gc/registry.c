@@ -29,6 +29,61 @@ const gc_collector *gc_collector_find(const char *name) {
 size_t gc_collector_count(void) {
   return sizeof collectors / sizeof collectors[0];
 }
+/* ------------------------------------------------------------------------
+ * Profiles: each runtime's shipped policy, one row each.  A row is data
+ * (a collector and its tunables), never a code path of its own; tests/
+ * schedule pins what each claims.
+ * ---------------------------------------------------------------------- */
+
+static const gc_profile profiles[] = {
+    {"cpython-3.13", "generational",
+     "threshold0=2000,threshold1=10,threshold2=10,longlived=1,net_count=1",
+     "CPython 3.13 Python/gc.c: thresholds 2000/10/10, gc_select_generation "
+     "with the long-lived rule (long_lived_pending >= long_lived_total / 4), "
+     "generation 0 counting allocations minus deallocations "
+     "(_PyObject_GC_Link, PyObject_GC_Del)",
+     "CPython never tracks atoms and untracks tuples and dicts that hold "
+     "only atoms, so fewer objects reach its lists (every gcbench object is "
+     "tracked); a due collection runs at CPython's next eval-breaker check, "
+     "here at the next allocation; weak references are not modelled"},
+    {"php-8", "trial",
+     "threshold=10000,adaptive=1,step=10000,max_threshold=1000000000,"
+     "min_freed=100,min_yield=0",
+     "PHP 8.2 Zend/zend_gc.c: a 10,000-root buffer (GC_THRESHOLD_DEFAULT), "
+     "gc_adjust_threshold after each automatic collection: + "
+     "GC_THRESHOLD_STEP (10,000) when fewer than GC_THRESHOLD_TRIGGER (100) "
+     "were collected, up to GC_THRESHOLD_MAX (10^9), else - STEP down to the "
+     "default; gc_collect_cycles() leaves it alone",
+     "PHP collects while adding the root that fills the buffer (here: at the "
+     "next allocation); it raises the threshold only if the root buffer can "
+     "grow to it, and compresses buffer addresses past 2^20 roots; "
+     "destructors run in a pass of their own (gcbench's finalizers follow "
+     "PEP 442); which decrements buffer a root is the mutator's: every "
+     "decrement to non-zero here"},
+    {"nim-orc", "trial", "threshold=128,adaptive=2",
+     "Nim 1.6.10 lib/system/orc.nim: 128 roots (defaultThreshold), "
+     "collectCycles' rule after every collection, GC_fullCollect included: "
+     "x2/3 (not below 16) when at least half the touched cells were freed, "
+     "x3/2 otherwise, unchanged when all were garbage and the threshold is "
+     "at most 128",
+     "ORC collects inside registerCycle, as the root reaching the threshold "
+     "is added (here: at the next allocation); its all-garbage short cut "
+     "(rcSum == edges skips Scan) is not a separate phase here; Nim's "
+     "move semantics and acyclic types keep many decrements from buffering "
+     "a root, while gcbench buffers every decrement to non-zero"},
+};
+
+const gc_profile *gc_profile_list(size_t *n) {
+  *n = sizeof profiles / sizeof profiles[0];
+  return profiles;
+}
+
+const gc_profile *gc_profile_find(const char *name) {
+  for (size_t i = 0; i < sizeof profiles / sizeof profiles[0]; i++)
+    if (strcmp(profiles[i].name, name) == 0) return &profiles[i];
+  return NULL;
+}
+
 const char *gc_collector_name(size_t i) {
   return i < gc_collector_count() ? collectors[i]->name : NULL;
 }

@@ -108,12 +108,14 @@
  * fewer than min_freed objects freed (PHP's GC_THRESHOLD_TRIGGER test) or
  * less than min_yield of the objects examined (the efficiency test of Nim's
  * ORC, which uses one half and resets the threshold instead of stepping).
- * Explicit gc_collect() calls do not move it.
+ * Explicit gc_collect() calls do not move it.  adaptive=2 follows Nim
+ * 1.6's ORC instead (adapt_threshold_orc): multiplicative, after every
+ * collection.
  *
  * Tunables (trial_tunables below; `gcrun --list` prints them):
  *
  *   threshold=10000      roots buffered before an automatic collection
- *   adaptive=1           0: fixed threshold; 1: the rule above
+ *   adaptive=1           0: fixed threshold; 1: the rule above; 2: ORC's
  *   step=10000           roots the threshold moves by per adjustment
  *   max_threshold=1e9    ceiling of the adaptive threshold, in roots
  *   min_freed=100        objects a productive collection frees at least
@@ -145,10 +147,12 @@ static const gc_param_def trial_tunables[] = {
      "possible roots buffered before an automatic collection (PHP's "
      "GC_THRESHOLD_DEFAULT); lower: shorter pauses, less garbage held, "
      "more traces of live data"},
-    {"adaptive", GC_P_INT, "1", 0, 1,
+    {"adaptive", GC_P_INT, "1", 0, 2,
      "0: fixed threshold; 1: raise it by `step` after an unproductive "
      "automatic collection, lower it back toward `threshold` after a "
-     "productive one (PHP 7.3)"},
+     "productive one (PHP 7.3); 2: Nim 1.6 ORC's rule after every "
+     "collection (x3/2 when under half the examined objects were freed, "
+     "x2/3 down to 16 otherwise)"},
     {"step", GC_P_INT, "10000", 1, 1e9,
      "roots the adaptive threshold moves by per collection (PHP's "
      "GC_THRESHOLD_STEP); larger: adapts faster, overshoots more"},
@@ -670,6 +674,8 @@ static uint64_t scan_whole_heap(gc_heap *h, gc_link *garbage) {
  * ==================================================================== */
 
 static void adapt_threshold(trial_state *st, uint64_t examined, uint64_t freed);
+static void adapt_threshold_orc(trial_state *st, uint64_t examined,
+                                uint64_t freed);
 static void arm(gc_heap *h, int automatic);
 
 /* Read this to see a whole collection.  `gen` is ignored: trial deletion has
@@ -716,7 +722,10 @@ static void trial_collect(gc_heap *h, int gen, gc_collection_record *rec) {
   gc_finalize_garbage_(h, &garbage, &h->gens[0]); /* resurrected: back */
   /* Frees, and may buffer survivors as new roots. */
   gc_free_garbage_(h, &garbage, closed);
-  if (rec->automatic && st->adaptive)
+  if (st->adaptive == 2)
+    adapt_threshold_orc(st, rec->examined,
+                        h->stats.freed_by_collector - freed0);
+  else if (rec->automatic && st->adaptive)
     adapt_threshold(st, rec->examined, h->stats.freed_by_collector - freed0);
   arm(h, rec->automatic);
 }
@@ -741,6 +750,26 @@ static void adapt_threshold(trial_state *st, uint64_t examined,
     st->threshold = st->threshold - st->base_threshold > st->step
                         ? st->threshold - st->step
                         : st->base_threshold;
+}
+
+/* Nim 1.6.10's ORC (lib/system/orc.nim, collectCycles), after every
+ * collection, explicit ones included: a collection that found nothing but
+ * garbage leaves a threshold at or below its start alone; one that freed
+ * at least half of the objects it examined ("touched") shrinks it to 2/3,
+ * not below 16; any other grows it by half, up to max_threshold.  ORC
+ * starts at 128 roots (`threshold`); unlike PHP's rule the threshold may
+ * fall below its start. */
+#define ORC_MIN_THRESHOLD 16
+static void adapt_threshold_orc(trial_state *st, uint64_t examined,
+                                uint64_t freed) {
+  if (freed >= examined && st->threshold <= st->base_threshold) return;
+  if (2 * freed >= examined) {
+    uint64_t t = st->threshold / 3 * 2;
+    st->threshold = t > ORC_MIN_THRESHOLD ? t : ORC_MIN_THRESHOLD;
+  } else {
+    uint64_t t = st->threshold * 3 / 2; /* threshold <= 1e9: no wrap */
+    st->threshold = t < st->max_threshold ? t : st->max_threshold;
+  }
 }
 
 /* After a collection, which resets alloc_since to 0: if roots already wait

@@ -2,9 +2,10 @@
  * test_verify.c -- gcrun's --verify schedule (bench/verify.c) against a
  * collector that turns wrong late in a run.
  *
- * The "broken collector" is the generational collector plus a fault the
- * collect hook injects at the end of every collection from collection K
- * on, before the oracle looks: it clears a reachable live-heap object's
+ * The "broken collector" is the generational collector (counting
+ * allocations only, so churn gives a collection every 2000 of them) plus a
+ * fault the collect hook injects at the end of every collection from
+ * collection K on, before the oracle looks: it clears a reachable live-heap object's
  * slot that holds the only reference to a young chain, so reference
  * counting frees that chain -- objects reachable before the collection are
  * gone after it, as when a collector frees a group it wrongly judged
@@ -83,7 +84,8 @@ static gc_heap *run(trial_run *t, gcv_mode mode, uint64_t break_from) {
   gcv_init(&t->v, mode);
   t->break_from = break_from;
   char err[256];
-  gc_heap *h = gc_heap_new("generational", NULL, err, sizeof err);
+  /* allocations only: a collection every 2000 allocations, whatever dies */
+  gc_heap *h = gc_heap_new("generational", "net_count=0", err, sizeof err);
   assert_non_null(h);
   const workload *wl = wl_find("churn");
   assert_non_null(wl);

@@ -732,7 +732,7 @@ static void test_tunables(void **state) {
   assert_non_null(strstr(err, "max_threshold"));
   assert_null(gc_heap_new("trial", "threshold=0", err, sizeof err));
   assert_non_null(strstr(err, "out of range"));
-  assert_null(gc_heap_new("trial", "adaptive=2", err, sizeof err));
+  assert_null(gc_heap_new("trial", "adaptive=3", err, sizeof err));
   assert_null(gc_heap_new("trial", "min_yield=1.5", err, sizeof err));
   assert_null(gc_heap_new("trial", "nope=1", err, sizeof err));
   assert_non_null(strstr(err, "min_yield")); /* listed among the known */

@@ -623,7 +623,8 @@ int main(int argc, char **argv) {
       return gc_out_flush_stdout("gcbench") ? 2 : 0;
     }
   /* argv with room for one more flag (--benchmark_out from BENCHMARK_OUT) */
-  char **args = calloc((size_t)argc + 2, sizeof *args);
+  static char **args; /* static: still referenced on an early return */
+  args = calloc((size_t)argc + 2, sizeof *args);
   if (!args) return 3;
   memcpy(args, argv, (size_t)argc * sizeof *args);
   argv = args;

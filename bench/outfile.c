@@ -86,7 +86,9 @@ int gc_out_open(gc_out *o, const char *opt, const char *path, char *err,
     struct stat st;
     parent = parent_of(path);
     if (!parent) FAIL("out of memory");
+    int regular = 0;
     if (stat(path, &st) == 0) {
+      regular = S_ISREG(st.st_mode);
       if (S_ISDIR(st.st_mode))
         FAIL("%s '%s' is a folder; give a file name, e.g. '%s/out'", opt,
              path, strcmp(path, "/") ? path : "");
@@ -107,9 +109,10 @@ int gc_out_open(gc_out *o, const char *opt, const char *path, char *err,
       o->in_place = system_folder(parent);
     }
     if (o->in_place) {
-      /* no O_TRUNC: a device or FIFO has nothing to truncate, and a file
-       * behind a name in /dev or /proc belongs to someone else */
-      fd = open(path, O_WRONLY | O_CREAT | O_NOCTTY | O_CLOEXEC, 0666);
+      /* a device or FIFO has nothing to truncate; a regular file that a
+       * name in /dev or /proc leads to is rewritten in place */
+      int flags = O_WRONLY | O_CREAT | O_NOCTTY | O_CLOEXEC;
+      fd = open(path, flags | (regular ? O_TRUNC : 0), 0666);
       if (fd < 0) FAIL("%s '%s': %s", opt, path, strerror(errno));
     } else {
       /* follow a symbolic link: the link stays, its target is replaced */

@@ -5,9 +5,9 @@
  * The "broken collector" is the generational collector (counting
  * allocations only, so churn gives a collection every 2000 of them) plus a
  * fault the collect hook injects at the end of every collection from
- * collection K on, before the oracle looks: it clears a reachable live-heap object's
- * slot that holds the only reference to a young chain, so reference
- * counting frees that chain -- objects reachable before the collection are
+ * collection K on, before the oracle looks: it clears the slot of a
+ * reachable live-heap object that holds the only reference to a young
+ * chain, so reference counting frees that chain -- objects reachable before the collection are
  * gone after it, as when a collector frees a group it wrongly judged
  * garbage.  Nothing in the run touches the chain afterwards (churn keeps
  * no other pointer to it), so the fault is memory-safe under ASan.
@@ -77,7 +77,8 @@ static void hook(gc_heap *h, int phase, int gen, void *arg) {
     t->checked_at[t->nchecked++] = t->v.collections;
 }
 
-/* Churn under generational: about 80 collections, a live heap of 1000 and its young groups. */
+/* Churn under generational: about 80 collections, a live heap of 1000 and
+ * its young groups. */
 static gc_heap *run(trial_run *t, gcv_mode mode, uint64_t break_from) {
   memset(t, 0, sizeof *t);
   gcv_init(&t->v, mode);

@@ -31,6 +31,11 @@
 
 enum { EXIT_OK = 0, EXIT_VERIFY = 1, EXIT_USAGE = 2, EXIT_NOMEM = 3 };
 
+/* Version of the --json summary ("schema"); bump it when a key changes
+ * meaning or type or goes away (adding a key does not bump it).
+ * 2: "tunables" is an object of every tunable's value, like "params". */
+#define GCRUN_JSON_SCHEMA 2
+
 /* ======================================================================
  * Output files (outfile.h: temporary name then rename, or in place)
  * ==================================================================== */
@@ -217,6 +222,35 @@ static pauses pause_percentiles(gc_heap *h) {
 #undef RANK
   free(v);
   return p;
+}
+
+/* The heap's and the collector's tunables as one JSON object, every value
+ * in effect (defaults included), typed as in "params".  `cname` may be a
+ * profile: its collector's table, its tunables applied first.  `list` is
+ * the "k=v,k=v" string gc_heap_new already accepted (it wins). */
+static void tunables_json(FILE *f, const char *cname, const char *list) {
+  const gc_profile *prof = gc_profile_find(cname);
+  const char *col_name = prof ? prof->collector : cname;
+  gc_param_def defs[GC_PARAMS_MAX];
+  size_t nh, nc = 0, n = 0;
+  const gc_param_def *heap = gc_common_tunables(&nh);
+  const gc_param_def *col = NULL;
+  for (size_t i = 0; i < gc_collector_count(); i++)
+    if (strcmp(gc_collector_name(i), col_name) == 0)
+      col = gc_collector_tunables(i, &nc);
+  for (size_t i = 0; i < nh && n < GC_PARAMS_MAX; i++) defs[n++] = heap[i];
+  for (size_t i = 0; i < nc && n < GC_PARAMS_MAX; i++) defs[n++] = col[i];
+  gc_param_set set;
+  char err[256];
+  if (gc_params_init(&set, defs, n) != 0) {
+    fputs("{}", f);
+    return;
+  }
+  if ((prof && gc_params_assign_list(&set, prof->tunables, err, sizeof err)) ||
+      (list && gc_params_assign_list(&set, list, err, sizeof err)))
+    fprintf(stderr, "gcrun: the JSON's tunables may miss some: %s\n", err);
+  gc_params_json(&set, f);
+  gc_params_free(&set);
 }
 
 /* ======================================================================
@@ -454,7 +488,8 @@ int main(int argc, char **argv) {
       st->live_objects > ans.live ? st->live_objects - ans.live : 0;
   if (json.f) {
     FILE *f = json.f;
-    fprintf(f, "{\n  \"collector\": \"%s\",\n  \"workload\": \"%s\",\n",
+    fprintf(f, "{\n  \"schema\": %d,\n", GCRUN_JSON_SCHEMA);
+    fprintf(f, "  \"collector\": \"%s\",\n  \"workload\": \"%s\",\n",
             cname, wl->name);
     const gc_profile *prof = gc_profile_find(cname);
     if (prof)
@@ -463,7 +498,9 @@ int main(int argc, char **argv) {
               prof->collector, prof->tunables);
     fprintf(f, "  \"params\": ");
     gc_params_json(&ps, f);
-    fprintf(f, ",\n  \"tunables\": \"%s\",\n", tunables ? tunables : "");
+    fprintf(f, ",\n  \"tunables\": ");
+    tunables_json(f, cname, tunables);
+    fprintf(f, ",\n");
     fprintf(f, "  \"seed\": %llu,\n", seed);
     fprintf(f, "  \"objects_allocated\": %llu,\n",
             (unsigned long long)st->objects_allocated);

@@ -21,6 +21,7 @@ extern "C" {
 
 int gbs_initialize(int *argc, char **argv) {
   benchmark::Initialize(argc, argv);
+  benchmark::AddCustomContext("schema", GBS_JSON_SCHEMA);
   return 0;
 }
 

@@ -40,7 +40,14 @@ enum {
 };
 enum { GBS_NS, GBS_US, GBS_MS, GBS_S };
 
-/* Parse --benchmark_* flags (removing them from argv).  Returns 0. */
+/* Version of the JSON written through the shim: Google Benchmark's own
+ * layout plus gcbench's row names and counters.  gbs_initialize puts it in
+ * the JSON's context as "schema"; bump it when a name, a counter or its
+ * unit changes meaning or goes away. */
+#define GBS_JSON_SCHEMA "1"
+
+/* Parse --benchmark_* flags (removing them from argv) and add the context
+ * key "schema".  Returns 0. */
 int gbs_initialize(int *argc, char **argv);
 /* Nonzero if arguments other than --benchmark_* are left (prints them). */
 int gbs_report_unrecognized(int argc, char **argv);

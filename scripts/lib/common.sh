@@ -4,10 +4,11 @@
 GCBENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # Debian packages gcbench needs.  clang + libclang-rt for the fuzzers,
-# valgrind for the memcheck tests, libbenchmark-tools for compare.py.
+# valgrind for the memcheck tests, python3-scipy for scripts/compare's
+# significance test.
 GCBENCH_PACKAGES="cmake make gcc g++ pkg-config libjemalloc-dev libbenchmark-dev
 libbenchmark-tools libcmocka-dev gnuplot-nox clang libclang-rt-14-dev
-valgrind python3"
+valgrind python3 python3-scipy"
 
 log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 

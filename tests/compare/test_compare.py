@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""test_compare.py COMPARE FIXTURE WORK -- scripts/compare on hand-made runs.
+
+The fixtures (6 repetitions each unless said):
+  base, rerun   the same four rows, values interleaved: nothing moved
+  shifted       rings/trial 20% slower, chains/trial 15% faster (gzipped)
+  few_base, few 3 repetitions of base and of shifted
+  broken        gcbench.json cut in half; notgb: JSON without "benchmarks"
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+COMPARE, FIX, WORK = sys.argv[1:4]
+failures = []
+
+
+def run(*args):
+    r = subprocess.run([COMPARE, *args], cwd=FIX, capture_output=True,
+                       text=True, timeout=120)
+    return r.returncode, r.stdout, r.stderr
+
+
+def check(what, cond, detail=""):
+    if not cond:
+        failures.append(f"{what}: {detail}")
+
+
+def verdicts(out):
+    """benchmark (short name) -> verdict text, from the table."""
+    v = {}
+    for line in out.splitlines():
+        if "/mode:" in line:
+            name = line.split()[0]
+            for word in ("no significant difference", "too few repetitions",
+                         "slower", "faster", "error"):
+                if word in line:
+                    v[name] = word
+                    break
+    return v
+
+
+RT = "rings/trial/k:10/n:1000/mode:collect"
+RN = "rings/naive/k:10/n:1000/mode:collect"
+CT = "chains/trial/length:100/n:1000/mode:collect"
+CN = "chains/naive/length:100/n:1000/mode:collect"
+
+# identical and re-run: nothing significant, geometric means near 1
+for b in ("base", "rerun"):
+    rc, out, err = run("base", b)
+    v = verdicts(out)
+    check(f"base vs {b} exit", rc == 0, f"rc {rc} {err}")
+    check(f"base vs {b} rows", len(v) == 4, out)
+    check(f"base vs {b} verdicts",
+          set(v.values()) == {"no significant difference"}, v)
+
+# shifted: exactly the two changed rows flagged, each the right way
+rc, out, err = run("base", "shifted")
+v = verdicts(out)
+check("shifted exit", rc == 0, f"rc {rc} {err}")
+check("shifted slower", v.get(RT) == "slower", v)
+check("shifted faster", v.get(CT) == "faster", v)
+check("shifted unchanged", v.get(RN) == v.get(CN) == "no significant difference", v)
+check("shifted ratio", " 1.200 " in next(l for l in out.splitlines()
+                                        if l.startswith(RT)), out)
+
+# too few repetitions: said, not guessed, even for a 20% shift
+rc, out, err = run("few_base", "few")
+v = verdicts(out)
+check("few exit", rc == 0, f"rc {rc} {err}")
+check("few verdicts", set(v.values()) == {"too few repetitions"}, v)
+check("few says why", "needs 4 in each run" in out, out)
+# 6 against 3 is enough for a U test at 0.05 (smallest p 2/84)
+v = verdicts(run("base", "few")[1])
+check("6+3 tested", v.get(RT) == "slower" and v.get(CT) == "faster", v)
+
+# --filter applies to both runs (it used to compare A with itself)
+rc, out, err = run("--filter", "^chains/", "base", "shifted")
+v = verdicts(out)
+check("filter rows", set(v) == {CT, CN}, v)
+check("filter compares B", v.get(CT) == "faster", v)
+rc, out, err = run("--filter", "^nothing", "base", "shifted")
+check("filter matching nothing", rc == 2 and "no benchmark matching" in err,
+      f"rc {rc} {err}")
+
+# --fail-if-slower: 1 when a row is significantly slower beyond PCT
+rc, out, err = run("--fail-if-slower", "10", "base", "shifted")
+check("fail 10% exit", rc == 1, f"rc {rc}")
+check("fail 10% names the row", RT in err, err)
+rc, _, err = run("--fail-if-slower", "25", "base", "shifted")
+check("fail 25% exit", rc == 0, f"rc {rc} {err}")
+rc, _, err = run("--fail-if-slower", "0", "--filter", "^chains/", "base", "shifted")
+check("fail on faster rows only", rc == 0, f"rc {rc} {err}")
+rc, _, err = run("--fail-if-slower", "0", "base", "rerun")
+check("fail on unchanged", rc == 0, f"rc {rc} {err}")
+rc, _, err = run("--fail-if-slower", "0", "few_base", "few")
+check("fail untested", rc == 0 and "untested" in err, f"rc {rc} {err}")
+
+# bad input: exit 2, one line naming the problem
+os.makedirs(WORK, exist_ok=True)
+empty = os.path.join(WORK, "empty")
+os.makedirs(empty, exist_ok=True)
+for args, want in ((("base", "nope"), "'nope' does not exist"),
+                   (("base", empty), "no gcbench.json in"),
+                   (("base", "broken"), "is not valid JSON"),
+                   (("notgb", "base"), "is not Google Benchmark JSON"),
+                   (("--filter", "(", "base", "base"), "not a valid regular expression"),
+                   (("--alpha", "2", "base", "base"), "--alpha wants"),
+                   (("--bogus", "base", "base"), "unrecognized arguments"),
+                   (("base",), "required")):
+    rc, out, err = run(*args)
+    check(f"bad input {args} exit", rc == 2, f"rc {rc}")
+    check(f"bad input {args} message", want in err and err.count("\n") == 1,
+          repr(err))
+rc, out, _ = run("--help")
+check("--help", rc == 0 and "--fail-if-slower" in out, out)
+
+# --json: schema key, rows, per-collector geometric means; written whole
+jpath = os.path.join(WORK, "cmp.json")
+if os.path.exists(jpath):
+    os.remove(jpath)
+rc, out, err = run("--json", jpath, "base", "shifted")
+try:
+    with open(jpath, encoding="utf-8") as fh:
+        doc = json.load(fh)
+except (OSError, ValueError) as e:
+    doc = {}
+    check("json readable", False, str(e))
+check("json schema", doc.get("schema") == 1, doc.get("schema"))
+rows = {r["name"].split("/iterations")[0]: r for r in doc.get("rows", [])}
+check("json rows", set(rows) == {RT, RN, CT, CN}, list(rows))
+if RT in rows:
+    check("json verdict", rows[RT]["verdict"] == "slower", rows[RT])
+    check("json p", 0 < rows[RT]["p_value"] < 0.05, rows[RT])
+g = doc.get("collectors", {}).get("trial", {}).get("geomean")
+check("json geomean", g is not None and abs(g - (1.2 * 0.85) ** 0.5) < 0.01, g)
+rc, out, err = run("--json", "-", "base", "shifted")
+try:
+    check("json on stdout", json.loads(out).get("schema") == 1, out[:80])
+except ValueError:
+    check("json on stdout", False, "stdout is not only JSON: " + out[:80])
+rc, _, err = run("--json", os.path.join(WORK, "no", "x.json"), "base", "base")
+check("json bad folder", rc == 2 and "cannot write" in err, f"rc {rc} {err}")
+
+shutil.rmtree(WORK, ignore_errors=True)
+for f in failures:
+    print("FAIL", f)
+print(f"{len(failures)} failures")
+sys.exit(1 if failures else 0)

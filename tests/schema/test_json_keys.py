@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""test_json_keys.py GCRUN GCBENCH SCRIPTS WORK -- every JSON the suite
+writes carries its "schema" version; gcrun's "tunables" is an object of
+every tunable in effect, typed like "params"."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+GCRUN, GCBENCH, SCRIPTS, WORK = sys.argv[1:5]
+failures = []
+
+
+def check(what, cond, detail=""):
+    if not cond:
+        failures.append(f"{what}: {detail}")
+
+
+def run_json(cmd, what):
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    if r.returncode != 0:
+        check(what, False, f"exit {r.returncode}: {r.stderr.strip()[-300:]}")
+        return {}
+    try:
+        return json.loads(r.stdout)
+    except ValueError as e:
+        check(what, False, f"not JSON ({e}): {r.stdout[:200]}")
+        return {}
+
+
+# gcrun --json: schema 2, tunables an object with defaults and given values
+d = run_json([GCRUN, "-q", "-C", "trial", "-w", "pair", "-c", "threshold=7",
+              "-c", "min_yield=0.25", "--json", "-"], "gcrun trial")
+check("gcrun schema", d.get("schema") == 2, d.get("schema"))
+t = d.get("tunables")
+check("gcrun tunables is an object", isinstance(t, dict), repr(t))
+if isinstance(t, dict):
+    check("given whole number", t.get("threshold") == 7 and
+          isinstance(t.get("threshold"), int), t)
+    check("given real number", t.get("min_yield") == 0.25, t)
+    check("heap default", t.get("auto") == 1, t)
+    check("collector default", "adaptive" in t, t)
+check("params still an object", isinstance(d.get("params"), dict), d.get("params"))
+d = run_json([GCRUN, "-q", "-C", "naive", "-w", "pair", "--json", "-"], "gcrun naive")
+t = d.get("tunables", {})
+check("naive tunables", isinstance(t, dict) and "auto" in t and
+      "adaptive" not in t, t)
+
+# a profile: its tunables applied first, -c's after them (and win)
+d = run_json([GCRUN, "-q", "-C", "nim-orc", "-w", "pair", "--json", "-"],
+             "gcrun nim-orc")
+t = d.get("tunables", {})
+check("profile tunables", isinstance(t, dict) and t.get("threshold") == 128
+      and t.get("adaptive") == 2, t)
+d = run_json([GCRUN, "-q", "-C", "nim-orc", "-w", "pair", "-c", "threshold=300",
+              "--json", "-"], "gcrun nim-orc -c")
+t = d.get("tunables", {})
+check("-c over a profile", isinstance(t, dict) and t.get("threshold") == 300
+      and t.get("adaptive") == 2, t)
+
+# gcbench (Google Benchmark JSON): context.schema, a string as Google
+# Benchmark's custom context holds strings
+d = run_json([GCBENCH, "--benchmark_filter=^shim/empty$",
+              "--benchmark_min_time=0.001", "--benchmark_format=json"], "gcbench")
+check("gcbench context schema", d.get("context", {}).get("schema") == "1",
+      d.get("context"))
+check("gcbench ran the row", len(d.get("benchmarks", [])) >= 1, d.get("benchmarks"))
+
+# scripts/peer-cpython: context.schema
+py = sys.executable
+d = run_json([py, os.path.join(SCRIPTS, "peer-cpython"), "--sizes", "1000",
+              "--repetitions", "1", "--shapes", "rings", "-o", "-"], "peer-cpython")
+check("peer-cpython context schema", d.get("context", {}).get("schema") == 1,
+      d.get("context"))
+
+# scripts/snapshot-python --stats-json: schema
+os.makedirs(WORK, exist_ok=True)
+heap, stats = os.path.join(WORK, "h.gcheap"), os.path.join(WORK, "h.json")
+r = subprocess.run([py, "-S", "-I", os.path.join(SCRIPTS, "snapshot-python"),
+                    "--import", "json", "--repeat", "1", "-o", heap,
+                    "--stats-json", stats], capture_output=True, text=True,
+                   timeout=300)
+try:
+    with open(stats, encoding="utf-8") as fh:
+        d = json.load(fh)
+except (OSError, ValueError) as e:
+    d = {}
+    check("snapshot-python", False, f"exit {r.returncode} {e} {r.stderr[-300:]}")
+check("snapshot-python schema", d.get("schema") == 1, d)
+
+shutil.rmtree(WORK, ignore_errors=True)
+for f in failures:
+    print("FAIL", f)
+print(f"{len(failures)} failures")
+sys.exit(1 if failures else 0)

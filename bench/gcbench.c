@@ -14,6 +14,18 @@
  * memory-bound limit of any tracing pass; read each figure as "x over floor".
  * `none` is always in the matrix as the baseline.
  *
+ * What is in the root buffer when a collect-mode collection starts (the
+ * buffering protocol; it matters to collectors that examine only what a
+ * root buffer reaches, trial deletion here, PHP and Nim ORC among peers):
+ *
+ *   (no protocol component)  the roots the workload's own building leaves:
+ *                 each ring's or chain's head, every graph vertex, every
+ *                 level but the top one
+ *   protocol:all  every vertex buffered once (gc_heap_buffer_all, untimed,
+ *                 after the workload): the worst case, comparable with a
+ *                 whole-heap walk.  Only for collectors with a root buffer;
+ *                 the others examine the whole heap under either protocol.
+ *
  * Every iteration is checked against the workload's answer (counts freed and
  * live); a mismatch stops that benchmark with an error.  jemalloc statistics
  * are read between iterations, never inside the timed part.
@@ -69,6 +81,7 @@ typedef struct cell {
   char name[256];
   char params[256];        /* row params + n */
   long long extra;         /* custom benchmarks' second size */
+  int buffer_all;          /* protocol:all, see the top of this file */
 } cell;
 
 /* Pause percentiles over every collection of every iteration. */
@@ -157,6 +170,7 @@ static void bm_cell(gbs_state *st, void *arg) {
     gc_mem_thread_peak_reset();
     if (c->r->mode == MODE_COLLECT) {
       rc = c->wl->run(h, &ps, 1, &ans, err, sizeof err);
+      if (c->buffer_all && rc == WL_OK) gc_heap_buffer_all(h);
       t0 = gc_now_ns();
       if (is_floor)
         sink = floor_pass(h);
@@ -407,7 +421,10 @@ static void usage(void) {
       "\n"
       "The matrix collectors x workloads x sizes on Google Benchmark.\n"
       "Names read workload/collector/key:value/n:N/mode:collect|run; the\n"
-      "`floor` rows are one bare pass over the same heap.\n"
+      "`floor` rows are one bare pass over the same heap; `protocol:all`\n"
+      "rows buffer every vertex as a possible root before the timed\n"
+      "collection (collectors with a root buffer only; without it, the\n"
+      "workload's own roots).\n"
       "\n"
       "  --gcbench_full          sizes 10^3..10^7 (default 10^3..10^6)\n"
       "  --gcbench_sizes=LIST    explicit sizes, e.g. 1000,100000\n"
@@ -683,19 +700,27 @@ int main(int argc, char **argv) {
       return 2;
     }
     for (size_t s = 0; s < nsizes; s++) {
-      for (size_t ci = 0; ci <= nc; ci++) {
+      /* every collector and the floor; then protocol:all for the
+       * collectors that have a root buffer */
+      for (size_t ci = 0; ci <= 2 * nc; ci++) {
         if (ci == nc && rw->mode != MODE_COLLECT) break;
+        int all = ci > nc;
+        const char *cname = ci < nc ? sel[ci] : all ? sel[ci - nc - 1] : "floor";
+        if (all && !gc_collector_has_root_buffer(cname)) continue;
         cell *c = new_cell();
         c->r = rw;
         c->wl = wl;
-        c->collector = ci < nc ? sel[ci] : "floor";
+        c->collector = cname;
+        c->buffer_all = all;
         c->n = (long long)sizes[s];
         snprintf(c->params, sizeof c->params, "%s%sn=%lld", rw->params,
                  *rw->params ? "," : "", c->n);
         snprintf(c->name, sizeof c->name, "%s/%s", rw->workload, c->collector);
         name_params(c->name, sizeof c->name, c->params);
         strncat(c->name,
-                rw->mode == MODE_COLLECT ? "/mode:collect" : "/mode:run",
+                all                        ? "/protocol:all/mode:collect"
+                : rw->mode == MODE_COLLECT ? "/mode:collect"
+                                           : "/mode:run",
                 sizeof c->name - strlen(c->name) - 1);
       }
     }

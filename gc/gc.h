@@ -356,6 +356,21 @@ const gc_link *gc_heap_gen_list(const gc_heap *h, int g);
 /* Every live object, in no particular order (fn must not mutate the heap). */
 void gc_heap_foreach(gc_heap *h, void (*fn)(gc_object *, void *), void *arg);
 
+/* Benchmark protocol "every vertex buffered once": empty the collector's
+ * root buffer, then offer every live object to it in list order (the order
+ * of allocation on a heap not collected yet), as a decrement that left the
+ * count above zero would (trial deletion's possible_root); so the buffer's
+ * order does not depend on what the workload buffered.  Afterwards every
+ * live object is buffered once, or the buffer could not grow and the next
+ * collection scans the whole heap.  Returns the number offered: 0 under a
+ * collector without a root buffer, which examines the whole heap anyway.
+ * Untimed setup: allocates (the buffer grows). */
+uint64_t gc_heap_buffer_all(gc_heap *h);
+/* 1 if the named collector, or a profile's collector, keeps a root buffer
+ * (gc_heap_buffer_all can change what its next collection examines), 0 if
+ * not or unknown. */
+int gc_collector_has_root_buffer(const char *name);
+
 /* jemalloc's statistics, refreshed (mallctl "epoch"): call at phase
  * boundaries only, never inside a timed region.  0 if unavailable. */
 typedef struct gc_mem_stats {

@@ -705,3 +705,39 @@ void gc_heap_foreach(gc_heap *h, void (*fn)(gc_object *, void *), void *arg) {
     }
   }
 }
+
+uint64_t gc_heap_buffer_all(gc_heap *h) {
+  if (!h->hot.wants_roots) return 0;
+  /* Take out what the workload buffered, so that the order is the lists'
+   * whatever the workload did (the root order changes how a collection
+   * walks the heap); forget() keeps the colour, the invariant wants it
+   * BLACK outside the buffer. */
+  if (h->collector->forget)
+    for (int g = 0; g < GC_NGENS; g++) {
+      gc_link *l = &h->gens[g];
+      for (gc_link *p = l->next; p != l; p = p->next) {
+        gc_object *o = gc_obj(p);
+        if (!(o->info & GC_F_BUFFERED)) continue;
+        h->collector->forget(h, o);
+        gc_set_color(o, GC_BLACK);
+      }
+    }
+  uint64_t offered = 0;
+  for (int g = 0; g < GC_NGENS; g++) {
+    gc_link *l = &h->gens[g];
+    for (gc_link *p = l->next; p != l; p = p->next) {
+      gc_object *o = gc_obj(p);
+      if (o->info & GC_F_BUFFERED) continue;
+      h->collector->possible_root(h, o);
+      offered++;
+    }
+  }
+  return offered;
+}
+
+int gc_collector_has_root_buffer(const char *name) {
+  const gc_collector *c = gc_collector_find(name);
+  const gc_profile *p = c ? NULL : gc_profile_find(name);
+  if (p) c = gc_collector_find(p->collector);
+  return c && c->possible_root != NULL;
+}

@@ -240,7 +240,8 @@ int gc_oracle_check(gc_heap *h, int flags, gc_oracle_report *rep) {
  * ==================================================================== */
 
 struct gc_oracle_snapshot {
-  uint64_t finalizers_run; /* the heap's count when the snapshot was taken */
+  uint64_t finalizers_run; /* the heap's counts when the snapshot was taken */
+  uint64_t allocated;
   size_t n;
   const gc_object **objs; /* reachable before */
   size_t *slot_start;     /* objs[i]'s slots are slots[slot_start[i]..] */
@@ -253,6 +254,7 @@ gc_oracle_snapshot *gc_oracle_before(gc_heap *h) {
   gc_oracle_snapshot *s = calloc(1, sizeof *s);
   if (!s) return NULL;
   s->finalizers_run = gc_heap_get_stats(h)->finalizers_run;
+  s->allocated = gc_heap_get_stats(h)->objects_allocated;
   live_set ls;
   if (live_build(h, &ls, s->error, sizeof s->error) != 0) {
     live_free(&ls);
@@ -301,6 +303,78 @@ static void note_one(gc_object *o, void *arg) {
   map_put(arg, o, 1);
 }
 
+/* 1 if o was reachable when s was taken (a linear search: error path). */
+static int was_reachable(const gc_oracle_snapshot *s, const gc_object *o) {
+  for (size_t i = 0; i < s->n; i++)
+    if (s->objs[i] == o) return 1;
+  return 0;
+}
+
+/* No reference outlived its target.  Every reference the oracle can see --
+ * a slot of a live object, a root-table entry, a gc.garbage entry -- was
+ * counted in its target's refcnt when it was made, so a live object's
+ * refcnt is at least the references it receives (more if the mutator holds
+ * some outside the root table).  A reference that outlived its target
+ * points either at freed memory (not live: reported) or, once a new object
+ * took the address, at an object whose count never counted it: the sum
+ * then exceeds the count.  Address reuse cannot hide a wrong free from
+ * this check, whereas a liveness check alone sees a live object there.
+ * Returns 0, or -1 with err set. */
+static int check_no_stale_refs(gc_heap *h, const live_set *ls,
+                               const gc_oracle_snapshot *s, char *err,
+                               size_t errlen) {
+  uint64_t *seen = calloc(ls->n + 1, sizeof *seen);
+  if (!seen) {
+    snprintf(err, errlen, "oracle: out of memory");
+    return -1;
+  }
+  int rc = 0;
+  for (size_t i = 0; i < ls->n && rc == 0; i++) {
+    gc_object *o = ls->objs[i];
+    for (uint32_t k = 0; k < o->nslots; k++) {
+      gc_object *t = gc_slot_get(o, k);
+      if (!t) continue;
+      size_t j = map_get(&ls->index, t);
+      if (j == (size_t)-1) {
+        snprintf(err, errlen,
+                 "safety: live object %p slot %u refers to %p, which is not "
+                 "live (freed during the collection)",
+                 (void *)o, k, (void *)t);
+        rc = -1;
+        break;
+      }
+      seen[j]++;
+    }
+  }
+  size_t nroots = gc_root_count(h), ngarb = gc_garbage_count(h);
+  for (size_t r = 0; r < nroots + ngarb && rc == 0; r++) {
+    gc_object *o =
+        r < nroots ? gc_root_get(h, r) : gc_garbage_get(h, r - nroots);
+    size_t j = o ? map_get(&ls->index, o) : (size_t)-1;
+    if (j != (size_t)-1) seen[j]++;
+  }
+  const gc_heap_stats *st = gc_heap_get_stats(h);
+  for (size_t i = 0; i < ls->n && rc == 0; i++) {
+    gc_object *o = ls->objs[i];
+    if (seen[i] <= o->refcnt) continue;
+    snprintf(err, errlen,
+             "safety: object %p has refcnt %u but %llu references from live "
+             "objects, the root table and gc.garbage: at least %llu of "
+             "them outlived the object they were made to, which was freed "
+             "during the collection (%s; %llu objects allocated during it, "
+             "one of which took the address)",
+             (void *)o, o->refcnt, (unsigned long long)seen[i],
+             (unsigned long long)(seen[i] - o->refcnt),
+             was_reachable(s, o) ? "the address held a reachable object "
+                                   "before it"
+                                 : "a reference made before it",
+             (unsigned long long)(st->objects_allocated - s->allocated));
+    rc = -1;
+  }
+  free(seen);
+  return rc;
+}
+
 int gc_oracle_after(gc_heap *h, gc_oracle_snapshot *s, char *err,
                     size_t errlen) {
   if (!s) {
@@ -312,19 +386,25 @@ int gc_oracle_after(gc_heap *h, gc_oracle_snapshot *s, char *err,
     snapshot_free(s);
     return -1;
   }
-  if (gc_heap_get_stats(h)->finalizers_run != s->finalizers_run) {
+  const gc_heap_stats *st = gc_heap_get_stats(h);
+  if (st->finalizers_run != s->finalizers_run ||
+      st->objects_allocated != s->allocated) {
     /* Finalizers ran during the collection: as mutators they may have
-     * changed slots and dropped references, so "as before" no longer
-     * holds.  Check the state they left instead: everything reachable now
-     * is live and refers only to live objects. */
-    snapshot_free(s);
+     * changed slots, dropped references and allocated, so "as before" no
+     * longer holds, and an address reachable before may now hold a new
+     * object.  Check the state they left instead: everything reachable
+     * now is live, and no reference outlived its target. */
     live_set ls;
     int rc = live_build(h, &ls, err, errlen);
+    if (rc == 0) rc = check_no_stale_refs(h, &ls, s, err, errlen);
     live_free(&ls);
+    snapshot_free(s);
     return rc;
   }
+  /* Nothing was allocated, so no address changed hands: an address that
+   * is live now holds the object it held before. */
   addr_map live;
-  if (map_init(&live, gc_heap_get_stats(h)->live_objects) != 0) {
+  if (map_init(&live, st->live_objects) != 0) {
     snprintf(err, errlen, "oracle: out of memory");
     snapshot_free(s);
     return -1;

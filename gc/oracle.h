@@ -11,7 +11,13 @@
  *
  * The roots are the root table and gc.garbage (gc_garbage_*).  When
  * finalizers ran during a collection (they are mutators), safety is checked
- * on the state they left: all that is reachable is live.
+ * on the state they left: all that is reachable is live, and no reference
+ * outlived its target -- no live object receives more references (slots,
+ * root table, gc.garbage) than its refcnt counts.  The second half catches
+ * a reachable object freed by mistake whose address a finalizer's new
+ * object then took, where liveness alone sees a live object; it misses
+ * only if the new object is also held from outside the root table, by at
+ * least as many references as outlived the old one.
  *
  * Cost O(live objects + slots), memory O(the same): for tests and --verify,
  * not for timed runs.

@@ -12,6 +12,33 @@ valgrind python3 python3-scipy"
 
 log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 
+# The peer runtimes of scripts/bench --peers (scripts/peer-php, peer-nim),
+# installed on demand and only for --peers.
+GCBENCH_PEER_PACKAGES="php-cli nim"
+
+# Try to install the missing peer runtimes; never fails: a peer still
+# missing afterwards is skipped by its script with one line saying so.
+ensure_peer_packages() {
+  local missing=() p
+  for p in $GCBENCH_PEER_PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+      missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    log "peer runtimes missing: ${missing[*]} (sudo apt-get install -y ${missing[*]})"
+    return 0
+  fi
+  log "installing peer runtimes ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  for p in "${missing[@]}"; do
+    apt-get install -y -qq --no-install-recommends "$p" >&2 ||
+      { apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends "$p" >&2; } ||
+      log "could not install $p; its peer is skipped"
+  done
+  return 0
+}
+
 # Install whatever is missing: with apt-get as root, else print the line.
 ensure_packages() {
   local missing=() p

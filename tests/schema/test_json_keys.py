@@ -74,6 +74,22 @@ d = run_json([py, os.path.join(SCRIPTS, "peer-cpython"), "--sizes", "1000",
 check("peer-cpython context schema", d.get("context", {}).get("schema") == 1,
       d.get("context"))
 
+# scripts/peer-php, scripts/peer-nim: context.schema (when the runtime is
+# installed; exit 4 says it is not)
+for peer in ("peer-php", "peer-nim"):
+    r = subprocess.run([py, os.path.join(SCRIPTS, peer), "--sizes", "100",
+                        "--repetitions", "1", "--shapes", "rings", "-q", "-o", "-"],
+                       capture_output=True, text=True, timeout=300)
+    if r.returncode == 4:
+        print(f"{peer}: runtime not installed, not checked")
+        continue
+    try:
+        d = json.loads(r.stdout)
+    except ValueError:
+        d = {}
+    check(f"{peer} context schema", r.returncode == 0 and
+          d.get("context", {}).get("schema") == 1, f"exit {r.returncode} {r.stderr[-300:]}")
+
 # scripts/snapshot-python --stats-json: schema
 os.makedirs(WORK, exist_ok=True)
 heap, stats = os.path.join(WORK, "h.gcheap"), os.path.join(WORK, "h.json")

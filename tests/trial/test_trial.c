@@ -154,6 +154,70 @@ static void test_self_loop(void **state) {
 }
 
 /* ======================================================================
+ * gc_heap_buffer_all: gcbench's protocol "every vertex buffered once"
+ * ==================================================================== */
+
+static void count_buffered(gc_object *o, void *arg) {
+  if (is_buffered(o)) ++*(size_t *)arg;
+}
+
+static void test_buffer_all(void **state) {
+  (void)state;
+  gc_heap *h = trial_heap("auto=0");
+  /* 3 garbage rings of 4 (heads buffered by the drop), a live chain of 3
+   * held by the root table (its head buffered), 20 objects in all */
+  for (int i = 0; i < 3; i++) gc_decref(h, make_ring(h, 4, 1));
+  gc_object *head = gc_new(h, 1, 0), *tail = head;
+  for (int i = 1; i < 3; i++) {
+    gc_object *o = gc_new(h, 1, 0);
+    gc_slot_steal(h, tail, 0, o);
+    tail = o;
+  }
+  assert_true(gc_root_push(h, head) >= 0);
+  gc_decref(h, head);
+  size_t before = 0, after = 0;
+  gc_heap_foreach(h, count_buffered, &before);
+  assert_int_equal(before, 4);
+  /* the buffer is emptied, then every object offered once, in list order:
+   * the first ring's head first, then its second member */
+  assert_int_equal(gc_heap_buffer_all(h), 15);
+  gc_heap_foreach(h, count_buffered, &after);
+  assert_int_equal(after, 15);
+  const gc_link *l = gc_heap_gen_list(h, 0);
+  assert_int_equal(gc_obj((gc_link *)l->next)->gc_refs, 0);
+  assert_int_equal(gc_obj((gc_link *)l->next->next)->gc_refs, 1);
+  assert_int_equal(gc_obj((gc_link *)l->prev)->gc_refs, 14);
+  validate(h);
+  assert_int_equal(gc_heap_buffer_all(h), 15); /* again: the same */
+  after = 0;
+  gc_heap_foreach(h, count_buffered, &after);
+  assert_int_equal(after, 15);
+  validate(h);
+  /* the collection now starts from every object, and frees the rings */
+  assert_int_equal(gc_collect(h, GC_FULL), 12);
+  assert_int_equal(last_record(h)->examined, 15);
+  assert_int_equal(stats(h)->live_objects, 3);
+  validate(h);
+  assert_oracle(h);
+  gc_heap_free(h);
+
+  /* whole-heap collectors have no buffer: nothing offered */
+  char err[256];
+  gc_heap *n = gc_heap_new("naive", "auto=0", err, sizeof err);
+  assert_non_null(n);
+  gc_decref(n, make_ring(n, 4, 1));
+  assert_int_equal(gc_heap_buffer_all(n), 0);
+  assert_int_equal(gc_collect(n, GC_FULL), 4);
+  gc_heap_free(n);
+  assert_int_equal(gc_collector_has_root_buffer("trial"), 1);
+  assert_int_equal(gc_collector_has_root_buffer("naive"), 0);
+  assert_int_equal(gc_collector_has_root_buffer("generational"), 0);
+  assert_int_equal(gc_collector_has_root_buffer("no-such"), 0);
+  assert_int_equal(gc_collector_has_root_buffer("php-8"), 1);       /* trial */
+  assert_int_equal(gc_collector_has_root_buffer("cpython-3.13"), 0); /* generational */
+}
+
+/* ======================================================================
  * Rings
  * ==================================================================== */
 
@@ -954,6 +1018,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pair),
       cmocka_unit_test(test_self_loop),
+      cmocka_unit_test(test_buffer_all),
       cmocka_unit_test(test_ring_garbage),
       cmocka_unit_test(test_ring_held),
       cmocka_unit_test(test_ring_held_by_unexamined),

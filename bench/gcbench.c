@@ -26,6 +26,14 @@
  *                 whole-heap walk.  Only for collectors with a root buffer;
  *                 the others examine the whole heap under either protocol.
  *
+ * A sweep (--gcbench_sweep=KEY=V1,V2,...) replaces the matrix by one
+ * strategy axis: KEY is a collector tunable (the whole runs of the
+ * collectors that have it), a workload parameter (the rows whose workload
+ * takes it), or `heap`, the live-byte budget as a multiple of the minimum
+ * heap (as running-ng sweeps heap sizes).  The swept key and value end each
+ * name (`churn/generational/n:1000000/threshold0:700/mode:run`), so rows stay
+ * distinct, and the JSON context says which key was swept.
+ *
  * Every iteration is checked against the workload's answer (counts freed and
  * live); a mismatch stops that benchmark with an error.  jemalloc statistics
  * are read between iterations, never inside the timed part.
@@ -79,7 +87,10 @@ typedef struct cell {
   const char *collector;   /* a collector name, or "floor" */
   long long n;
   char name[256];
-  char params[256];        /* row params + n */
+  char params[256];        /* row params + n (+ a swept parameter) */
+  char tunables[128];      /* a swept tunable or heap budget, "k=v" or "" */
+  double heap_factor;      /* a heap sweep's budget / minimum heap, else 0 */
+  double min_heap;         /* its minimum heap in bytes, once measured */
   long long extra;         /* custom benchmarks' second size */
   int buffer_all;          /* protocol:all, see the top of this file */
 } cell;
@@ -141,12 +152,22 @@ static uint64_t floor_pass(gc_heap *h) {
 
 static volatile uint64_t sink;
 
+static double min_heap(const row *r, const char *params);
+static void share_min_heap(const cell *c, double bytes);
+
 static void bm_cell(gbs_state *st, void *arg) {
   cell *c = arg;
   int is_floor = strcmp(c->collector, "floor") == 0;
   int is_none = strcmp(c->collector, "none") == 0;
   const char *cname = is_floor ? "none" : c->collector;
-  const char *tun = c->r->mode == MODE_COLLECT ? "auto=0" : "";
+  if (c->heap_factor > 0) { /* a heap sweep: the budget, measured once */
+    if (c->min_heap == 0) share_min_heap(c, min_heap(c->r, c->params));
+    snprintf(c->tunables, sizeof c->tunables, "max_bytes=%.0f",
+             c->min_heap * c->heap_factor + 0.5);
+  }
+  char tun[160];
+  snprintf(tun, sizeof tun, "%s%s%s", c->r->mode == MODE_COLLECT ? "auto=0" : "",
+           c->r->mode == MODE_COLLECT && *c->tunables ? "," : "", c->tunables);
   gc_param_set ps;
   char err[512];
   if (gc_params_init(&ps, c->wl->params, c->wl->nparams) != 0 ||
@@ -242,6 +263,7 @@ static void bm_cell(gbs_state *st, void *arg) {
     /* ns per object (of the workload's size n) of the timed part. */
     gbs_counter(st, "ns_per_object", timed_ns / (double)iters / (double)c->n,
                 GBS_DEFAULT);
+    if (c->min_heap > 0) gbs_counter(st, "min_heap_bytes", c->min_heap, GBS_DEFAULT);
     gbs_set_label(st, c->r->mode == MODE_COLLECT
                           ? "times one full collection of a built heap"
                           : "times the whole mutator + collector run");
@@ -411,40 +433,183 @@ static void bm_empty(gbs_state *st, void *arg) {
 }
 
 /* ======================================================================
- * Registration and main
+ * Sweeps: one strategy axis over a list of values
  * ==================================================================== */
 
-static void usage(void) {
-  printf(
-      "usage: gcbench [--gcbench_full] [--gcbench_sizes=N,N,...] "
-      "[--benchmark_* flags]\n"
-      "\n"
-      "The matrix collectors x workloads x sizes on Google Benchmark.\n"
-      "Names read workload/collector/key:value/n:N/mode:collect|run; the\n"
-      "`floor` rows are one bare pass over the same heap; `protocol:all`\n"
-      "rows buffer every vertex as a possible root before the timed\n"
-      "collection (collectors with a root buffer only; without it, the\n"
-      "workload's own roots).\n"
-      "\n"
-      "  --gcbench_full          sizes 10^3..10^7 (default 10^3..10^6)\n"
-      "  --gcbench_sizes=LIST    explicit sizes, e.g. 1000,100000\n"
-      "  --gcbench_list          print the benchmark names and exit\n"
-      "  --gcbench_collectors=LIST  collectors or profiles (gcrun --list),\n"
-      "                          e.g. trial,php-8,nim-orc (default: every\n"
-      "                          collector; `floor` rows come with any list)\n"
-      "  --benchmark_filter=RE   run only matching benchmarks\n"
-      "  --benchmark_repetitions=N, --benchmark_out=FILE,\n"
-      "  --benchmark_out_format=json, --benchmark_list_tests, ...\n"
-      "                          Google Benchmark's flags\n"
-      "\n"
-      "--benchmark_out=FILE is checked before the run; a regular file is\n"
-      "written under a temporary name and renamed when the run is complete,\n"
-      "a device, FIFO or /dev/stdout is written in place at the end.\n"
-      "\n"
-      "Counters: objects, gc_ns, collections, examined, freed_rc, freed_gc,\n"
-      "leaked, pause_p50_ns, pause_p99_ns, pause_max_ns, peak_alloc_bytes,\n"
-      "peak_resident_bytes, ns_per_object.  Aggregates: mean, median,\n"
-      "stddev, cv, p99, max, min over repetitions.\n");
+enum sweep_kind { SWEEP_NONE, SWEEP_TUNABLE, SWEEP_PARAM, SWEEP_HEAP };
+enum { SWEEP_MAX = 32 };
+
+typedef struct sweep {
+  enum sweep_kind kind;
+  char key[64];
+  char vals[SWEEP_MAX][32];
+  int nvals;
+} sweep;
+
+static int has_def(const gc_param_def *d, size_t n, const char *key) {
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(d[i].name, key)) return 1;
+  return 0;
+}
+
+/* Does the collector or profile `name` (or every one, for the heap's own
+ * tunables) take tunable key? */
+static int collector_takes(const char *name, const char *key) {
+  size_t n;
+  const gc_param_def *d = gc_heap_tunables(&n);
+  if (has_def(d, n, key)) return 1;
+  const gc_profile *pf = gc_profile_find(name);
+  if (pf) name = pf->collector;
+  for (size_t ci = 0; ci < gc_collector_count(); ci++)
+    if (!strcmp(gc_collector_name(ci), name)) {
+      d = gc_collector_tunables(ci, &n);
+      return d && has_def(d, n, key);
+    }
+  return 0;
+}
+
+static int row_takes(const row *r, const char *key) {
+  const workload *wl = wl_find(r->workload);
+  return wl && has_def(wl->params, wl->nparams, key);
+}
+
+/* Does this row take part in the sweep, and under the collector (or
+ * profile, or floor) `name`? */
+static int sweep_row(const sweep *sw, const row *r) {
+  switch (sw->kind) {
+    case SWEEP_PARAM: return row_takes(r, sw->key);
+    case SWEEP_TUNABLE:
+    case SWEEP_HEAP: return r->mode == MODE_RUN; /* automatic collection */
+    default: return 1;
+  }
+}
+static int sweep_collector(const sweep *sw, const char *name) {
+  if (sw->kind == SWEEP_TUNABLE) return strcmp(name, "floor") && collector_takes(name, sw->key);
+  return 1;
+}
+
+/* "KEY=V1,V2,..." -> sw; 0, or -1 with err set (one line, with the fix). */
+static int sweep_parse(sweep *sw, const char *spec, char *err, size_t len) {
+  const char *eq = strchr(spec, '=');
+  memset(sw, 0, sizeof *sw);
+  if (!eq || eq == spec || (size_t)(eq - spec) >= sizeof sw->key || !eq[1]) {
+    snprintf(err, len, "--gcbench_sweep wants KEY=V1,V2,..., got '%s'", spec);
+    return -1;
+  }
+  memcpy(sw->key, spec, (size_t)(eq - spec));
+  for (const char *p = eq + 1; *p;) {
+    size_t l = strcspn(p, ",");
+    if (l == 0 || l >= sizeof sw->vals[0] || sw->nvals == SWEEP_MAX) {
+      snprintf(err, len, "--gcbench_sweep: values must be non-empty, at most "
+               "%d of at most %zu characters, got '%s'", SWEEP_MAX,
+               sizeof sw->vals[0] - 1, eq + 1);
+      return -1;
+    }
+    memcpy(sw->vals[sw->nvals++], p, l);
+    p += l + (p[l] == ',');
+  }
+  size_t nc = gc_collector_count();
+  int tunable = 0, param = 0;
+  for (size_t ci = 0; ci < nc; ci++)
+    tunable |= collector_takes(gc_collector_name(ci), sw->key);
+  for (size_t r = 0; r < sizeof matrix / sizeof matrix[0]; r++)
+    param |= row_takes(&matrix[r], sw->key);
+  if (!strcmp(sw->key, "n")) {
+    snprintf(err, len, "--gcbench_sweep: sizes are swept with "
+             "--gcbench_sizes=N,N,..., not n");
+    return -1;
+  }
+  sw->kind = !strcmp(sw->key, "heap") ? SWEEP_HEAP
+             : param                  ? SWEEP_PARAM
+             : tunable                ? SWEEP_TUNABLE
+                                      : SWEEP_NONE;
+  if (sw->kind == SWEEP_NONE) {
+    snprintf(err, len, "--gcbench_sweep: '%s' is neither a collector tunable, "
+             "a parameter of a matrix workload, nor heap; gcrun --list shows "
+             "them", sw->key);
+    return -1;
+  }
+  /* Check every value now, not in the middle of the run. */
+  for (int v = 0; v < sw->nvals; v++) {
+    char kv[128], e[400];
+    snprintf(kv, sizeof kv, "%s=%s", sw->key, sw->vals[v]);
+    if (sw->kind == SWEEP_HEAP) {
+      char *end;
+      double f = strtod(sw->vals[v], &end);
+      if (end == sw->vals[v] || *end || !(f > 0 && f <= 1000)) {
+        snprintf(err, len, "--gcbench_sweep: heap wants multiples of the "
+                 "minimum heap in (0, 1000], e.g. heap=1,1.5,2,4; got '%s'",
+                 sw->vals[v]);
+        return -1;
+      }
+    } else if (sw->kind == SWEEP_TUNABLE) {
+      for (size_t ci = 0; ci < nc; ci++) {
+        if (!collector_takes(gc_collector_name(ci), sw->key)) continue;
+        gc_heap *h = gc_heap_new(gc_collector_name(ci), kv, e, sizeof e);
+        if (!h) {
+          snprintf(err, len, "--gcbench_sweep: %s", e);
+          return -1;
+        }
+        gc_heap_free(h);
+      }
+    } else {
+      for (size_t r = 0; r < sizeof matrix / sizeof matrix[0]; r++) {
+        if (!row_takes(&matrix[r], sw->key)) continue;
+        const workload *wl = wl_find(matrix[r].workload);
+        gc_param_set ps;
+        int bad = gc_params_init(&ps, wl->params, wl->nparams) != 0 ||
+                  gc_params_assign_list(&ps, kv, e, sizeof e) != 0;
+        gc_params_free(&ps);
+        if (bad) {
+          snprintf(err, len, "--gcbench_sweep: %s", e);
+          return -1;
+        }
+      }
+    }
+  }
+  return 0;
+}
+
+/* "k=10,held=0" less key: "held=0" */
+static void params_without(char *out, size_t len, const char *params,
+                           const char *key) {
+  size_t kl = strlen(key), used = 0;
+  out[0] = 0;
+  for (const char *p = params; *p;) {
+    size_t l = strcspn(p, ",");
+    if (!(l > kl && !strncmp(p, key, kl) && p[kl] == '=') && used + l + 2 < len) {
+      if (used) out[used++] = ',';
+      memcpy(out + used, p, l);
+      used += l;
+      out[used] = 0;
+    }
+    p += l + (p[l] == ',');
+  }
+}
+
+/* The minimum heap of a heap sweep: the smallest peak of live bytes any
+ * collector reaches on the row at size n with its default tunables (`none`
+ * leaks, so it is left out).  Untimed, before the benchmarks run. */
+static double min_heap(const row *r, const char *params) {
+  const workload *wl = wl_find(r->workload);
+  double best = 0;
+  char err[512];
+  for (size_t ci = 0; ci < gc_collector_count(); ci++) {
+    if (!strcmp(gc_collector_name(ci), "none")) continue;
+    gc_param_set ps;
+    gc_heap *h = gc_heap_new(gc_collector_name(ci), "", err, sizeof err);
+    if (!h) continue;
+    wl_answer ans;
+    if (gc_params_init(&ps, wl->params, wl->nparams) == 0 &&
+        gc_params_assign_list(&ps, params, err, sizeof err) == 0 &&
+        wl->run(h, &ps, 1, &ans, err, sizeof err) == WL_OK) {
+      double pk = (double)gc_heap_get_stats(h)->peak_live_bytes;
+      if (best == 0 || pk < best) best = pk;
+    }
+    gc_params_free(&ps);
+    gc_heap_free(h);
+  }
+  return best;
 }
 
 /* ======================================================================
@@ -520,35 +685,6 @@ static int out_redirect(int *argc, char **argv) {
   return 0;
 }
 
-/* --gcbench_collectors=a,b,...: each name a collector or a profile (the
- * heap resolves both); an unknown one is refused before anything runs. */
-static int select_collectors(char *list, const char **sel, size_t *n,
-                             size_t cap) {
-  *n = 0;
-  for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok;
-       tok = strtok_r(NULL, ",", &save)) {
-    char err[512];
-    gc_heap *h = gc_heap_new(tok, NULL, err, sizeof err);
-    if (!h) {
-      fprintf(stderr, "gcbench: --gcbench_collectors: %s\n", err);
-      return -1;
-    }
-    gc_heap_free(h);
-    if (*n == cap) {
-      fprintf(stderr, "gcbench: --gcbench_collectors: at most %zu names\n",
-              cap);
-      return -1;
-    }
-    sel[(*n)++] = tok;
-  }
-  if (!*n) {
-    fprintf(stderr, "gcbench: --gcbench_collectors wants names, e.g. "
-                    "--gcbench_collectors=trial,php-8\n");
-    return -1;
-  }
-  return 0;
-}
-
 /* After the run: Google Benchmark's file complete (JSON ends with '}'),
  * then renamed or copied.  0, or 2 after one line on stderr. */
 static int out_finish(void) {
@@ -597,6 +733,93 @@ static int out_finish(void) {
 static cell *cells;
 static size_t ncells, cap_cells;
 
+/* Every cell of the same heap-sweep row and size gets the same minimum. */
+static void share_min_heap(const cell *c, double bytes) {
+  for (size_t i = 0; i < ncells; i++)
+    if (cells[i].r == c->r && cells[i].n == c->n && cells[i].heap_factor > 0)
+      cells[i].min_heap = bytes;
+}
+
+/* ======================================================================
+ * Registration and main
+ * ==================================================================== */
+
+static void usage(void) {
+  printf(
+      "usage: gcbench [--gcbench_full] [--gcbench_sizes=N,N,...] "
+      "[--benchmark_* flags]\n"
+      "\n"
+      "The matrix collectors x workloads x sizes on Google Benchmark.\n"
+      "Names read workload/collector/key:value/n:N/mode:collect|run; the\n"
+      "`floor` rows are one bare pass over the same heap; `protocol:all`\n"
+      "rows buffer every vertex as a possible root before the timed\n"
+      "collection (collectors with a root buffer only; without it, the\n"
+      "workload's own roots).\n"
+      "\n"
+      "  --gcbench_full          sizes 10^3..10^7 (default 10^3..10^6)\n"
+      "  --gcbench_sizes=LIST    explicit sizes, e.g. 1000,100000\n"
+      "  --gcbench_list          print the benchmark names and exit\n"
+      "  --gcbench_sweep=KEY=V1,V2,...\n"
+      "                          instead of the matrix, one row per value of\n"
+      "                          KEY at the largest size (or --gcbench_sizes):\n"
+      "                          a collector tunable (whole runs of the\n"
+      "                          collectors that take it, e.g. threshold0=\n"
+      "                          700,2000,10000), a workload parameter (the\n"
+      "                          rows that take it, e.g. k=2,10,100), or heap\n"
+      "                          (the live-byte budget in multiples of the\n"
+      "                          minimum heap, e.g. heap=1,1.5,2,4; the\n"
+      "                          smallest peak any collector reaches)\n"
+      "  --gcbench_collectors=LIST  collectors or profiles (gcrun --list),\n"
+      "                          e.g. trial,php-8,nim-orc (default: every\n"
+      "                          collector; `floor` rows come with any list)\n"
+      "  --benchmark_filter=RE   run only matching benchmarks\n"
+      "  --benchmark_repetitions=N, --benchmark_out=FILE,\n"
+      "  --benchmark_out_format=json, --benchmark_list_tests, ...\n"
+      "                          Google Benchmark's flags\n"
+      "\n"
+      "--benchmark_out=FILE is checked before the run; a regular file is\n"
+      "written under a temporary name and renamed when the run is complete,\n"
+      "a device, FIFO or /dev/stdout is written in place at the end.\n"
+      "\n"
+      "Counters: objects, gc_ns, collections, examined, freed_rc, freed_gc,\n"
+      "leaked, pause_p50_ns, pause_p99_ns, pause_max_ns, peak_alloc_bytes,\n"
+      "peak_resident_bytes, ns_per_object.  Aggregates: mean, median,\n"
+      "stddev, cv, p99, max, min over repetitions; min_heap_bytes in a\n"
+      "heap sweep.\n"
+      "\n"
+      "Exit codes: 0 ok, 2 bad usage (an unknown flag, a bad sweep, a filter\n"
+      "that selects nothing or does not compile), 3 out of memory.\n");
+}
+
+/* --gcbench_collectors=a,b,...: each name a collector or a profile (the
+ * heap resolves both); an unknown one is refused before anything runs. */
+static int select_collectors(char *list, const char **sel, size_t *n,
+                             size_t cap) {
+  *n = 0;
+  for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok;
+       tok = strtok_r(NULL, ",", &save)) {
+    char err[512];
+    gc_heap *h = gc_heap_new(tok, NULL, err, sizeof err);
+    if (!h) {
+      fprintf(stderr, "gcbench: --gcbench_collectors: %s\n", err);
+      return -1;
+    }
+    gc_heap_free(h);
+    if (*n == cap) {
+      fprintf(stderr, "gcbench: --gcbench_collectors: at most %zu names\n",
+              cap);
+      return -1;
+    }
+    sel[(*n)++] = tok;
+  }
+  if (!*n) {
+    fprintf(stderr, "gcbench: --gcbench_collectors wants names, e.g. "
+                    "--gcbench_collectors=trial,php-8\n");
+    return -1;
+  }
+  return 0;
+}
+
 static cell *new_cell(void) {
   if (ncells == cap_cells) {
     cap_cells = cap_cells ? cap_cells * 2 : 256;
@@ -633,98 +856,9 @@ static int64_t iterations_for(long long n) {
   return it < 1 ? 1 : it > 200 ? 200 : it;
 }
 
-int main(int argc, char **argv) {
-  for (int i = 1; i < argc; i++)
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-      usage();
-      return gc_out_flush_stdout("gcbench") ? 2 : 0;
-    }
-  /* argv with room for one more flag (--benchmark_out from BENCHMARK_OUT) */
-  static char **args; /* static: still referenced on an early return */
-  args = calloc((size_t)argc + 2, sizeof *args);
-  if (!args) return 3;
-  memcpy(args, argv, (size_t)argc * sizeof *args);
-  argv = args;
-  int orc = out_redirect(&argc, argv);
-  if (orc) return orc;
-  gbs_initialize(&argc, argv);
-  const double *sizes = sizes_default;
-  size_t nsizes = sizeof sizes_default / sizeof sizes_default[0];
-  double custom[16];
-  int list_only = 0;
-  int out = 1;
-  const char *sel[64];
-  size_t nsel = 0;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--gcbench_full")) {
-      sizes = sizes_full;
-      nsizes = sizeof sizes_full / sizeof sizes_full[0];
-    } else if (!strncmp(argv[i], "--gcbench_sizes=", 16)) {
-      nsizes = 0;
-      char *p = argv[i] + 16, *end;
-      while (*p && nsizes < 16) {
-        double v = strtod(p, &end);
-        if (end == p || v < 10 || v > 1e9) {
-          fprintf(stderr,
-                  "gcbench: --gcbench_sizes wants sizes 10..1e9 separated by "
-                  "commas, got '%s'\n",
-                  argv[i] + 16);
-          return 2;
-        }
-        custom[nsizes++] = v;
-        p = *end == ',' ? end + 1 : end;
-      }
-      sizes = custom;
-    } else if (!strcmp(argv[i], "--gcbench_list")) {
-      list_only = 1;
-    } else if (!strncmp(argv[i], "--gcbench_collectors=", 21)) {
-      if (select_collectors(argv[i] + 21, sel, &nsel, 64) != 0) return 2;
-    } else {
-      argv[out++] = argv[i];
-      continue;
-    }
-  }
-  argc = out;
-  if (gbs_report_unrecognized(argc, argv)) return 2;
-
-  if (!nsel)
-    for (size_t ci = 0; ci < gc_collector_count() && nsel < 64; ci++)
-      sel[nsel++] = gc_collector_name(ci);
-  size_t nc = nsel;
-  for (size_t r = 0; r < sizeof matrix / sizeof matrix[0]; r++) {
-    const row *rw = &matrix[r];
-    const workload *wl = wl_find(rw->workload);
-    if (!wl) {
-      fprintf(stderr, "gcbench: matrix names unknown workload '%s'\n",
-              rw->workload);
-      return 2;
-    }
-    for (size_t s = 0; s < nsizes; s++) {
-      /* every collector and the floor; then protocol:all for the
-       * collectors that have a root buffer */
-      for (size_t ci = 0; ci <= 2 * nc; ci++) {
-        if (ci == nc && rw->mode != MODE_COLLECT) break;
-        int all = ci > nc;
-        const char *cname = ci < nc ? sel[ci] : all ? sel[ci - nc - 1] : "floor";
-        if (all && !gc_collector_has_root_buffer(cname)) continue;
-        cell *c = new_cell();
-        c->r = rw;
-        c->wl = wl;
-        c->collector = cname;
-        c->buffer_all = all;
-        c->n = (long long)sizes[s];
-        snprintf(c->params, sizeof c->params, "%s%sn=%lld", rw->params,
-                 *rw->params ? "," : "", c->n);
-        snprintf(c->name, sizeof c->name, "%s/%s", rw->workload, c->collector);
-        name_params(c->name, sizeof c->name, c->params);
-        strncat(c->name,
-                all                        ? "/protocol:all/mode:collect"
-                : rw->mode == MODE_COLLECT ? "/mode:collect"
-                                           : "/mode:run",
-                sizeof c->name - strlen(c->name) - 1);
-      }
-    }
-  }
+/* Custom rows: trial's locality (issue figures), young pauses, the object
+ * model's cost over malloc. */
+static void add_custom_rows(const char *const *sel, size_t nc, int full) {
   /* Custom rows: trial's locality (issue figures), young pauses. */
   static const long long loc_live[] = {1000000};
   for (size_t ci = 0; ci < nc; ci++) {
@@ -747,17 +881,148 @@ int main(int argc, char **argv) {
   for (int k = 0; k < 2; k++) {
     cell *c = new_cell();
     c->collector = k ? "malloc" : "rc";
-    c->n = sizes == sizes_full ? 10000000 : 1000000;
+    c->n = full ? 10000000 : 1000000;
     snprintf(c->name, sizeof c->name, "chain/%s/n:%lld/mode:run", c->collector,
              c->n);
   }
-  if (sizes == sizes_full) {
+  if (full) {
     cell *c = new_cell();
     c->collector = "generational";
     c->n = 10000000;
     snprintf(c->name, sizeof c->name, "young/generational/old:%lld/mode:collect",
              c->n);
   }
+}
+
+int main(int argc, char **argv) {
+  for (int i = 1; i < argc; i++)
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      usage();
+      return gc_out_flush_stdout("gcbench") ? 2 : 0;
+    }
+  /* argv with room for one more flag (--benchmark_out from BENCHMARK_OUT) */
+  static char **args; /* static: still referenced on an early return */
+  args = calloc((size_t)argc + 2, sizeof *args);
+  if (!args) return 3;
+  memcpy(args, argv, (size_t)argc * sizeof *args);
+  argv = args;
+  int orc = out_redirect(&argc, argv);
+  if (orc) return orc;
+  gbs_initialize(&argc, argv);
+  const double *sizes = sizes_default;
+  size_t nsizes = sizeof sizes_default / sizeof sizes_default[0];
+  double custom[16];
+  int list_only = 0, sized = 0, full = 0;
+  const char *sel[64];
+  size_t nsel = 0;
+  sweep sw = {.kind = SWEEP_NONE};
+  int out = 1;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--gcbench_full")) {
+      sizes = sizes_full;
+      nsizes = sizeof sizes_full / sizeof sizes_full[0];
+      full = 1;
+    } else if (!strncmp(argv[i], "--gcbench_sizes=", 16)) {
+      nsizes = 0;
+      char *p = argv[i] + 16, *end;
+      while (*p && nsizes < 16) {
+        double v = strtod(p, &end);
+        if (end == p || v < 10 || v > 1e9) {
+          fprintf(stderr,
+                  "gcbench: --gcbench_sizes wants sizes 10..1e9 separated by "
+                  "commas, got '%s'\n",
+                  argv[i] + 16);
+          return 2;
+        }
+        custom[nsizes++] = v;
+        p = *end == ',' ? end + 1 : end;
+      }
+      sizes = custom;
+      sized = 1;
+    } else if (!strcmp(argv[i], "--gcbench_list")) {
+      list_only = 1;
+    } else if (!strncmp(argv[i], "--gcbench_collectors=", 21)) {
+      if (select_collectors(argv[i] + 21, sel, &nsel, 64) != 0) return 2;
+    } else if (!strncmp(argv[i], "--gcbench_sweep=", 16)) {
+      char err[512];
+      if (sweep_parse(&sw, argv[i] + 16, err, sizeof err) != 0) {
+        fprintf(stderr, "gcbench: %s\n", err);
+        return 2;
+      }
+    } else {
+      argv[out++] = argv[i];
+      continue;
+    }
+  }
+  argc = out;
+  if (gbs_report_unrecognized(argc, argv)) return 2;
+
+  if (!nsel)
+    for (size_t ci = 0; ci < gc_collector_count() && nsel < 64; ci++)
+      sel[nsel++] = gc_collector_name(ci);
+  size_t nc = nsel;
+  int sweeping = sw.kind != SWEEP_NONE;
+  if (sweeping && !sized) { /* a sweep runs at the largest size alone */
+    sizes += nsizes - 1;
+    nsizes = 1;
+  }
+  int nvals = sweeping ? sw.nvals : 1;
+  for (size_t r = 0; r < sizeof matrix / sizeof matrix[0]; r++) {
+    const row *rw = &matrix[r];
+    const workload *wl = wl_find(rw->workload);
+    if (!wl) {
+      fprintf(stderr, "gcbench: matrix names unknown workload '%s'\n",
+              rw->workload);
+      return 2;
+    }
+    if (sweeping && !sweep_row(&sw, rw)) continue;
+    char fixed[192];
+    params_without(fixed, sizeof fixed, rw->params,
+                   sw.kind == SWEEP_PARAM ? sw.key : "");
+    for (size_t s = 0; s < nsizes; s++) {
+      /* every collector and the floor; then protocol:all for the
+       * collectors that have a root buffer (not in a sweep) */
+      for (size_t ci = 0; ci <= 2 * nc; ci++) {
+        if (ci == nc && rw->mode != MODE_COLLECT) break;
+        int all = ci > nc;
+        if (all && sweeping) break;
+        const char *name = ci < nc ? sel[ci] : all ? sel[ci - nc - 1] : "floor";
+        if (all && !gc_collector_has_root_buffer(name)) continue;
+        if (sweeping && !sweep_collector(&sw, name)) continue;
+        for (int v = 0; v < nvals; v++) {
+          cell *c = new_cell();
+          c->r = rw;
+          c->wl = wl;
+          c->collector = name;
+          c->buffer_all = all;
+          c->n = (long long)sizes[s];
+          snprintf(c->params, sizeof c->params, "%s%sn=%lld", fixed,
+                   *fixed ? "," : "", c->n);
+          snprintf(c->name, sizeof c->name, "%s/%s", rw->workload, c->collector);
+          name_params(c->name, sizeof c->name, c->params);
+          if (sweeping) { /* the swept key and value end the name */
+            char kv[128];
+            snprintf(kv, sizeof kv, "%s=%s", sw.key, sw.vals[v]);
+            name_params(c->name, sizeof c->name, kv);
+            if (sw.kind == SWEEP_PARAM) {
+              size_t l = strlen(c->params);
+              snprintf(c->params + l, sizeof c->params - l, ",%s", kv);
+            } else if (sw.kind == SWEEP_TUNABLE) {
+              snprintf(c->tunables, sizeof c->tunables, "%s", kv);
+            } else { /* heap: budgets set when the benchmark first runs */
+              c->heap_factor = strtod(sw.vals[v], NULL);
+            }
+          }
+          strncat(c->name,
+                  all                        ? "/protocol:all/mode:collect"
+                  : rw->mode == MODE_COLLECT ? "/mode:collect"
+                                             : "/mode:run",
+                  sizeof c->name - strlen(c->name) - 1);
+        }
+      }
+    }
+  }
+  if (!sweeping) add_custom_rows(sel, nc, full);
 
   for (size_t i = 0; i < ncells; i++) {
     cell *c = &cells[i];
@@ -781,9 +1046,27 @@ int main(int argc, char **argv) {
     gbs_set_iterations(b, c->r ? iterations_for(c->n) : 3);
   }
   if (list_only) return gc_out_flush_stdout("gcbench") ? 2 : 0;
-  gbs_bench *e = gbs_register("shim/empty", bm_empty, NULL);
-  gbs_set_unit(e, GBS_NS);
-  gbs_add_context("gcbench_sizes", sizes == sizes_full ? "full" : "default");
+  if (!sweeping) {
+    gbs_bench *e = gbs_register("shim/empty", bm_empty, NULL);
+    gbs_set_unit(e, GBS_NS);
+  }
+  gbs_add_context("gcbench_sizes", sized  ? "custom"
+                                   : full ? "full"
+                                          : "default");
+  if (sweeping) {
+    static const char *kinds[] = {"", "tunable", "parameter", "heap"};
+    gbs_add_context("gcbench_sweep", sw.key);
+    gbs_add_context("gcbench_sweep_kind", kinds[sw.kind]);
+  }
+  /* A filter that selects nothing (or does not compile) is bad usage, said
+   * before anything runs. */
+  char why[512];
+  if (gbs_count_selected(why, sizeof why) == 0) {
+    fprintf(stderr, "gcbench: %s; gcbench --gcbench_list%s lists the names\n",
+            *why ? why : "no benchmark selected", sweeping ? " --gcbench_sweep=..." : "");
+    free(cells);
+    return 2;
+  }
   gbs_run_all();
   gbs_shutdown();
   free(cells);

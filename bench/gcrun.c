@@ -95,7 +95,8 @@ static void usage(FILE *f) {
       "                           final only the final collection\n"
       "  -j, --json FILE|-      write the summary as JSON\n"
       "      --pauses FILE|-    CSV, one row per collection\n"
-      "      --timeline FILE|-  CSV of time, bytes and live objects, sampled\n"
+      "      --timeline FILE|-  CSV of time, bytes, live objects and objects\n"
+      "                         allocated so far, sampled\n"
       "      --sample-every N   timeline/progress sample period in\n"
       "                         allocations (default 10000)\n"
       "  -q, --quiet            no progress line\n"
@@ -157,11 +158,12 @@ typedef struct run_ctx {
 
 static void timeline_row(run_ctx *rc, const char *event) {
   const gc_heap_stats *st = gc_heap_get_stats(rc->h);
-  fprintf(rc->timeline, "%llu,%lld,%llu,%llu,%s\n",
+  fprintf(rc->timeline, "%llu,%lld,%llu,%llu,%llu,%s\n",
           (unsigned long long)(gc_now_ns() - rc->t0),
           (long long)gc_mem_thread_bytes(),
           (unsigned long long)st->live_bytes,
-          (unsigned long long)st->live_objects, event);
+          (unsigned long long)st->live_objects,
+          (unsigned long long)st->objects_allocated, event);
 }
 
 static void on_collect(gc_heap *h, int phase, int gen, void *arg) {
@@ -406,7 +408,7 @@ int main(int argc, char **argv) {
   rc.progress = !quiet && isatty(2);
   rc.h = h;
   if (rc.timeline)
-    fprintf(rc.timeline, "time_ns,thread_bytes,heap_bytes,live_objects,event\n");
+    fprintf(rc.timeline, "time_ns,thread_bytes,heap_bytes,live_objects,objects_allocated,event\n");
   if (verify != GCV_OFF || rc.timeline)
     gc_set_collect_hook(h, on_collect, &rc);
   if (rc.timeline || rc.progress)
@@ -416,11 +418,12 @@ int main(int argc, char **argv) {
   wl_answer ans = {0};
   rc.t0 = rc.last_progress = gc_now_ns();
   if (rc.timeline) timeline_row(&rc, "start");
+  err[0] = '\0';
   int wrc = wl->run(h, &ps, seed, &ans, err, sizeof err);
-  if (wrc == WL_ENOMEM)
-    die(EXIT_NOMEM,
-        "out of memory after %llu objects; try a smaller size (-p n=...)",
-        (unsigned long long)gc_heap_get_stats(h)->objects_allocated);
+  if (wrc == WL_ENOMEM) /* the workload's own hint, or the sized ones' */
+    die(EXIT_NOMEM, "out of memory after %llu objects; %s",
+        (unsigned long long)gc_heap_get_stats(h)->objects_allocated,
+        err[0] ? err : "try a smaller size (-p n=...)");
   if (wrc != WL_OK) die(EXIT_USAGE, "workload '%s': %s", wl->name, err);
   uint64_t peak_alloc = gc_mem_thread_peak();
   rc.verify.final = 1; /* sampled: the final collection is always checked */

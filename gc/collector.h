@@ -82,6 +82,7 @@ struct gc_heap {
   int in_collection;
   gc_heap_stats stats;
   gc_object **roots;
+  uint32_t *root_refs; /* references each entry holds; NULL: 1 each */
   size_t nroots, roots_cap;
   gc_collection_record *records;
   size_t nrecords, records_cap;

@@ -16,7 +16,8 @@
  *                + number of external references to o
  *
  * External references are the mutator's: the reference gc_new returns, every
- * gc_incref it makes, and every root-table entry (gc_root_*).  The root table
+ * gc_incref it makes, and the root-table entries (gc_root_*), each counted
+ * as many times as it holds its object (gc_root_refs).  The root table
  * is the mutator's "stack and globals"; the oracle computes reachability from
  * it alone, so a workload keeps all its external references there whenever it
  * asks for verification.
@@ -306,7 +307,11 @@ void gc_garbage_clear(gc_heap *h);
 /* ------------------------------------------------------------------------
  * The root table: the mutator's external references that the oracle sees.
  * Entries are slots of a virtual object: storing increments, overwriting or
- * popping decrements.
+ * popping decrements.  An entry may hold one object several times over (a
+ * count, gc_root_push_n): CPython 3.12+'s immortal objects carry counts near
+ * 2^30..2^32, which one entry per reference could not hold.  An entry with
+ * count k accounts for k of its object's refcnt; every call below moves all
+ * k at once, in O(1).
  * ---------------------------------------------------------------------- */
 
 /* Append v (incremented; NULL allowed).  Returns its index, or -1 when out of
@@ -314,11 +319,23 @@ void gc_garbage_clear(gc_heap *h);
 long gc_root_push(gc_heap *h, gc_object *v);
 /* As gc_root_push, stealing the caller's reference to v. */
 long gc_root_push_steal(gc_heap *h, gc_object *v);
-/* roots[i] = v, with slot semantics.  GC_EINVAL if i is out of range. */
+/* One entry holding n references to v (v's count grows by n).  Returns
+ * its index; GC_EINVAL if n == 0 or v's count would pass GC_MAX_REFCNT;
+ * GC_ENOMEM when out of memory (nothing changed on either error). */
+long gc_root_push_n(gc_heap *h, gc_object *v, uint32_t n);
+/* As gc_root_push_n, taking over the caller's reference to v as one of the
+ * n (the count grows by n - 1).  On an error the caller keeps it. */
+long gc_root_push_n_steal(gc_heap *h, gc_object *v, uint32_t n);
+/* References entry i holds: 1 for gc_root_push's, n for gc_root_push_n's;
+ * 0 if i is out of range. */
+uint32_t gc_root_refs(const gc_heap *h, size_t i);
+/* roots[i] = v, with slot semantics: the entry keeps its count k, v gains k
+ * references and the old object loses k.  GC_EINVAL (nothing changed) if i
+ * is out of range or v's count would pass GC_MAX_REFCNT. */
 int gc_root_set(gc_heap *h, size_t i, gc_object *v);
 gc_object *gc_root_get(const gc_heap *h, size_t i);
 size_t gc_root_count(const gc_heap *h);
-/* Drop every entry past the first n. */
+/* Drop every entry past the first n (each with all its references). */
 void gc_root_truncate(gc_heap *h, size_t n);
 /* Make room for n more entries, so that the next n pushes cannot fail (a
  * finalizer that resurrects has no way to report an error).  0, or -1 when

@@ -306,6 +306,7 @@ void gc_heap_free(gc_heap *h) {
   free(h->state);
   free(h->garbage);
   free(h->roots);
+  free(h->root_refs);
   free(h->records);
   free(h);
 }
@@ -541,6 +542,25 @@ uint64_t gc_free_garbage_(gc_heap *h, gc_link *garbage, int closed) {
  * The root table
  * ==================================================================== */
 
+/* Entries hold one reference each until the first counted push
+ * (gc_root_push_n with n > 1); from then on root_refs, sized like roots,
+ * holds every entry's count.  Invariant: an entry holding o with count k
+ * accounts for k of o's refcnt, and 1 <= k. */
+
+/* Grow both arrays to cap entries.  0, or -1 with nothing lost. */
+static int roots_grow(gc_heap *h, size_t cap) {
+  gc_object **r = realloc(h->roots, cap * sizeof *r);
+  if (!r) return -1;
+  h->roots = r;
+  if (h->root_refs) {
+    uint32_t *k = realloc(h->root_refs, cap * sizeof *k);
+    if (!k) return -1; /* roots is larger, roots_cap still right */
+    h->root_refs = k;
+  }
+  h->roots_cap = cap;
+  return 0;
+}
+
 int gc_root_reserve(gc_heap *h, size_t n) {
   if (n <= h->roots_cap - h->nroots) return 0;
   if (gc_unlikely(h->checked) && inject_failure(h)) return -1;
@@ -549,43 +569,84 @@ int gc_root_reserve(gc_heap *h, size_t n) {
     if (cap > SIZE_MAX / 2 / sizeof(gc_object *)) return -1;
     cap *= 2;
   }
-  gc_object **r = realloc(h->roots, cap * sizeof *r);
-  if (!r) return -1;
-  h->roots = r;
-  h->roots_cap = cap;
-  return 0;
+  return roots_grow(h, cap);
 }
 
 static int roots_reserve(gc_heap *h) {
   if (h->nroots < h->roots_cap) return 0;
   if (gc_unlikely(h->checked) && inject_failure(h)) return -1;
-  size_t cap = h->roots_cap ? h->roots_cap * 2 : 64;
-  gc_object **r = realloc(h->roots, cap * sizeof *r);
-  if (!r) return -1;
-  h->roots = r;
-  h->roots_cap = cap;
+  return roots_grow(h, h->roots_cap ? h->roots_cap * 2 : 64);
+}
+
+/* Start keeping a count per entry (every existing entry holds 1). */
+static int root_refs_start(gc_heap *h) {
+  size_t cap = h->roots_cap ? h->roots_cap : 1;
+  uint32_t *k = malloc(cap * sizeof *k);
+  if (!k) return -1;
+  for (size_t i = 0; i < h->nroots; i++) k[i] = 1;
+  h->root_refs = k;
   return 0;
+}
+
+/* Drop n references to o held by one entry: n - 1 of them without a
+ * word to anyone (o's count stays >= 1 since the entry held n), the last
+ * through gc_decref, which frees o or reports a possible root as one
+ * decrement would. */
+static void root_release(gc_heap *h, gc_object *o, uint32_t n) {
+  if (!o) return;
+  o->refcnt -= n - 1;
+  gc_decref(h, o);
+}
+
+static long root_append(gc_heap *h, gc_object *v, uint32_t n) {
+  h->roots[h->nroots] = v;
+  if (h->root_refs) h->root_refs[h->nroots] = n;
+  return (long)h->nroots++;
 }
 
 long gc_root_push_steal(gc_heap *h, gc_object *v) {
   if (roots_reserve(h) != 0) return -1;
-  h->roots[h->nroots] = v;
-  return (long)h->nroots++;
+  return root_append(h, v, 1);
 }
 
 long gc_root_push(gc_heap *h, gc_object *v) {
   if (roots_reserve(h) != 0) return -1;
   gc_incref(v);
-  h->roots[h->nroots] = v;
-  return (long)h->nroots++;
+  return root_append(h, v, 1);
+}
+
+/* n references to v in one entry; `owned` of them are the caller's. */
+static long root_push_counted(gc_heap *h, gc_object *v, uint32_t n,
+                              uint32_t owned) {
+  if (n == 0 || (v && v->refcnt - owned > GC_MAX_REFCNT - n))
+    return GC_EINVAL;
+  if (roots_reserve(h) != 0) return GC_ENOMEM;
+  if (n > 1 && !h->root_refs && root_refs_start(h) != 0) return GC_ENOMEM;
+  if (v) v->refcnt += n - owned;
+  return root_append(h, v, n);
+}
+
+long gc_root_push_n(gc_heap *h, gc_object *v, uint32_t n) {
+  return root_push_counted(h, v, n, 0);
+}
+
+long gc_root_push_n_steal(gc_heap *h, gc_object *v, uint32_t n) {
+  return root_push_counted(h, v, n, v && n ? 1 : 0);
+}
+
+uint32_t gc_root_refs(const gc_heap *h, size_t i) {
+  if (i >= h->nroots) return 0;
+  return h->root_refs ? h->root_refs[i] : 1;
 }
 
 int gc_root_set(gc_heap *h, size_t i, gc_object *v) {
   if (i >= h->nroots) return GC_EINVAL;
+  uint32_t n = gc_root_refs(h, i);
   gc_object *old = h->roots[i];
-  gc_incref(v);
+  if (v && v != old && v->refcnt > GC_MAX_REFCNT - n) return GC_EINVAL;
+  if (v) v->refcnt += n; /* first, so that storing the current target is safe */
   h->roots[i] = v;
-  gc_decref(h, old);
+  root_release(h, old, n);
   return GC_OK;
 }
 
@@ -596,8 +657,8 @@ size_t gc_root_count(const gc_heap *h) { return h->nroots; }
 
 void gc_root_truncate(gc_heap *h, size_t n) {
   while (h->nroots > n) {
-    gc_object *o = h->roots[--h->nroots];
-    gc_decref(h, o);
+    size_t i = --h->nroots;
+    root_release(h, h->roots[i], h->root_refs ? h->root_refs[i] : 1);
   }
 }
 

@@ -213,7 +213,7 @@ int gc_oracle_check(gc_heap *h, int flags, gc_oracle_report *rep) {
     }
     for (size_t r = 0, nr = gc_root_count(h); r < nr; r++) {
       size_t j = map_get(&ls.index, gc_root_get(h, r));
-      if (j != (size_t)-1) expect[j]++;
+      if (j != (size_t)-1) expect[j] += gc_root_refs(h, r);
     }
     for (size_t r = 0, ng = gc_garbage_count(h); r < ng; r++) {
       size_t j = map_get(&ls.index, gc_garbage_get(h, r));
@@ -351,7 +351,8 @@ static int check_no_stale_refs(gc_heap *h, const live_set *ls,
     gc_object *o =
         r < nroots ? gc_root_get(h, r) : gc_garbage_get(h, r - nroots);
     size_t j = o ? map_get(&ls->index, o) : (size_t)-1;
-    if (j != (size_t)-1) seen[j]++;
+    /* a counted root entry holds its object that many times */
+    if (j != (size_t)-1) seen[j] += r < nroots ? gc_root_refs(h, r) : 1;
   }
   const gc_heap_stats *st = gc_heap_get_stats(h);
   for (size_t i = 0; i < ls->n && rc == 0; i++) {

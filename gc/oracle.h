@@ -7,7 +7,8 @@
  *                 afterwards, with the same slots;
  *   completeness  after a full collection, every live object is reachable;
  *   counts        every live object's refcnt equals the slots that hold it
- *                 plus the root-table entries that hold it (exact).
+ *                 plus the references the root-table entries that hold it
+ *                 carry (gc_root_refs: one per entry, or its count; exact).
  *
  * The roots are the root table and gc.garbage (gc_garbage_*).  When
  * finalizers ran during a collection (they are mutators), safety is checked

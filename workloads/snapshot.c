@@ -1,12 +1,16 @@
 /*
- * snapshot.c -- replays a heap graph read from a "gcheap 1" file
- * (heapfile.h), e.g. one written from a live CPython process by
+ * snapshot.c -- replays a heap graph read from a "gcheap" file (versions 1
+ * and 2, plain or gzipped; heapfile.h), e.g. one written from a live CPython process by
  * scripts/snapshot-python.
  *
  * The file is parsed and checked completely before any object exists.  Then
  * every object is allocated and held by one temporary reference, the slots
- * are stored, the kept external references are pushed onto the root table,
- * and the temporary references are dropped.  While the temporaries exist
+ * are stored, each object's kept external references become one root-table
+ * entry holding them all (gc_root_push_n_steal, which takes over the
+ * temporary reference), and the other temporary references are dropped.
+ * Loading, the answer and the oracle cost O(objects + references), never
+ * O(sum of the counts): a CPython 3.12+ heap's immortal objects carry
+ * counts near 2^30..2^32.  While the temporaries exist
  * every object is externally held, so an automatic collection during the
  * build frees nothing; dropping them lets reference counting free the
  * acyclic garbage at once and leaves the cyclic garbage to the collector.
@@ -27,10 +31,12 @@
 #include "workload.h"
 
 static const gc_param_def snapshot_params[] = {
-    {"file", GC_P_STR, "", 0, 0, "gcheap 1 file to load (required)"},
+    {"file", GC_P_STR, "", 0, 0,
+     "gcheap file to load, plain or gzipped (required)"},
     {"drop", GC_P_STR, "none", 0, 0,
-     "external references to drop: none, all, or a fraction in 0..1 "
-     "(chosen from the seed)"},
+     "external references to drop: none, all, or a fraction in 0..1 (each "
+     "reference with that probability, from the seed); immortal objects "
+     "keep theirs"},
     {"payload_scale", GC_P_REAL, "1", 0, 1e6,
      "multiply every object's payload bytes by this (0: no payloads)"},
 };
@@ -60,32 +66,81 @@ int heapfile_parse_drop(const char *text, heapfile_drop *out, char *err,
   return 0;
 }
 
-/* kept[i] = object i's external references that stay.  For a fraction,
- * selection sampling (Knuth's algorithm S) drops exactly
- * round(fraction * total) of them, each equally likely, in one pass and
- * without an index of the references. */
+/* ---- binomial variates ----------------------------------------------------- */
+
+/* Inversion (the waiting-time search over the probabilities, each from the
+ * last): expected n * p + 1 steps, for n * p < 10, p <= 1/2. */
+static uint32_t binomial_inversion(wl_rng *r, uint32_t n, double p) {
+  double q = 1.0 - p, s = p / q, a = ((double)n + 1.0) * s;
+  double f = exp((double)n * log1p(-p)); /* P(X = 0) = q^n */
+  double u = wl_rng_unit(r);
+  uint32_t x = 0;
+  while (u > f && x < n) { /* x < n: rounding must not run past n */
+    u -= f;
+    x++;
+    f *= a / (double)x - s; /* P(X = x) from P(X = x - 1) */
+  }
+  return x;
+}
+
+/* Hormann's BTRS ("The generation of binomial random variates", J. Stat.
+ * Comput. Simul. 46, 1993): transformed rejection with a squeeze, exact,
+ * O(1) expected time, for n * p >= 10, p <= 1/2. */
+static uint32_t binomial_btrs(wl_rng *r, uint32_t n, double p) {
+  double q = 1.0 - p, dn = (double)n;
+  double spq = sqrt(dn * p * q);
+  double b = 1.15 + 2.53 * spq;
+  double a = -0.0873 + 0.0248 * b + 0.01 * p;
+  double c = dn * p + 0.5;
+  double vr = 0.92 - 4.2 / b;
+  double alpha = (2.83 + 5.1 / b) * spq;
+  double lpq = log(p / q);
+  double m = floor((dn + 1.0) * p);
+  double h = lgamma(m + 1.0) + lgamma(dn - m + 1.0);
+  for (;;) {
+    double u = wl_rng_unit(r) - 0.5;
+    double v = wl_rng_unit(r);
+    double us = 0.5 - fabs(u);
+    double k = floor((2.0 * a / us + b) * u + c);
+    if (k < 0.0 || k > dn) continue;
+    if (us >= 0.07 && v <= vr) return (uint32_t)k; /* the squeeze */
+    v = log(v * alpha / (a / (us * us) + b));
+    if (v <= h - lgamma(k + 1.0) - lgamma(dn - k + 1.0) + (k - m) * lpq)
+      return (uint32_t)k;
+  }
+}
+
+uint32_t heapfile_binomial(wl_rng *r, uint32_t n, double p) {
+  if (n == 0 || !(p > 0.0)) return 0;
+  if (!(p < 1.0)) return n;
+  if (p > 0.5) return n - heapfile_binomial(r, n, 1.0 - p);
+  if ((double)n * p < 10.0) return binomial_inversion(r, n, p);
+  return binomial_btrs(r, n, p);
+}
+
+/* ---- the answer ------------------------------------------------------------- */
+
+/* kept[i] = object i's external references that stay: all of an immortal
+ * object's (the interpreter never frees one), and for the others as `drop`
+ * says.  A fraction drops each reference independently with that
+ * probability, one binomial draw per object from the seed: O(objects)
+ * whatever the counts. */
 static uint32_t *kept_refs(const heapfile *hf, const heapfile_drop *drop,
                            uint64_t seed) {
   uint32_t *kept = malloc(((size_t)hf->nobjects + 1) * sizeof *kept);
   if (!kept) return NULL;
-  if (drop->mode != HEAPFILE_DROP_FRACTION) {
-    for (uint64_t i = 0; i < hf->nobjects; i++)
-      kept[i] = drop->mode == HEAPFILE_KEEP_ALL ? hf->external[i] : 0;
-    return kept;
-  }
   wl_rng r;
   wl_rng_seed(&r, seed);
-  uint64_t left = hf->nexternal;
-  uint64_t to_drop = (uint64_t)llround(drop->fraction * (double)left);
-  if (to_drop > left) to_drop = left;
   for (uint64_t i = 0; i < hf->nobjects; i++) {
-    kept[i] = 0;
-    for (uint32_t j = 0; j < hf->external[i]; j++, left--) {
-      if (to_drop > 0 && wl_rng_below(&r, left) < to_drop)
-        to_drop--;
-      else
-        kept[i]++;
-    }
+    uint32_t ext = hf->external[i];
+    if (hf->immortal && hf->immortal[i])
+      kept[i] = ext;
+    else if (drop->mode == HEAPFILE_KEEP_ALL)
+      kept[i] = ext;
+    else if (drop->mode == HEAPFILE_DROP_ALL)
+      kept[i] = 0;
+    else
+      kept[i] = ext - heapfile_binomial(&r, ext, drop->fraction);
   }
   return kept;
 }
@@ -183,11 +238,24 @@ static int allocate_all(gc_heap *h, const heapfile *hf, double scale,
   return WL_OK;
 }
 
+/* One root-table entry per object with kept references, holding all of
+ * them and taking over the temporary reference (tmp[i] becomes NULL): the
+ * count never passes external_refs + incoming, which the parser checked. */
 static int push_roots(gc_heap *h, const heapfile *hf, const uint32_t *kept,
-                      gc_object **tmp) {
-  for (uint64_t i = 0; i < hf->nobjects; i++)
-    for (uint32_t j = 0; j < kept[i]; j++)
-      if (gc_root_push(h, tmp[i]) < 0) return WL_ENOMEM;
+                      gc_object **tmp, char *err, size_t errlen) {
+  for (uint64_t i = 0; i < hf->nobjects; i++) {
+    if (!kept[i]) continue;
+    long rc = gc_root_push_n_steal(h, tmp[i], kept[i]);
+    if (rc == GC_ENOMEM) return WL_ENOMEM;
+    if (rc < 0) { /* the parser's limits make this unreachable */
+      snprintf(err, errlen,
+               "object %llu: %lu external references overflow its 32-bit "
+               "count",
+               (unsigned long long)i, (unsigned long)kept[i]);
+      return WL_EINPUT;
+    }
+    tmp[i] = NULL;
+  }
   return WL_OK;
 }
 
@@ -226,7 +294,7 @@ int heapfile_build(gc_heap *h, const heapfile *hf, const heapfile_drop *drop,
       for (uint64_t k = hf->first[i]; k < hf->first[i + 1]; k++)
         gc_slot_set(h, tmp[i], (uint32_t)(k - hf->first[i]),
                     tmp[hf->target[k]]);
-    rc = push_roots(h, hf, kept, tmp);
+    rc = push_roots(h, hf, kept, tmp, err, errlen);
     drop_temps(h, tmp, hf->nobjects);
   }
   free(kept);
@@ -240,7 +308,7 @@ static int snapshot_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
   const char *file = gc_params_str(p, "file");
   if (!file || !*file) {
     snprintf(err, errlen,
-             "parameter 'file' is required (-p file=PATH to a gcheap 1 "
+             "parameter 'file' is required (-p file=PATH to a gcheap "
              "file)");
     return WL_EINPUT;
   }
@@ -249,17 +317,24 @@ static int snapshot_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
     return WL_EINPUT;
   heapfile hf;
   int rc = heapfile_load(file, &hf, err, errlen);
-  if (rc == HEAPFILE_ENOMEM) return WL_ENOMEM;
+  if (rc == HEAPFILE_ENOMEM) return WL_ENOMEM; /* err says so */
   if (rc != HEAPFILE_OK) return WL_EINPUT;
   rc = heapfile_build(h, &hf, &drop, gc_params_num(p, "payload_scale"), seed,
                       ans, err, errlen);
+  if (rc == WL_ENOMEM)
+    snprintf(err, errlen,
+             "the %llu objects and %llu references of %s do not fit (try "
+             "-p payload_scale=0, which leaves the payloads out, or a "
+             "smaller snapshot)",
+             (unsigned long long)hf.nobjects, (unsigned long long)hf.nrefs,
+             file);
   heapfile_free(&hf);
   return rc;
 }
 
 const workload wl_snapshot = {
     .name = "snapshot",
-    .summary = "a heap graph read from a gcheap 1 file (e.g. a CPython heap)",
+    .summary = "a heap graph read from a gcheap file (e.g. a CPython heap)",
     .params = snapshot_params,
     .nparams = sizeof snapshot_params / sizeof snapshot_params[0],
     .run = snapshot_run,

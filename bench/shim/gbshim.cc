@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,31 @@ int64_t gbs_iterations(const gbs_state *st) {
 
 void gbs_add_context(const char *key, const char *value) {
   benchmark::AddCustomContext(key, value);
+}
+
+// A display reporter that declines the run: RunSpecifiedBenchmarks then
+// selects the benchmarks (or reports why none) and returns their count
+// without running one.
+namespace {
+class Probe : public benchmark::BenchmarkReporter {
+ public:
+  bool ReportContext(const Context &) override { return false; }
+  void ReportRuns(const std::vector<Run> &) override {}
+};
+}  // namespace
+
+size_t gbs_count_selected(char *err, size_t errlen) {
+  Probe probe;
+  std::ostringstream out, why;
+  probe.SetOutputStream(&out);
+  probe.SetErrorStream(&why);
+  size_t n = benchmark::RunSpecifiedBenchmarks(&probe);
+  if (err && errlen) {
+    std::string line = why.str();
+    line = line.substr(0, line.find('\n'));
+    std::snprintf(err, errlen, "%s", line.c_str());
+  }
+  return n;
 }
 
 size_t gbs_run_all(void) { return benchmark::RunSpecifiedBenchmarks(); }

@@ -76,6 +76,10 @@ int64_t gbs_iterations(const gbs_state *st);
 /* A key/value written into the JSON "context". */
 void gbs_add_context(const char *key, const char *value);
 
+/* How many benchmarks --benchmark_filter selects, without running any;
+ * when none, err gets Google Benchmark's one-line reason (no match, or a
+ * regular expression that does not compile). */
+size_t gbs_count_selected(char *err, size_t errlen);
 /* Run the benchmarks that match --benchmark_filter; returns the count. */
 size_t gbs_run_all(void);
 void gbs_shutdown(void);

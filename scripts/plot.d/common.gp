@@ -1,10 +1,12 @@
 # common.gp -- shared by every figure: terminal, fonts, grid, and one colour
 # per collector, the same in every figure.
-# Variables from the caller: term ('png' or 'svg'), out (file name).
+# Variables from the caller: term ('png' or 'svg'), out (file name), and
+# optionally height (pixels, default 500).
+if (!exists('height')) height = 500
 if (term eq 'svg') {
-  set terminal svg size 800,500 dynamic font 'sans,11' background '#ffffff'
+  set terminal svg size 800,height dynamic font 'sans,11' background '#ffffff'
 } else {
-  set terminal pngcairo size 800,500 font 'sans,10' background '#ffffff'
+  set terminal pngcairo size 800,height font 'sans,10' background '#ffffff'
 }
 set output out
 set grid xtics ytics mxtics mytics lc rgb '#dddddd'

@@ -8,6 +8,6 @@ set ylabel 'minimum mutator utilisation (higher is better)'
 set logscale x
 set xrange [1:1000]
 set yrange [0:1.02]
-set key bottom right
+set key inside bottom right
 plot for [i=1:words(names)] data index (i-1) using 1:2 \
      with lines lw 2 lc rgb color(word(names,i)) title word(names,i)

@@ -2,7 +2,9 @@
 """Renders every figure from the committed fixture results folder and checks
 the files; then checks that missing and malformed folders fail with exit 2
 and one line.  Usage: test_plot.py PLOT_SCRIPT FIXTURE_DIR WORK_DIR"""
+import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -28,10 +30,13 @@ shutil.copytree(fixture, good)
 r = run(good)
 check(r.returncode == 0, f"plot on the fixture exits 0 (stderr: {r.stderr.strip()})")
 expected = ["vs-cpython", "scaling-rings-k-10-held-0", "scaling-graphs-degree-2-model-uniform-held-1",
-            "pauses", "memory-churn", "memory-rings", "throughput", "mmu"]
-for name in expected:
-    png = os.path.join(good, "figures", name + ".png")
-    svg = os.path.join(good, "figures", name + ".svg")
+            "scaling-levels", "pauses", "memory-churn", "memory-rings", "memory-churn-allocations",
+            "memory-rings-allocations", "throughput", "mmu"]
+
+
+def check_image(name, folder, height=500):
+    png = os.path.join(folder, "figures", name + ".png")
+    svg = os.path.join(folder, "figures", name + ".svg")
     check(os.path.isfile(png), f"{name}.png exists")
     check(os.path.isfile(svg), f"{name}.svg exists")
     if os.path.isfile(png):
@@ -39,13 +44,68 @@ for name in expected:
             head = f.read(24)
         check(head[:8] == b"\x89PNG\r\n\x1a\n", f"{name}.png is a PNG")
         w, h = struct.unpack(">II", head[16:24])
-        check((w, h) == (800, 500), f"{name}.png is 800x500 (got {w}x{h})")
+        check((w, h) == (800, height), f"{name}.png is 800x{height} (got {w}x{h})")
         check(os.path.getsize(png) > 5000, f"{name}.png has content")
     if os.path.isfile(svg):
         with open(svg) as f:
             text = f.read()
         check("<svg" in text and 'width="800' in text, f"{name}.svg is an 800-wide SVG")
         check(text.count("<path") + text.count("<polyline") > 5, f"{name}.svg draws lines")
+        return text
+    return ""
+
+
+def data_blocks(folder, name):
+    """figures/data/NAME.dat -> {collector: [[numbers], ...]}"""
+    blocks, cur = {}, None
+    with open(os.path.join(folder, "figures", "data", name + ".dat")) as f:
+        for line in f:
+            if line.startswith("# "):
+                cur = blocks.setdefault(line[2:].strip(), [])
+            elif line.strip() and cur is not None:
+                cur.append([float(x) for x in line.split()])
+    return blocks
+
+
+for name in expected:
+    check_image(name, good)
+# ---- figures in the README's units
+sc = data_blocks(good, "scaling-rings-k-10-held-0")
+check("none" not in sc, "scaling leaves none out (its collection does nothing)")
+check(set(sc) == {"naive", "trial", "generational", "floor"}, f"scaling has the collectors and floor ({sorted(sc)})")
+# fixture: naive takes 0.0525 ms on 1000 vertices = 52.5 ns per vertex
+check(sc["naive"][0][:2] == [1000, 52.5], f"scaling in ns per vertex against vertices ({sc['naive'][0]})")
+lv = data_blocks(good, "scaling-levels")
+check([r[0] for r in lv["trial"]] == [141, 447, 1414], f"levels against its level lists, not n ({lv['trial']})")
+check(abs(lv["trial"][2][1] - 462) < 1, f"levels in ns per level list ({lv['trial'][2]})")
+mem = data_blocks(good, "memory-churn")
+check(mem["none"][3][2] == 0.03, f"memory data carries allocations in millions ({mem['none'][3]})")
+psvg = open(os.path.join(good, "figures", "pauses.svg")).read()
+legend = set(re.findall(r">([a-z]+): p99 ([^<]*)<", psvg))
+check({c for c, _ in legend} == {"naive", "trial", "generational"},
+      f"pause legend: the collectors with pauses, not none ({legend})")
+check({c for c, t in legend if "p99.9" in t} == {"generational"},
+      f"p99.9 only for the collector with 1000+ pauses ({legend})")
+# ---- the summary
+summ = os.path.join(good, "summary.txt")
+check(os.path.isfile(summ), "summary.txt exists")
+text = open(summ).read() if os.path.isfile(summ) else ""
+lines = text.splitlines()
+ring = [l for l in lines if l.strip().startswith("rings of 10, garbage")]
+# largest size 100000: naive 5.25 ms / 1e5 = 52.5 ns, floor 10.5 ns: 5.0x
+check(len(ring) == 1 and "52.5 (5.0x)" in ring[0] and ring[0].rstrip().endswith("10.5"),
+      f"summary: rings at the largest size, ns per vertex and x over floor ({ring})")
+check("100,000" in (ring or [""])[0], "summary: the vertices of the largest size")
+lvl = [l for l in lines if "levels" in l]
+check(lvl and "1,414" in lvl[0] and "462 (1.1x)" in lvl[0], f"summary: levels per level list ({lvl})")
+check(not any(l.strip().startswith("none") for l in lines[:lines.index("") if "" in lines else 0]),
+      "summary: none is not a column of the collect table")
+gen = [l for l in lines if "generational" in l and "19.9" in l]
+check(len(gen) == 1 and "0.41 ms" in gen[0] and "10.2 MiB" in gen[0],
+      f"summary: churn's total time, p99 pause and peak allocated ({gen})")
+check(any("(leaks)" in l and "none" in l for l in lines), "summary: none marked as leaking")
+check(any("naive" in l and "out of memory" in l for l in lines), "summary: a failed row says why")
+check(any("gcrun, one run" in l for l in lines), "summary: gcrun's runs too")
 index = os.path.join(good, "index.html")
 check(os.path.isfile(index), "index.html exists")
 if os.path.isfile(index):
@@ -53,6 +113,15 @@ if os.path.isfile(index):
     for name in expected:
         check(f"figures/{name}.svg" in page, f"index.html shows {name}")
     check("fixture" in page, "index.html shows the run's context")
+    pos = {n: page.find(f'src="figures/{n}.svg"') for n in expected}
+    check(page.find("52.5 (5.0x)") < page.find('id="contents"') < min(pos.values()),
+          "index.html: the summary, then the contents, then the figures")
+    check(pos["vs-cpython"] < pos["pauses"] < pos["memory-churn"] < pos["throughput"]
+          < pos["scaling-rings-k-10-held-0"], "index.html: figures in reading order")
+    for f in ("gcbench.json", "context.json", "gcrun/churn-trial-pauses.csv",
+              "gcrun/churn-trial.json", "figures/pauses.svg", "summary.txt"):
+        check(f'href="{f}"' in page, f"index.html links {f}")
+    check('href="#pauses"' in page, "index.html: the contents link the figures")
 check(not any(f.endswith(".tmp") for f in os.listdir(os.path.join(good, "figures"))),
       "no temporary files left")
 
@@ -109,6 +178,54 @@ check("Absent peers: peer-nim: nim is not installed" in page,
       "the caption names the absent peer and how to install it")
 with open(os.path.join(absent, "figures", "data", "vs-peers.dat")) as f:
     check("nim-orc" not in f.readline(), "no Nim ORC series when Nim is absent")
+
+# ---- a sweep: scripts/bench --sweep heap=1,1.5,2,4 (none runs out of memory below 2)
+sweep = os.path.join(work, "sweep")
+os.makedirs(sweep)
+benches = []
+for c, ms, mib in (("none", 60, 16), ("naive", 1900, 10), ("trial", 170, 12), ("generational", 70, 10)):
+    for f in ("1", "1.5", "2", "4"):
+        name = f"churn/{c}/n:1000000/heap:{f}/mode:run"
+        for i in range(3):
+            b = {"name": name, "run_name": name, "run_type": "iteration", "repetitions": 3,
+                 "repetition_index": i, "iterations": 2, "time_unit": "ms"}
+            if c == "none" and float(f) < 2:
+                b.update(error_occurred=True, error_message="out of memory")
+            else:
+                b.update(real_time=ms * (1 + 0.01 * i) / float(f) ** 0.1, cpu_time=ms,
+                         objects=1.1e6, peak_alloc_bytes=mib * 2**20, pause_p99_ns=4e5,
+                         min_heap_bytes=9.5 * 2**20)
+            benches.append(b)
+with open(os.path.join(sweep, "gcbench.json"), "w") as f:
+    json.dump({"context": {"gcbench_sweep": "heap", "gcbench_sweep_kind": "heap"},
+               "benchmarks": benches}, f)
+r = run(sweep)
+check(r.returncode == 0, f"plot on a sweep exits 0 (stderr: {r.stderr.strip()})")
+svg = check_image("sweep-heap-churn", sweep, 700)
+sw = data_blocks(sweep, "sweep-heap-churn")
+check(sorted(sw) == ["generational", "naive", "none", "trial"], f"sweep: one line per collector ({sorted(sw)})")
+check([p[0] for p in sw["trial"]] == [1, 1.5, 2, 4], f"sweep: x is the swept value ({sw['trial']})")
+check([p[0] for p in sw["none"]] == [2, 4], "sweep: a run that failed leaves its point out")
+check(sw["trial"][0][2] == 12, "sweep: peak allocated in MiB")
+spage = open(os.path.join(sweep, "index.html")).read()
+check("Missing points: none at heap=1 (out of memory)" in spage, "sweep caption names the missing points")
+check("heap budget" in spage, "sweep caption says what was swept")
+stext = open(os.path.join(sweep, "summary.txt")).read()
+check("heap=1.5" in stext and "heap=4" in stext, f"summary: one row per swept value ({stext!r})")
+
+
+# ---- a profile's name has a hyphen and a dot (php-8, cpython-3.13)
+prof = os.path.join(work, "profile")
+shutil.copytree(fixture, prof)
+for suffix in (".json", "-pauses.csv", "-timeline.csv"):
+    shutil.copy(os.path.join(fixture, "gcrun", "churn-trial" + suffix),
+                os.path.join(prof, "gcrun", "cpython-3.13" + suffix).replace("cpython-3.13", "churn-cpython-3.13"))
+r = run(prof)
+check(r.returncode == 0, f"plot with a profile's gcrun files exits 0 ({r.stderr.strip()})")
+ptext = open(os.path.join(prof, "summary.txt")).read()
+check("cpython-3.13" in ptext, "summary: a profile's gcrun run is listed")
+check("cpython-3.13" in data_blocks(prof, "pauses") and "cpython-3.13" in data_blocks(prof, "memory-churn"),
+      "pauses and memory: a profile's line is drawn")
 
 
 def expect_error(folder, what):

@@ -7,12 +7,14 @@ extern const gc_collector gc_collector_none;
 extern const gc_collector gc_collector_naive;
 extern const gc_collector gc_collector_trial;
 extern const gc_collector gc_collector_generational;
+extern const gc_collector gc_collector_incremental;
 
 static const gc_collector *const collectors[] = {
     &gc_collector_none,
     &gc_collector_naive,
     &gc_collector_trial,
     &gc_collector_generational,
+    &gc_collector_incremental,
 };
 
 const gc_collector *const *gc_collector_list(size_t *n) {
@@ -71,6 +73,20 @@ static const gc_profile profiles[] = {
      "(rcSum == edges skips Scan) is not a separate phase here; Nim's "
      "move semantics and acyclic types keep many decrements from buffering "
      "a root, while gcbench buffers every decrement to non-zero"},
+    {"cpython-3.14", "incremental",
+     "threshold=2000,scale=10,scan_rate_divisor=10,max_heap_fraction=1.5,"
+     "premark=1,net_count=1",
+     "CPython 3.14.0 Python/gc.c: the incremental collector, young "
+     "threshold 2000, old space split into visited and pending, increments "
+     "of work_to_do objects (assess_work_to_do: new + min(heap / "
+     "SCAN_RATE_DIVISOR / 10, new * 3 / 2), plus heap / 100 after each "
+     "increment), expand_region_transitively_reachable, mark_at_start from "
+     "globals and stacks (withdrawn in 3.14.5)",
+     "the root table stands for globals and frames, and later increments "
+     "mark only the entries pushed since (CPython: the frames not seen "
+     "before); no permanent generation, tuple untracking or weak "
+     "references; a due increment runs at the next allocation rather than "
+     "the next eval-breaker check"},
 };
 
 const gc_profile *gc_profile_list(size_t *n) {

@@ -41,10 +41,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "collector.h" /* the collectors' prefetch macros, for the floor */
 #include "gbshim.h"
 #include "gc.h"
+#include "outfile.h"
 #include "params.h"
 #include "workload.h"
 
@@ -630,6 +632,124 @@ static double min_heap(const row *r, const char *params) {
   return best;
 }
 
+/* ======================================================================
+ * --benchmark_out: Google Benchmark opens that file itself, in place,
+ * before the run (std::ofstream: a regular file is truncated at the start,
+ * so a failed run leaves it clobbered, and write errors are lost).  gcbench
+ * gives it a file of its own instead and then treats the real destination
+ * as gcrun does (outfile.h): a regular file is Google Benchmark's file,
+ * written next to it under a temporary name and renamed; a device, FIFO or
+ * /dev/stdout gets a copy, written in place, with write errors reported.
+ * ==================================================================== */
+
+static gc_out bench_out;      /* the destination the user named */
+static char bench_tmp[64];    /* in place: Google Benchmark's file */
+static char *bench_flag;      /* --benchmark_out=<the file it writes> */
+static int bench_out_json = 1;
+
+/* Any exit before out_finish: the destination stays as it was. */
+static void out_cleanup(void) {
+  gc_out_abandon(&bench_out);
+  if (bench_tmp[0]) remove(bench_tmp);
+  bench_tmp[0] = 0;
+}
+
+/* Before gbs_initialize: check the destination, point the flag elsewhere.
+ * Returns 0, or 2 after one line on stderr. */
+static int out_redirect(int *argc, char **argv) {
+  const char *path = getenv("BENCHMARK_OUT"); /* Google Benchmark's default */
+  int at = -1;
+  for (int i = 1; i < *argc; i++) {
+    if (!strncmp(argv[i], "--benchmark_out=", 16)) {
+      path = argv[i] + 16;
+      at = i;
+    } else if (!strncmp(argv[i], "--benchmark_out_format=", 23)) {
+      bench_out_json = !strcmp(argv[i] + 23, "json");
+    }
+  }
+  if (!path || !*path) return 0;
+  atexit(out_cleanup);
+  char err[512];
+  if (gc_out_open(&bench_out, "--benchmark_out", path, err, sizeof err)) {
+    fprintf(stderr, "gcbench: %s\n", err);
+    return 2;
+  }
+  const char *target = bench_out.tmp;
+  if (!target) {
+    const char *dir = getenv("TMPDIR");
+    snprintf(bench_tmp, sizeof bench_tmp, "%s/gcbench-out.XXXXXX",
+             dir && strlen(dir) < 32 ? dir : "/tmp");
+    int fd = mkstemp(bench_tmp);
+    if (fd < 0) {
+      fprintf(stderr, "gcbench: cannot create a temporary file in %s; set "
+                      "TMPDIR\n", bench_tmp);
+      gc_out_abandon(&bench_out);
+      return 2;
+    }
+    close(fd);
+    target = bench_tmp;
+  }
+  size_t n = strlen(target) + 17;
+  bench_flag = malloc(n);
+  if (!bench_flag) {
+    fprintf(stderr, "gcbench: out of memory\n");
+    return 3;
+  }
+  snprintf(bench_flag, n, "--benchmark_out=%s", target);
+  if (at >= 0) {
+    argv[at] = bench_flag;
+  } else { /* from the environment: argv has room for its NULL */
+    argv[(*argc)++] = bench_flag;
+    argv[*argc] = NULL;
+  }
+  return 0;
+}
+
+/* After the run: Google Benchmark's file complete (JSON ends with '}'),
+ * then renamed or copied.  0, or 2 after one line on stderr. */
+static int out_finish(void) {
+  if (!bench_out.path) return 0;
+  char err[512] = "";
+  const char *file = bench_out.tmp ? bench_out.tmp : bench_tmp;
+  FILE *f = fopen(file, "r");
+  int bad = !f;
+  long size = -1;
+  if (f && fseek(f, 0, SEEK_END) == 0) size = ftell(f);
+  if (size == 0) { /* nothing ran (no benchmark matched): keep the file */
+    fclose(f);
+    out_cleanup();
+    free(bench_flag);
+    return 0;
+  }
+  if (f) rewind(f);
+  if (f && bench_out_json) {
+    int c, last = 0;
+    while ((c = fgetc(f)) != EOF)
+      if (c != ' ' && c != '\n' && c != '\r' && c != '\t') last = c;
+    if (last != '}')
+      snprintf(err, sizeof err, "the JSON Google Benchmark wrote for "
+               "--benchmark_out '%s' is cut short (a full disk?)",
+               bench_out.path);
+    rewind(f);
+  }
+  if (f && !err[0] && !bench_out.tmp) { /* in place: copy */
+    char buf[65536];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0)
+      if (fwrite(buf, 1, got, bench_out.f) != got) break;
+  }
+  if (f) fclose(f);
+  if (bad && !err[0])
+    snprintf(err, sizeof err, "--benchmark_out '%s': Google Benchmark's "
+             "file %s is gone", bench_out.path, file);
+  if (!err[0]) gc_out_commit(&bench_out, err, sizeof err);
+  out_cleanup();
+  free(bench_flag);
+  if (!err[0]) return 0;
+  fprintf(stderr, "gcbench: %s\n", err);
+  return 2;
+}
+
 static cell *cells;
 static size_t ncells, cap_cells;
 
@@ -676,6 +796,10 @@ static void usage(void) {
       "  --benchmark_repetitions=N, --benchmark_out=FILE,\n"
       "  --benchmark_out_format=json, --benchmark_list_tests, ...\n"
       "                          Google Benchmark's flags\n"
+      "\n"
+      "--benchmark_out=FILE is checked before the run; a regular file is\n"
+      "written under a temporary name and renamed when the run is complete,\n"
+      "a device, FIFO or /dev/stdout is written in place at the end.\n"
       "\n"
       "Counters: objects, gc_ns, collections, examined, freed_rc, freed_gc,\n"
       "leaked, pause_p50_ns, pause_p99_ns, pause_max_ns, peak_alloc_bytes,\n"
@@ -821,8 +945,16 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++)
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       usage();
-      return 0;
+      return gc_out_flush_stdout("gcbench") ? 2 : 0;
     }
+  /* argv with room for one more flag (--benchmark_out from BENCHMARK_OUT) */
+  static char **args; /* static: still referenced on an early return */
+  args = calloc((size_t)argc + 2, sizeof *args);
+  if (!args) return 3;
+  memcpy(args, argv, (size_t)argc * sizeof *args);
+  argv = args;
+  int orc = out_redirect(&argc, argv);
+  if (orc) return orc;
   gbs_initialize(&argc, argv);
   const double *sizes = sizes_default;
   size_t nsizes = sizeof sizes_default / sizeof sizes_default[0];
@@ -959,7 +1091,7 @@ int main(int argc, char **argv) {
     gbs_set_unit(b, GBS_MS);
     gbs_set_iterations(b, c->r ? iterations_for(c->n) : 3);
   }
-  if (list_only) return 0;
+  if (list_only) return gc_out_flush_stdout("gcbench") ? 2 : 0;
   if (!sweeping) {
     gbs_bench *e = gbs_register("shim/empty", bm_empty, NULL);
     gbs_set_unit(e, GBS_NS);
@@ -984,5 +1116,8 @@ int main(int argc, char **argv) {
   gbs_run_all();
   gbs_shutdown();
   free(cells);
-  return 0;
+  int rc = out_finish();
+  free(args);
+  if (gc_out_flush_stdout("gcbench") != 0) return 2;
+  return rc;
 }

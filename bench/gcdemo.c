@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "gc.h"
+#include "outfile.h"
 
 /* A.__del__: says that it runs. */
 static void del_a(gc_heap *h, gc_object *o, void *arg) {
@@ -67,7 +68,7 @@ static int demo_del(const char *collector, int legacy) {
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: gcdemo [--collector NAME | --all] [--help]\n"
+          "usage: gcdemo [-C NAME | --all] [--del] [--help]\n"
           "\n"
           "The seed example: my_var refers to A, A holds B, B refers back to "
           "A.\n"
@@ -75,7 +76,11 @@ static void usage(FILE *f) {
           "runs a full\n"
           "collection and explains what happened.\n"
           "\n"
-          "  -c, --collector NAME  collector to run (default: none)\n"
+          "  -C, --collector NAME  collector to run (default: none), as in "
+          "gcrun\n"
+          "                        (-c NAME still works but is deprecated: "
+          "in gcrun, -c\n"
+          "                        sets a tunable)\n"
           "  -a, --all             run the demo under every collector\n"
           "  -d, --del             the notebook's EXTRAS: A gets a destructor "
           "(__del__);\n"
@@ -146,19 +151,26 @@ static int demo(const char *collector) {
 }
 
 int main(int argc, char **argv) {
-  static const struct option opts[] = {{"collector", required_argument, 0, 'c'},
+  static const struct option opts[] = {{"collector", required_argument, 0, 'C'},
                                        {"all", no_argument, 0, 'a'},
                                        {"del", no_argument, 0, 'd'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   const char *collector = "none";
   int all = 0, del = 0, c;
-  while ((c = getopt_long(argc, argv, "c:adh", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "C:c:adh", opts, NULL)) != -1) {
     switch (c) {
-      case 'c': collector = optarg; break;
+      case 'C': collector = optarg; break;
+      case 'c': /* the old spelling; gcrun's -c sets a tunable */
+        fprintf(stderr, "gcdemo: -c is deprecated, use -C (--collector) as "
+                        "gcrun does\n");
+        collector = optarg;
+        break;
       case 'a': all = 1; break;
       case 'd': del = 1; break;
-      case 'h': usage(stdout); return 0;
+      case 'h':
+        usage(stdout);
+        return gc_out_flush_stdout("gcdemo") ? 2 : 0;
       default:
         fprintf(stderr, "gcdemo: try 'gcdemo --help'\n");
         return 2;
@@ -169,16 +181,19 @@ int main(int argc, char **argv) {
             argv[optind]);
     return 2;
   }
+  int rc = 0;
   for (size_t i = 0; i < gc_collector_count(); i++) {
     const char *name = all ? gc_collector_name(i) : collector;
-    int rc = demo(name);
+    rc = demo(name);
     if (!rc && del) {
       printf("== the same pair with a destructor\n");
       rc = demo_del(name, 1);
       if (!rc) rc = demo_del(name, 0);
       printf("\n");
     }
-    if (rc || !all) return rc;
+    if (rc || !all) break;
   }
-  return 0;
+  /* gcdemo > /dev/full: say so instead of exiting 0 with nothing written */
+  if (gc_out_flush_stdout("gcdemo") != 0 && !rc) rc = 2;
+  return rc;
 }

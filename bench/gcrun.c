@@ -3,13 +3,15 @@
  * judged by the oracle.
  *
  *   gcrun --collector NAME --workload NAME [-p key=value ...] [-c key=value]
- *         [--seed S] [--verify] [--json FILE|-] [--pauses FILE]
+ *         [--seed S] [--verify[=MODE]] [--json FILE|-] [--pauses FILE]
  *         [--timeline FILE] [--quiet]
  *   gcrun --list
  *
- * Exit codes: 0 ok, 1 verification failed, 2 bad usage or bad input,
- * 3 out of memory.  Output files are written to a temporary name and
- * renamed, so a failed run never leaves a half-written or clobbered file.
+ * Exit codes: 0 ok, 1 verification failed, 2 bad usage or bad input (an
+ * output that cannot be written included), 3 out of memory.  Output files
+ * follow outfile.h: a regular file is written to a temporary name and
+ * renamed, so a failed run never leaves a half-written or clobbered file;
+ * a device, FIFO or "-" is written in place, never replaced.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,7 +24,9 @@
 
 #include "gc.h"
 #include "oracle.h"
+#include "outfile.h"
 #include "params.h"
+#include "verify.h"
 #include "workload.h"
 
 enum { EXIT_OK = 0, EXIT_VERIFY = 1, EXIT_USAGE = 2, EXIT_NOMEM = 3 };
@@ -33,70 +37,15 @@ enum { EXIT_OK = 0, EXIT_VERIFY = 1, EXIT_USAGE = 2, EXIT_NOMEM = 3 };
 #define GCRUN_JSON_SCHEMA 2
 
 /* ======================================================================
- * Output files: temporary name, then rename
+ * Output files (outfile.h: temporary name then rename, or in place)
  * ==================================================================== */
 
-typedef struct outfile {
-  const char *path; /* NULL: not requested; "-": stdout */
-  char *tmp;
-  FILE *f;
-} outfile;
-
-static outfile *open_files[4];
+static gc_out *open_files[3];
 static int nopen;
-static char out_err[512]; /* why out_open failed */
-
-static int out_open(outfile *o, const char *path) {
-  o->path = path;
-  if (!path) return 0;
-  if (strcmp(path, "-") == 0) {
-    o->f = stdout;
-    return 0;
-  }
-  size_t n = strlen(path) + 32;
-  o->tmp = malloc(n);
-  if (!o->tmp) return -1;
-  snprintf(o->tmp, n, "%s.tmp.%ld", path, (long)getpid());
-  o->f = fopen(o->tmp, "w");
-  if (!o->f) {
-    snprintf(out_err, sizeof out_err,
-             "cannot write '%s': %s; check the folder exists", path,
-             strerror(errno));
-    free(o->tmp);
-    o->tmp = NULL;
-    return -1;
-  }
-  open_files[nopen++] = o;
-  return 0;
-}
-
-static int out_commit(outfile *o) {
-  if (!o->f || o->f == stdout) {
-    if (o->f) fflush(o->f);
-    return 0;
-  }
-  int bad = ferror(o->f) | (fclose(o->f) != 0);
-  o->f = NULL;
-  if (bad || rename(o->tmp, o->path) != 0) {
-    fprintf(stderr, "gcrun: could not write '%s'\n", o->path);
-    remove(o->tmp);
-    return -1;
-  }
-  free(o->tmp);
-  o->tmp = NULL;
-  return 0;
-}
 
 /* Remove every temporary file: the run failed, earlier results stay. */
 static void out_abandon_all(void) {
-  for (int i = 0; i < nopen; i++) {
-    outfile *o = open_files[i];
-    if (o->f && o->f != stdout) fclose(o->f);
-    o->f = NULL;
-    if (o->tmp) remove(o->tmp);
-    free(o->tmp);
-    o->tmp = NULL;
-  }
+  for (int i = 0; i < nopen; i++) gc_out_abandon(open_files[i]);
   nopen = 0;
 }
 
@@ -133,12 +82,21 @@ static void usage(FILE *f) {
       "  -p, --param KEY=VALUE  a workload parameter (repeatable)\n"
       "  -c, --tunable KEY=VALUE  a collector tunable (repeatable)\n"
       "  -s, --seed S           PRNG seed (default 1)\n"
-      "  -v, --verify           check safety after every collection,\n"
-      "                         completeness after the last one, and the\n"
-      "                         counts against the workload's answer\n"
+      "  -v, --verify[=MODE]    judge the run with the oracle: after the\n"
+      "                         final full collection, completeness, every\n"
+      "                         reference count, and the counts against the\n"
+      "                         workload's answer; safety (nothing reachable\n"
+      "                         freed or changed) across the collections MODE\n"
+      "                         names:\n"
+      "                           sampled (default) as many as a budget of\n"
+      "                             about the run's own work allows, spread\n"
+      "                             over the run, always the first and last\n"
+      "                           all   every collection (slow on young-\n"
+      "                             generation runs: a heap walk each)\n"
+      "                           final only the final collection\n"
       "  -j, --json FILE|-      write the summary as JSON\n"
-      "      --pauses FILE      CSV, one row per collection\n"
-      "      --timeline FILE    CSV of time, bytes, live objects, objects\n"
+      "      --pauses FILE|-    CSV, one row per collection\n"
+      "      --timeline FILE|-  CSV of time, bytes, live objects, objects\n"
       "                         allocated so far and unreclaimed garbage,\n"
       "                         sampled\n"
       "      --sample-every N   timeline/progress sample period in\n"
@@ -148,8 +106,12 @@ static void usage(FILE *f) {
       "                         parameters and defaults\n"
       "  -h, --help             this text\n"
       "\n"
-      "Exit codes: 0 ok, 1 verification failed, 2 bad usage or input,\n"
-      "3 out of memory.\n"
+      "Output files: a regular file is written under a temporary name and\n"
+      "renamed when complete; a device, FIFO, /dev/stdout or '-' is written\n"
+      "in place.  Every output is checked before the run starts.\n"
+      "\n"
+      "Exit codes: 0 ok, 1 verification failed, 2 bad usage or input (an\n"
+      "output that cannot be written included), 3 out of memory.\n"
       "Example: gcrun -C trial -w rings -p n=100000 -p k=10 --verify --json -\n");
 }
 
@@ -189,8 +151,7 @@ static void list_all(void) {
  * ==================================================================== */
 
 typedef struct run_ctx {
-  int verify;
-  gc_oracle_snapshot *snap;
+  gcv verify; /* mode GCV_OFF: not asked */
   FILE *timeline;
   int progress;
   uint64_t t0, last_progress;
@@ -219,17 +180,9 @@ static void timeline_row(run_ctx *rc, const char *event) {
 static void on_collect(gc_heap *h, int phase, int gen, void *arg) {
   (void)gen;
   run_ctx *rc = arg;
-  if (rc->verify) {
-    if (phase == 0) {
-      rc->snap = gc_oracle_before(h);
-    } else {
-      char err[512];
-      if (gc_oracle_after(h, rc->snap, err, sizeof err) != 0)
-        die(EXIT_VERIFY, "verify failed during collection %llu: %s",
-            (unsigned long long)gc_heap_get_stats(h)->collections, err);
-      rc->snap = NULL;
-    }
-  }
+  if (rc->verify.mode != GCV_OFF &&
+      gcv_collect_hook(&rc->verify, h, phase) != 0)
+    die(EXIT_VERIFY, "verify failed during %s", rc->verify.error);
   if (rc->timeline) timeline_row(rc, phase == 0 ? "gc_start" : "gc_end");
 }
 
@@ -335,7 +288,7 @@ int main(int argc, char **argv) {
       {"param", required_argument, 0, 'p'},
       {"tunable", required_argument, 0, 'c'},
       {"seed", required_argument, 0, 's'},
-      {"verify", no_argument, 0, 'v'},
+      {"verify", optional_argument, 0, 'v'},
       {"json", required_argument, 0, 'j'},
       {"pauses", required_argument, 0, OPT_PAUSES},
       {"timeline", required_argument, 0, OPT_TIMELINE},
@@ -352,7 +305,8 @@ int main(int argc, char **argv) {
   size_t nparams = 0;
   static char *tunables; /* static: see params */
   unsigned long long seed = 1, sample_every = 10000;
-  int verify = 0, quiet = 0, c;
+  gcv_mode verify = GCV_OFF;
+  int quiet = 0, c;
   char *end;
   if (!params) die(EXIT_NOMEM, "out of memory");
   opterr = 0; /* one line of our own instead of getopt's */
@@ -370,7 +324,11 @@ int main(int argc, char **argv) {
           die(EXIT_USAGE, "--seed wants a non-negative whole number, got '%s'",
               optarg);
         break;
-      case 'v': verify = 1; break;
+      case 'v':
+        if (gcv_parse(optarg, &verify) != 0)
+          die(EXIT_USAGE, "--verify=%s: unknown mode; use sampled, all or "
+                          "final", optarg);
+        break;
       case 'j': json_path = optarg; break;
       case OPT_PAUSES: pauses_path = optarg; break;
       case OPT_TIMELINE: timeline_path = optarg; break;
@@ -381,8 +339,12 @@ int main(int argc, char **argv) {
               optarg);
         break;
       case 'q': quiet = 1; break;
-      case 'l': list_all(); return EXIT_OK;
-      case 'h': usage(stdout); return EXIT_OK;
+      case 'l':
+        list_all();
+        return gc_out_flush_stdout("gcrun") ? EXIT_USAGE : EXIT_OK;
+      case 'h':
+        usage(stdout);
+        return gc_out_flush_stdout("gcrun") ? EXIT_USAGE : EXIT_OK;
       default:
         if (optopt)
           die(EXIT_USAGE, "option -%c %s; try 'gcrun --help'", optopt,
@@ -391,9 +353,14 @@ int main(int argc, char **argv) {
                         "--help'", argv[optind - 1]);
     }
   }
-  if (optind < argc)
+  if (optind < argc) {
+    gcv_mode m;
+    if (verify != GCV_OFF && gcv_parse(argv[optind], &m) == 0)
+      die(EXIT_USAGE, "unexpected argument '%s'; write --verify=%s", 
+          argv[optind], argv[optind]);
     die(EXIT_USAGE, "unexpected argument '%s'; try 'gcrun --help'",
         argv[optind]);
+  }
   if (!cname) die(EXIT_USAGE, "no --collector given; see 'gcrun --list'");
   if (!wname) die(EXIT_USAGE, "no --workload given; see 'gcrun --list'");
   {
@@ -428,14 +395,26 @@ int main(int argc, char **argv) {
   h = gc_heap_new(cname, tunables, err, sizeof err);
   if (!h) die(EXIT_USAGE, "%s", err);
 
-  outfile json = {0}, pfile = {0}, tfile = {0};
-  if (out_open(&json, json_path) || out_open(&pfile, pauses_path) ||
-      out_open(&tfile, timeline_path))
-    die(EXIT_USAGE, "%s", out_err[0] ? out_err : "out of memory");
+  /* ---- outputs: checked and opened before the run ---- */
+  static gc_out json, pfile, tfile; /* static: die() abandons them */
+  {
+    gc_out *outs[] = {&json, &pfile, &tfile};
+    const char *opt[] = {"--json", "--pauses", "--timeline"};
+    const char *path[] = {json_path, pauses_path, timeline_path};
+    for (int i = 0; i < 3; i++) {
+      if (gc_out_open(outs[i], opt[i], path[i], err, sizeof err) != 0)
+        die(EXIT_USAGE, "%s", err);
+      open_files[nopen++] = outs[i];
+      for (int j = 0; j < i; j++)
+        if (gc_out_same(outs[j], outs[i]))
+          die(EXIT_USAGE, "%s and %s both name '%s'; give each its own file",
+              opt[j], opt[i], path[i]);
+    }
+  }
 
   /* ---- run ---- */
   run_ctx rc = {0};
-  rc.verify = verify;
+  gcv_init(&rc.verify, verify);
   rc.timeline = tfile.f;
   rc.progress = !quiet && isatty(2);
   rc.h = h;
@@ -444,7 +423,8 @@ int main(int argc, char **argv) {
     fprintf(rc.timeline, "time_ns,thread_bytes,heap_bytes,live_objects,"
                          "objects_allocated,event,unreclaimed_objects,"
                          "unreclaimed_bytes\n");
-  if (verify || rc.timeline) gc_set_collect_hook(h, on_collect, &rc);
+  if (verify != GCV_OFF || rc.timeline)
+    gc_set_collect_hook(h, on_collect, &rc);
   if (rc.timeline || rc.progress)
     gc_set_sample_hook(h, sample_every, on_sample, &rc);
 
@@ -460,6 +440,7 @@ int main(int argc, char **argv) {
         err[0] ? err : "try a smaller size (-p n=...)");
   if (wrc != WL_OK) die(EXIT_USAGE, "workload '%s': %s", wl->name, err);
   uint64_t peak_alloc = gc_mem_thread_peak();
+  rc.verify.final = 1; /* sampled: the final collection is always checked */
   gc_collect(h, GC_FULL);
   gc_unreclaimed unrec; /* over the run, up to the final collection */
   gc_heap_unreclaimed(h, &unrec);
@@ -481,7 +462,7 @@ int main(int argc, char **argv) {
   uint64_t expect_live = ans.live + (is_none ? ans.cyclic : 0);
   uint64_t expect_coll = is_none ? 0 : ans.cyclic;
   int verified = -1; /* not asked */
-  if (verify) {
+  if (verify != GCV_OFF) {
     int problems = 0;
 #define EXPECT(what, got, want)                                              \
   if ((got) != (want)) {                                                     \
@@ -588,6 +569,16 @@ int main(int argc, char **argv) {
             (unsigned long long)ans.finalized,
             (unsigned long long)ans.resurrected,
             (unsigned long long)ans.uncollectable);
+    /* verified: null when not asked; true when every check made passed
+     * (verify_mode says which: the final checks always, safety across
+     * safety_checked of the collections) */
+    fprintf(f, "  \"verify_mode\": ");
+    if (verify == GCV_OFF)
+      fprintf(f, "null,\n");
+    else
+      fprintf(f, "\"%s\",\n", gcv_mode_name(verify));
+    fprintf(f, "  \"safety_checked\": %llu,\n",
+            (unsigned long long)rc.verify.checked);
     fprintf(f, "  \"verified\": %s\n}\n",
             verified < 0 ? "null" : verified ? "true" : "false");
   }
@@ -603,11 +594,23 @@ int main(int argc, char **argv) {
               (unsigned long long)r[i].examined,
               (unsigned long long)r[i].freed, r[i].automatic);
   }
-  if (!json.f || json.f != stdout)
+  int json_stdout = json.f == stdout;
+  /* A failed verification is a result too: its files are kept whole
+   * ("verified": false), then the exit code says so.  Committed before
+   * the summary line, so that a write error is the one line on stderr. */
+  int bad = 0;
+  {
+    gc_out *outs[] = {&json, &pfile, &tfile};
+    for (int i = 0; i < 3; i++)
+      if (gc_out_commit(outs[i], err, sizeof err) != 0 && !bad++)
+        fprintf(stderr, "gcrun: %s\n", err);
+    nopen = 0;
+  }
+  if (!json_stdout && !bad)
     fprintf(stderr,
             "gcrun: %s/%s: %llu allocated, %llu freed by rc, %llu by the "
             "collector, %llu live, %llu leaked; %llu collections, gc %.3f ms "
-            "of %.3f ms%s\n",
+            "of %.3f ms%s",
             wl->name, cname, (unsigned long long)st->objects_allocated,
             (unsigned long long)st->freed_by_rc,
             (unsigned long long)st->freed_by_collector,
@@ -615,9 +618,11 @@ int main(int argc, char **argv) {
             (unsigned long long)st->collections, st->gc_time_ns / 1e6,
             total_ns / 1e6,
             verified < 0 ? "" : verified ? "; verified" : "; VERIFY FAILED");
-  /* A failed verification is a result too: its files are kept whole
-   * ("verified": false), then the exit code says so. */
-  int bad = out_commit(&json) | out_commit(&pfile) | out_commit(&tfile);
+  if (!json_stdout && !bad && verified >= 0)
+    fprintf(stderr, " (%s: safety across %llu of %llu collections)",
+            gcv_mode_name(verify), (unsigned long long)rc.verify.checked,
+            (unsigned long long)st->collections);
+  if (!json_stdout && !bad) fputc('\n', stderr);
   if (verified == 0) die(EXIT_VERIFY, "verification failed (see above)");
   gc_heap_free(h);
   gc_params_free(&ps);

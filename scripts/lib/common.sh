@@ -67,3 +67,35 @@ build() {
     cmake --preset "$preset" >/dev/null &&
     cmake --build --preset "$preset" -j "$(nproc)")
 }
+
+# out_write DEST CMD [ARGS...] -- run CMD with its standard output in DEST,
+# by the rules of bench/outfile.h: a regular file (or a new name) through
+# DEST.tmp.PID, renamed when CMD and the write succeeded, so a failure never
+# leaves a half-written DEST; a device, FIFO or any name in /dev or /proc
+# (/dev/stdout) is written in place, never replaced.  Returns CMD's status,
+# or 2 after one line when DEST cannot be written.
+out_write() {
+  local dest=$1 tmp rc
+  shift
+  if [ -d "$dest" ]; then
+    log "'$dest' is a folder; give a file name"
+    return 2
+  fi
+  if { [ -e "$dest" ] && [ ! -f "$dest" ]; } ||
+     case $(cd "$(dirname "$dest")" 2>/dev/null && pwd -P) in
+       /dev|/dev/*|/proc|/proc/*) true ;; *) false ;; esac; then
+    "$@" > "$dest"
+    return
+  fi
+  [ -d "$(dirname "$dest")" ] ||
+    { log "'$dest': folder '$(dirname "$dest")' does not exist"; return 2; }
+  [ -L "$dest" ] && dest=$(readlink -f "$dest")
+  tmp="$dest.tmp.$$"
+  "$@" > "$tmp"
+  rc=$?
+  if [ $rc != 0 ]; then
+    rm -f "$tmp"
+    return $rc
+  fi
+  mv -f "$tmp" "$dest" || { rm -f "$tmp"; log "cannot write '$dest'"; return 2; }
+}

@@ -5,7 +5,8 @@
 # each allocation with probability p for a few seeds.  Every failing run
 # must exit 3 with one line naming the problem; in the sanitizer build,
 # LeakSanitizer makes a leak a non-zero exit of its own.  With
-# --verify, a run that completes must still be verified.
+# --verify=all (safety across every collection: the heaps are small), a
+# run that completes must still be verified.
 set -u
 gcrun=$1 snapshot=$2
 declare -A P=(
@@ -42,13 +43,13 @@ for wl in "${!P[@]}"; do
   for c in none naive trial generational; do
     a=1 b=2
     while :; do
-      check any -C "$c" -w "$wl" ${P[$wl]} -c fail_alloc=$a --verify
+      check any -C "$c" -w "$wl" ${P[$wl]} -c fail_alloc=$a --verify=all
       [ $? = 3 ] || break
       t=$((a + b)); a=$b; b=$t
     done
     for seed in 1 2 3; do
       check any -C "$c" -w "$wl" ${P[$wl]} -c fail_rate=0.002 \
-        -c fail_seed=$seed --verify
+        -c fail_seed=$seed --verify=all
     done
   done
 done

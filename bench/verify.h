@@ -1,0 +1,79 @@
+/*
+ * verify.h -- when gcrun's --verify asks the oracle (gc/oracle.h) to check
+ * safety across a collection.
+ *
+ * The oracle's safety check walks the whole heap before and after a
+ * collection, so checking every one of a young-generation collector's
+ * thousands of small collections costs thousands of whole-heap walks.
+ * Three modes:
+ *
+ *   all      safety across every collection (the slow, exhaustive mode);
+ *   sampled  (the default of --verify) safety across the collections a
+ *            budget allows: a collection is checked when the objects the
+ *            oracle would walk (the live objects), added to those walked by
+ *            the checks made so far, stay within GCV_BUDGET times the run's
+ *            own work so far (objects allocated and objects the collector
+ *            examined, weighted by their cost beside the oracle's).  The
+ *            first and the final collection are always checked;
+ *   final    no check during the run.
+ *
+ * Every mode then checks, after the final full collection, completeness and
+ * every reference count, and compares the counts with the workload's answer
+ * (gcrun does that part).
+ *
+ * What sampled guarantees: the checks cost at most GCV_BUDGET x the run's
+ * weighted work plus two heap walks (the first and the final collection);
+ * the first and the final collection are checked; and a fault that
+ * persists from some collection on is caught as soon as the run has done
+ * (live objects / GCV_BUDGET) units of work since the last check, before
+ * the final collection if the run is long enough.  In a steady state (a
+ * young generation of Y allocations, a heap of L objects) that is about
+ * one collection in L / (Y / GCV_ALLOC_WEIGHT + examined /
+ * GCV_EXAMINE_WEIGHT).  What it does not: a one-off wrong free in an
+ * unchecked collection escapes the safety check; the final counts still
+ * catch it unless the object freed too early was going to be freed by the
+ * collector later anyway (then only its use after the free shows it, which
+ * the sanitizer build reports).  The decision is made before a collection
+ * runs, since safety needs the reachable set from before it: what a
+ * collection frees is known only afterwards, too late to choose it.
+ */
+#ifndef GC_VERIFY_H
+#define GC_VERIFY_H
+
+#include <stdint.h>
+
+#include "gc.h"
+#include "oracle.h"
+
+/* Sampled mode: the oracle may visit GCV_BUDGET live objects per unit of
+ * the run's work, a unit being GCV_ALLOC_WEIGHT allocations or
+ * GCV_EXAMINE_WEIGHT objects examined by the collector. */
+#define GCV_BUDGET 1.0
+#define GCV_ALLOC_WEIGHT 8.0
+#define GCV_EXAMINE_WEIGHT 64.0
+
+typedef enum { GCV_OFF, GCV_FINAL, GCV_SAMPLED, GCV_ALL } gcv_mode;
+
+typedef struct gcv {
+  gcv_mode mode;
+  double budget;        /* GCV_BUDGET unless a test sets another */
+  int final;            /* set before the last collection: always checked */
+  uint64_t spent;       /* objects the checks made so far were charged */
+  uint64_t checked;     /* collections whose safety was checked */
+  uint64_t collections; /* collections seen */
+  int pending;           /* the collection running now is checked */
+  gc_oracle_snapshot *snap; /* taken before it */
+  char error[512];      /* the first failure, with its collection */
+} gcv;
+
+/* "all", "sampled", "final" (NULL: sampled).  0, or -1 if unknown. */
+int gcv_parse(const char *s, gcv_mode *mode);
+const char *gcv_mode_name(gcv_mode mode);
+
+void gcv_init(gcv *v, gcv_mode mode);
+
+/* Call from the heap's collect hook with its phase (0 before, 1 after).
+ * Returns 0, or -1 when safety failed (v->error says where and what). */
+int gcv_collect_hook(gcv *v, gc_heap *h, int phase);
+
+#endif

@@ -40,7 +40,7 @@ check() { # expected-exit args...
   return "$code"
 }
 for wl in "${!P[@]}"; do
-  for c in none naive trial generational; do
+  for c in none naive trial generational incremental; do
     a=1 b=2
     while :; do
       check any -C "$c" -w "$wl" ${P[$wl]} -c fail_alloc=$a --verify=all

@@ -59,6 +59,10 @@ struct gc_collector {
 /* The registry: every collector, in --list order. */
 const gc_collector *gc_collector_find(const char *name);
 const gc_collector *const *gc_collector_list(size_t *n);
+/* The collector a name stands for: a collector's own name, or a profile's
+ * (then *prof, if given, gets the profile; else NULL).  NULL if unknown. */
+const gc_collector *gc_collector_resolve_(const char *name,
+                                          const gc_profile **prof);
 /* Tunables every heap accepts, whatever its collector. */
 const gc_param_def *gc_heap_tunables(size_t *n);
 

@@ -179,9 +179,8 @@ gc_heap *gc_heap_new(const char *name, const char *tunables, char *err,
     err = dummy;
     errlen = sizeof dummy;
   }
-  const gc_collector *c = name ? gc_collector_find(name) : NULL;
-  const gc_profile *prof = c || !name ? NULL : gc_profile_find(name);
-  if (prof) c = gc_collector_find(prof->collector);
+  const gc_profile *prof;
+  const gc_collector *c = gc_collector_resolve_(name, &prof);
   if (!c) {
     size_t n, np;
     const gc_collector *const *all = gc_collector_list(&n);
@@ -860,8 +859,6 @@ uint64_t gc_heap_buffer_all(gc_heap *h) {
 }
 
 int gc_collector_has_root_buffer(const char *name) {
-  const gc_collector *c = gc_collector_find(name);
-  const gc_profile *p = c ? NULL : gc_profile_find(name);
-  if (p) c = gc_collector_find(p->collector);
+  const gc_collector *c = gc_collector_resolve_(name, NULL);
   return c && c->possible_root != NULL;
 }

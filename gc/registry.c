@@ -100,6 +100,15 @@ const gc_profile *gc_profile_find(const char *name) {
   return NULL;
 }
 
+const gc_collector *gc_collector_resolve_(const char *name,
+                                          const gc_profile **prof) {
+  const gc_collector *c = name ? gc_collector_find(name) : NULL;
+  const gc_profile *p = c || !name ? NULL : gc_profile_find(name);
+  if (p) c = gc_collector_find(p->collector);
+  if (prof) *prof = p;
+  return c;
+}
+
 const char *gc_collector_name(size_t i) {
   return i < gc_collector_count() ? collectors[i]->name : NULL;
 }

@@ -59,7 +59,19 @@
  *    The outcome is the paper's; the order of expansion is not.  When most
  *    objects are roots (a random graph whose every vertex was a dropped
  *    local) the walks then run through the buffer, whose next entries are
- *    known and prefetched, instead of jumping across the heap.
+ *    known and prefetched, instead of jumping across the heap.  A root
+ *    reached from an object near it in memory (GC_STREAM_AHEAD bytes either
+ *    way: the next link of a chain or ring allocated in order) gains
+ *    nothing by waiting, so mark_gray expands it at once and clears its
+ *    BUFFERED; from then on it is an ordinary object, and its turn skips
+ *    it.  (Every vertex of a chain of 100 buffered: one walk instead of
+ *    100 walks of one object.)
+ *  - mark_roots drops from the detached buffer each root that an earlier
+ *    root's walk expanded (clearing its BUFFERED), and scan_roots gives
+ *    turns to the rest only: the kept root that reached a dropped one in
+ *    mark reaches it again in scan, since scan and scan_black follow every
+ *    edge of every GRAY object they expand.  PHP's gc_scan_roots skips such
+ *    roots by colour; dropping them saves the second look.
  *  - Scan gathers an object the moment it turns WHITE, instead of a third
  *    walk (CollectWhite) from every root after the scan: a pass over the
  *    garbage saved.  The few that a later scan_black turns BLACK again go
@@ -443,43 +455,52 @@ static inline void make_gray(walk *k, gc_object *o) {
   k->examined++;
 }
 
+/* t lies within GC_STREAM_AHEAD bytes of o, either way: likely in the
+ * caches already, or in the memory just prefetched past o. */
+static inline int near_(const gc_object *o, const gc_object *t) {
+  return (uintptr_t)t - (uintptr_t)o + GC_STREAM_AHEAD < 2 * GC_STREAM_AHEAD;
+}
+
 /* Colour GRAY every object reachable from the root s that is not GRAY yet,
  * and take each edge out of a GRAY object off its target's gc_refs.  With
  * `defer`, a root whose turn is still to come (BUFFERED: every root is,
  * through mark_roots, but one whose turn has passed is GRAY already) is
  * coloured when reached but expanded at its own turn, so roots are expanded
- * in buffer order rather than wherever a walk meets them; without, s GRAY
- * was expanded by an earlier root's walk.  Either way each object is
- * expanded once.  The walk is the caller's, empty on entry and on return.
- * Returns the objects expanded. */
+ * in buffer order rather than wherever a walk meets them -- unless it is
+ * near the object that reaches it, when it is expanded at once and loses
+ * BUFFERED.  s GRAY and not BUFFERED was expanded by an earlier root's
+ * walk.  Either way each object is expanded once.  The walk is the
+ * caller's, empty on entry and on return.  Returns the objects expanded. */
 static inline size_t mark_gray(trial_state *st, walk *k, gc_object *s) {
   size_t expanded = 0;
   if (gc_get_color(s) != GC_GRAY)
     make_gray(k, s);
-  else if (!k->defer)
+  else if (!(s->info & k->defer))
     return 0; /* expanded by an earlier root's walk */
   walk_push(st, k, s);
   for (gc_object *o; (o = walk_next(k)) != NULL; expanded++) {
     gc_object **slot = gc_slots(o);
     /* A run of slots holding one target is taken off its gc_refs at once
      * (pyperformance's gc_traversal repeats one list in each level). */
-    gc_object *prev = NULL;
-    uint32_t run = 0;
-    for (uint32_t i = 0, n = o->nslots; i < n; i++) {
+    uint32_t run = 0, last = 0; /* last: the last run, if not NULL */
+    for (uint32_t i = 0, n = o->nslots; i < n; i += run) {
       gc_object *t = slot[i];
-      if (t == prev) {
-        run += prev != NULL;
-        continue;
-      }
-      if (run) gc_take_refs_(prev, run, "trial mark_gray");
-      prev = t, run = t != NULL;
-      if (t && gc_get_color(t) != GC_GRAY) {
+      run = 1;
+      while (i + run < n && slot[i + run] == t) run++;
+      last = t ? run : 0;
+      if (!t) continue;
+      if (gc_get_color(t) != GC_GRAY) {
         make_gray(k, t);
-        if (!(t->info & k->defer)) walk_push(st, k, t);
+        if (!(t->info & k->defer)) {
+          walk_push(st, k, t);
+        } else if (near_(o, t)) {
+          gc_clear_flag(t, GC_F_BUFFERED); /* expanded now, not at its turn */
+          walk_push(st, k, t);
+        }
       }
+      gc_take_refs_(t, run, "trial mark_gray");
     }
-    if (run) gc_take_refs_(prev, run, "trial mark_gray");
-    gc_note_one_target_(o, run);
+    gc_note_one_target_(o, last);
   }
   return expanded;
 }
@@ -508,16 +529,28 @@ enum { ROOTS_AHEAD = 8, SHORT_WALK = 2 };
 
 /* Afterwards every object reachable from a root is GRAY, and its gc_refs is
  * refcnt minus the references it receives from GRAY objects: the references
- * from outside the GRAY set, external handles included.  One walk serves
- * every root (a root's own walk cost as much as a ring of 10). */
+ * from outside the GRAY set, external handles included; and the detached
+ * buffer keeps, in order and BUFFERED, only the roots no earlier root's
+ * walk expanded.  One walk serves every root (a root's own walk cost as
+ * much as a ring of 10). */
 static void mark_roots(trial_state *st) {
   walk k;
   walk_begin(st, &k);
-  size_t expanded = 0;
+  size_t expanded = 0, kept = 0;
   for (size_t i = 0; i < st->nwork; i++) {
     if (st->defer && expanded <= SHORT_WALK) PREFETCH_ROOTS(st, i);
-    expanded = mark_gray(st, &k, st->work[i]);
+    gc_object *s = st->work[i];
+    if (gc_get_color(s) == GC_GRAY && !(s->info & st->defer)) {
+      /* Reached from a root kept before it, and expanded: scan reaches it
+       * from there too, so it needs no turn of its own. */
+      gc_clear_flag(s, GC_F_BUFFERED);
+      expanded = 0;
+      continue;
+    }
+    st->work[kept++] = s;
+    expanded = mark_gray(st, &k, s);
   }
+  st->nwork = kept;
   walk_end(st, &k);
 }
 

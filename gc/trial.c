@@ -60,8 +60,8 @@
  *    objects are roots (a random graph whose every vertex was a dropped
  *    local) the walks then run through the buffer, whose next entries are
  *    known and prefetched, instead of jumping across the heap.  A root
- *    reached from an object near it in memory (GC_STREAM_AHEAD bytes either
- *    way: the next link of a chain or ring allocated in order) gains
+ *    reached from an object near it in memory (`near` bytes either way,
+ *    2048: the next link of a chain or ring allocated in order) gains
  *    nothing by waiting, so mark_gray expands it at once and clears its
  *    BUFFERED; from then on it is an ordinary object, and its turn skips
  *    it.  (Every vertex of a chain of 100 buffered: one walk instead of
@@ -134,6 +134,7 @@
  *   min_yield=0.05       fraction of the examined objects it frees at least
  *   in_order=65536       roots from which roots expand in buffer order
  *   max_roots=0          cap on buffered roots (0: as memory allows)
+ *   near=2048            bytes: a root so close to its reacher expands at once
  *
  * A lower threshold means shorter pauses and less garbage held between
  * collections, but more collections, each tracing whatever live data the
@@ -191,6 +192,10 @@ static const gc_param_def trial_tunables[] = {
      "cap on buffered roots (0: as memory allows); past it the next "
      "collection scans the whole heap instead (bounded buffer, slower "
      "collection)"},
+    {"near", GC_P_INT, "2048", 0, 1048576,
+     "with in_order: a root reached from an object within this many bytes "
+     "of it (the next link of a chain allocated in order) is expanded at "
+     "once instead of at its turn (0: every root waits for its turn)"},
 };
 
 typedef struct trial_state {
@@ -212,6 +217,7 @@ typedef struct trial_state {
   /* Tunables, and the current (adaptive) threshold. */
   uint64_t base_threshold, threshold, step, max_threshold, min_freed;
   uint64_t max_roots, in_order;
+  uintptr_t near; /* bytes: a root this close to its reacher does not wait */
   double min_yield, whole_heap;
   int adaptive;
 } trial_state;
@@ -230,6 +236,7 @@ static int trial_init(gc_heap *h, const gc_param_set *t, char *err,
   st->whole_heap = gc_params_num(t, "whole_heap");
   st->max_roots = (uint64_t)gc_params_int(t, "max_roots");
   st->in_order = (uint64_t)gc_params_int(t, "in_order");
+  st->near = (uintptr_t)gc_params_int(t, "near");
   if (st->max_roots == 0 || st->max_roots > UINT32_MAX)
     st->max_roots = UINT32_MAX; /* the index must fit in gc_refs */
   if (st->max_threshold < st->base_threshold) {
@@ -455,10 +462,11 @@ static inline void make_gray(walk *k, gc_object *o) {
   k->examined++;
 }
 
-/* t lies within GC_STREAM_AHEAD bytes of o, either way: likely in the
- * caches already, or in the memory just prefetched past o. */
-static inline int near_(const gc_object *o, const gc_object *t) {
-  return (uintptr_t)t - (uintptr_t)o + GC_STREAM_AHEAD < 2 * GC_STREAM_AHEAD;
+/* t lies within d bytes of o, either way: with d = GC_STREAM_AHEAD (the
+ * default of `near`), likely in the caches already or in the memory just
+ * prefetched past o.  Never with d = 0. */
+static inline int near_(const gc_object *o, const gc_object *t, uintptr_t d) {
+  return (uintptr_t)t - (uintptr_t)o + d < 2 * d;
 }
 
 /* Colour GRAY every object reachable from the root s that is not GRAY yet,
@@ -493,7 +501,7 @@ static inline size_t mark_gray(trial_state *st, walk *k, gc_object *s) {
         make_gray(k, t);
         if (!(t->info & k->defer)) {
           walk_push(st, k, t);
-        } else if (near_(o, t)) {
+        } else if (near_(o, t, st->near)) {
           gc_clear_flag(t, GC_F_BUFFERED); /* expanded now, not at its turn */
           walk_push(st, k, t);
         }

@@ -805,12 +805,12 @@ static void test_tunables(void **state) {
   while (gc_collector_name(idx) && strcmp(gc_collector_name(idx), "trial"))
     idx++;
   const gc_param_def *defs = gc_collector_tunables(idx, &n);
-  assert_int_equal(n, 9);
+  assert_int_equal(n, 10);
   const char *want[] = {"threshold",  "adaptive",  "step",
                         "max_threshold", "min_freed", "min_yield",
-                        "whole_heap", "in_order",  "max_roots"};
+                        "whole_heap", "in_order",  "max_roots", "near"};
   const char *defaults[] = {"10000", "1",    "10000", "1000000000", "100",
-                            "0.05",  "0",    "65536", "0"};
+                            "0.05",  "0",    "65536", "0",          "2048"};
   for (size_t i = 0; i < n; i++) {
     assert_string_equal(defs[i].name, want[i]);
     assert_string_equal(defs[i].def, defaults[i]);
@@ -893,12 +893,15 @@ static void test_finalizer_drops_into_garbage(void **state) {
 /* ======================================================================
  * Roots in buffer order (in_order): a root reached before its turn
  * ====================================================================
- * Each shape runs with in_order=1 (roots expanded at their turn) and
+ * Each shape runs with in_order=1 and near=0 (every root expanded at its
+ * turn), with in_order=1 (a root near its reacher -- all of them, on these
+ * small heaps -- expanded at once, and dropped from the turns) and with
  * in_order=0; debug builds also check `closed` in gc_free_garbage_, and the
  * exact counts catch a survivor whose reference from garbage was kept. */
 
-static const char *const in_order_tunables[] = {"auto=0,in_order=1",
-                                                "auto=0,in_order=0"};
+static const char *const in_order_tunables[] = {
+    "auto=0,in_order=1,near=0", "auto=0,in_order=1", "auto=0,in_order=0"};
+enum { N_IN_ORDER = sizeof in_order_tunables / sizeof *in_order_tunables };
 
 static void collect_expect(gc_heap *h, uint64_t freed, uint64_t live) {
   assert_int_equal(gc_collect(h, GC_FULL), freed);
@@ -913,7 +916,7 @@ static void collect_expect(gc_heap *h, uint64_t freed, uint64_t live) {
  * that branch can set `open`. */
 static void test_in_order_garbage_to_later_root(void **state) {
   (void)state;
-  for (int t = 0; t < 2; t++) {
+  for (int t = 0; t < N_IN_ORDER; t++) {
     gc_heap *h = trial_heap(in_order_tunables[t]);
     gc_object *l = gc_new(h, 0, 0);
     gc_root_push(h, l);
@@ -932,7 +935,7 @@ static void test_in_order_garbage_to_later_root(void **state) {
  * `open` (A -> R); with Y, only R's expansion at its turn takes Y back. */
 static void test_in_order_whitened_root_taken_back(void **state) {
   (void)state;
-  for (int t = 0; t < 2; t++)
+  for (int t = 0; t < N_IN_ORDER; t++)
     for (int with_y = 0; with_y < 2; with_y++) {
       gc_heap *h = trial_heap(in_order_tunables[t]);
       gc_object *a = gc_new(h, 2, 0), *b = gc_new(h, 1, 0),
@@ -955,7 +958,7 @@ static void test_in_order_whitened_root_taken_back(void **state) {
  * and W -> X must be dropped by gc_free_garbage_. */
 static void test_in_order_root_claimed_by_nested_scan_black(void **state) {
   (void)state;
-  for (int t = 0; t < 2; t++) {
+  for (int t = 0; t < N_IN_ORDER; t++) {
     gc_heap *h = trial_heap(in_order_tunables[t]);
     gc_object *hh = gc_new(h, 1, 0);
     gc_root_push_steal(h, hh);
@@ -982,7 +985,7 @@ static void test_in_order_root_claimed_by_nested_scan_black(void **state) {
  * a live R. */
 static void test_in_order_root_taken_back_in_its_own_walk(void **state) {
   (void)state;
-  for (int t = 0; t < 2; t++) {
+  for (int t = 0; t < N_IN_ORDER; t++) {
     gc_heap *h = trial_heap(in_order_tunables[t]);
     gc_object *hh = gc_new(h, 1, 0);
     gc_root_push_steal(h, hh);
@@ -1000,7 +1003,7 @@ static void test_in_order_root_taken_back_in_its_own_walk(void **state) {
  * or C's gc_refs keeps the cycle. */
 static void test_in_order_mark_expands_reached_root(void **state) {
   (void)state;
-  for (int t = 0; t < 2; t++) {
+  for (int t = 0; t < N_IN_ORDER; t++) {
     gc_heap *h = trial_heap(in_order_tunables[t]);
     gc_object *a = gc_new(h, 2, 0), *b = gc_new(h, 1, 0), *c = gc_new(h, 1, 0);
     gc_slot_set(h, a, 0, a);
@@ -1011,6 +1014,46 @@ static void test_in_order_mark_expands_reached_root(void **state) {
     gc_decref(h, a); /* root 1 */
     gc_decref(h, b); /* root 2 */
     collect_expect(h, 3, 0);
+  }
+}
+
+/* Every vertex buffered (gc_heap_buffer_all), in allocation order: a live
+ * chain of 300 held by its head, a garbage ring of 300, and a garbage chain
+ * of 300 that the ring holds and whose last member the live chain's tail
+ * holds too (so garbage walks reach objects a live walk claims).  near (default) expands
+ * each next link at once and drops it from the turns; near=0 waits. */
+static void test_in_order_every_vertex_buffered(void **state) {
+  (void)state;
+  enum { LEN = 300 };
+  for (int t = 0; t < N_IN_ORDER; t++) {
+    gc_heap *h = trial_heap(in_order_tunables[t]);
+    gc_object *head = gc_new(h, 1, 0), *tail = head;
+    for (int i = 1; i < LEN; i++) {
+      gc_object *o = gc_new(h, 1, 0);
+      gc_slot_steal(h, tail, 0, o);
+      tail = o;
+    }
+    assert_true(gc_root_push_steal(h, head) >= 0);
+    gc_object *ring = make_ring(h, LEN, 2);
+    gc_object *g = gc_new(h, 1, 0), *gt = g;
+    for (int i = 1; i < LEN; i++) {
+      gc_object *o = gc_new(h, 1, 0);
+      gc_slot_steal(h, gt, 0, o);
+      gt = o;
+    }
+    gc_object *hook = gc_new(h, 1, 0); /* garbage: ring <-> hook -> g */
+    gc_slot_steal(h, hook, 0, g);
+    gc_slot_steal(h, ring, 1, hook);
+    gc_object *live_end = gc_new(h, 1, 0); /* live tail -> live_end -> gt */
+    gc_slot_set(h, live_end, 0, gt);
+    gc_slot_steal(h, tail, 0, live_end);
+    gc_decref(h, ring);
+    /* nothing was freed: every object is offered */
+    assert_int_equal(gc_heap_buffer_all(h), 3 * LEN + 2);
+    validate(h);
+    /* garbage: the ring, hook and g's chain but its last member (held by
+     * live_end); live: the chain, live_end and gt */
+    collect_expect(h, 2 * LEN, LEN + 2);
   }
 }
 
@@ -1043,6 +1086,7 @@ int main(void) {
       cmocka_unit_test(test_in_order_root_claimed_by_nested_scan_black),
       cmocka_unit_test(test_in_order_root_taken_back_in_its_own_walk),
       cmocka_unit_test(test_in_order_mark_expands_reached_root),
+      cmocka_unit_test(test_in_order_every_vertex_buffered),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

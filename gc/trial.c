@@ -66,9 +66,9 @@
  *    BUFFERED; from then on it is an ordinary object, and its turn skips
  *    it.  (Every vertex of a chain of 100 buffered: one walk instead of
  *    100 walks of one object.)
- *  - mark_roots drops from the detached buffer (its entry set to NULL,
- *    its BUFFERED cleared) each root that an earlier root's walk expanded,
- *    and scan_roots gives turns to the rest only: the kept root that reached a dropped one in
+ *  - mark_roots drops each root that an earlier root's walk expanded (it
+ *    clears its BUFFERED), and scan_roots gives turns to the roots still
+ *    BUFFERED only: the kept root that reached a dropped one in
  *    mark reaches it again in scan, since scan and scan_black follow every
  *    edge of every GRAY object they expand.  PHP's gc_scan_roots skips such
  *    roots by colour; dropping them saves the second look.
@@ -531,17 +531,15 @@ enum { ROOTS_AHEAD = 8, SHORT_WALK = 2 };
   do {                                                           \
     if ((i) + 2 * ROOTS_AHEAD < (st)->nwork)                     \
       __builtin_prefetch((st)->work[(i) + 2 * ROOTS_AHEAD]);     \
-    gc_object *const a_ = (i) + ROOTS_AHEAD < (st)->nwork        \
-                              ? (st)->work[(i) + ROOTS_AHEAD]      \
-                              : NULL; /* NULL: dropped by mark */  \
-    if (a_) GC_PREFETCH_EDGES(a_);                               \
+    if ((i) + ROOTS_AHEAD < (st)->nwork)                         \
+      GC_PREFETCH_EDGES((st)->work[(i) + ROOTS_AHEAD]);          \
   } while (0)
 
 /* Afterwards every object reachable from a root is GRAY, and its gc_refs is
  * refcnt minus the references it receives from GRAY objects: the references
- * from outside the GRAY set, external handles included; and the detached
- * buffer keeps, BUFFERED, only the roots no earlier root's walk expanded
- * (the others' entries are NULL).  One walk serves every root (a root's own walk cost as
+ * from outside the GRAY set, external handles included; and of the roots in
+ * the detached buffer, only those no earlier root's walk expanded are
+ * still BUFFERED.  One walk serves every root (a root's own walk cost as
  * much as a ring of 10). */
 static void mark_roots(trial_state *st) {
   walk k;
@@ -554,7 +552,6 @@ static void mark_roots(trial_state *st) {
       /* Reached from a root kept before it, and expanded: scan reaches it
        * from there too, so it needs no turn of its own. */
       gc_clear_flag(s, GC_F_BUFFERED);
-      st->work[i] = NULL;
       expanded = 0;
       continue;
     }
@@ -677,7 +674,7 @@ static void scan_roots(trial_state *st, gc_link *young, gc_link *garbage) {
   st->open = 0;
   for (size_t i = 0; i < st->nwork; i++) {
     gc_object *o = st->work[i];
-    if (!o) continue;
+    if (!(o->info & GC_F_BUFFERED)) continue; /* dropped by mark_roots */
     if (st->defer && expanded <= SHORT_WALK) PREFETCH_ROOTS(st, i);
     gc_clear_flag(o, GC_F_BUFFERED);
     expanded = scan(st, o, young, garbage);

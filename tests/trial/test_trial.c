@@ -732,7 +732,10 @@ static gc_object *walk(gc_heap *h, uint64_t *x, size_t nroots) {
   return o;
 }
 
-static void stress_run(const char *tunables, uint64_t seed) {
+/* every: offer every object as a root (gc_heap_buffer_all) each `every`
+ * steps; 0: never. */
+static void stress_run_every(const char *tunables, uint64_t seed,
+                             int every) {
   enum { NROOTS = 32, STEPS = 30000 };
   gc_heap *h = trial_heap(tunables);
   stress s = {0};
@@ -740,6 +743,7 @@ static void stress_run(const char *tunables, uint64_t seed) {
   for (int i = 0; i < NROOTS; i++) assert_true(gc_root_push(h, NULL) >= 0);
   uint64_t x = seed;
   for (int step = 0; step < STEPS; step++) {
+    if (every && step % every == every - 1) gc_heap_buffer_all(h);
     uint64_t op = rng_next(&x) % 10;
     size_t i = rng_next(&x) % NROOTS;
     if (op < 3) { /* allocate into a root or a slot */
@@ -761,7 +765,9 @@ static void stress_run(const char *tunables, uint64_t seed) {
       gc_root_set(h, i, NULL);
     }
   }
-  assert_true(stats(h)->collections > 5);
+  if (stats(h)->collections <= 5)
+    fail_msg("%s: %llu collections", tunables,
+             (unsigned long long)stats(h)->collections);
   gc_collect(h, GC_FULL);
   assert_int_equal(s.failures, 0);
   validate(h);
@@ -773,6 +779,10 @@ static void stress_run(const char *tunables, uint64_t seed) {
   gc_collect(h, GC_FULL);
   assert_int_equal(stats(h)->live_objects, 0);
   gc_heap_free(h);
+}
+
+static void stress_run(const char *tunables, uint64_t seed) {
+  stress_run_every(tunables, seed, 0);
 }
 
 static void test_stress(void **state) {
@@ -1057,6 +1067,189 @@ static void test_in_order_every_vertex_buffered(void **state) {
   }
 }
 
+/* Runs of slots (mark_gray subtracts a run of one target at once and
+ * notes "every slot one target" from the last non-NULL run): G [G X X _ X _]
+ * holds X three times across a NULL run and ends in NULL; O [Z Z Z Z] is
+ * one target, Z -> O; P [E E P] ends in a run of one, E has two NULL slots
+ * only; S [S] is a single slot; Q [Q Y Q] begins and ends with one
+ * target but is not one target (scan must read Y, Y -> Y).  All garbage, 9
+ * objects.  Live: K [J J J]
+ * (one target), J -> K, K held by the root table; L [_ M M] ends in a run
+ * after NULL, M -> L, L held.  A run subtracted as 1, or slots counted
+ * twice, leaves garbage or frees a survivor; exact counts check the rest. */
+static void test_in_order_slot_runs(void **state) {
+  (void)state;
+  for (int t = 0; t < N_IN_ORDER; t++) {
+    gc_heap *h = trial_heap(in_order_tunables[t]);
+    gc_object *g = gc_new(h, 6, 0), *x = gc_new(h, 0, 0);
+    gc_slot_set(h, g, 0, g);
+    for (uint32_t i = 1; i < 5; i++)
+      if (i != 3) gc_slot_set(h, g, i, x);
+    gc_decref(h, x);
+    gc_object *o = gc_new(h, 4, 0), *z = gc_new(h, 1, 0);
+    for (uint32_t i = 0; i < 4; i++) gc_slot_set(h, o, i, z);
+    gc_slot_set(h, z, 0, o);
+    gc_decref(h, z);
+    gc_object *p = gc_new(h, 3, 0), *e = gc_new(h, 2, 0);
+    gc_slot_set(h, p, 0, e);
+    gc_slot_set(h, p, 1, e);
+    gc_slot_set(h, p, 2, p);
+    gc_decref(h, e);
+    gc_object *s = gc_new(h, 1, 0);
+    gc_slot_set(h, s, 0, s);
+    gc_object *q = gc_new(h, 3, 0);
+    gc_slot_set(h, q, 0, q);
+    gc_object *y = gc_new(h, 1, 0); /* a self-loop: no count frees it */
+    gc_slot_set(h, y, 0, y);
+    gc_slot_steal(h, q, 1, y);
+    gc_slot_set(h, q, 2, q);
+    gc_object *k = gc_new(h, 3, 0), *j = gc_new(h, 1, 0);
+    for (uint32_t i = 0; i < 3; i++) gc_slot_set(h, k, i, j);
+    gc_slot_set(h, j, 0, k);
+    gc_root_push(h, k);
+    gc_decref(h, j);
+    gc_object *l = gc_new(h, 3, 0), *m = gc_new(h, 1, 0);
+    gc_slot_set(h, l, 1, m);
+    gc_slot_set(h, l, 2, m);
+    gc_slot_set(h, m, 0, l);
+    gc_root_push(h, l);
+    gc_decref(h, m);
+    gc_decref(h, g); /* roots: x z e j m, then g o p s q k l */
+    gc_decref(h, o);
+    gc_decref(h, p);
+    gc_decref(h, s);
+    gc_decref(h, q);
+    gc_decref(h, k);
+    gc_decref(h, l);
+    assert_int_equal(j->refcnt, 3);
+    assert_int_equal(m->refcnt, 2);
+    collect_expect(h, 9, 4);
+  }
+}
+
+/* The stack cannot grow (fail_collector, switched on once the stack and
+ * both buffer arrays have grown: the stack to 1024 entries) exactly when
+ * mark_gray pushes a root near its reacher: hub H [H F1..F1024 N X] pushes
+ * its 1024 fillers F (garbage, never buffered), then N (a root allocated
+ * right after H in H's size: near for near=1048576), then filler X.  N
+ * loses BUFFERED and is not expanded, and at its turn mark_roots drops it;
+ * with near=0 N waits and only X's push fails.  Either way the void trial
+ * falls back to the whole-heap scan, which must free exactly the garbage
+ * (H, the fillers, N <-> N2) and leave nothing BUFFERED, GRAY or
+ * COLLECTING (validate). */
+static void test_in_order_near_root_push_fails(void **state) {
+  (void)state;
+  enum { FILL = 1024, WIDE = FILL + 3 };
+  const char *tun[] = {"auto=0,in_order=1,near=1048576",
+                       "auto=0,in_order=1,near=0"};
+  for (int t = 0; t < 2; t++) {
+    gc_heap *h = trial_heap(tun[t]);
+    /* Grow the stack and both buffer arrays (detach_buffer swaps them). */
+    for (int round = 0; round < 2; round++) {
+      for (int i = 0; i < FILL; i++) make_garbage_pair(h);
+      assert_int_equal(gc_collect(h, GC_FULL), 2 * FILL);
+    }
+    /* H and N: two of a few objects of one size, 1 MiB apart at most
+     * (allocators hand out a size class's regions side by side); the
+     * others are freed at once. */
+    enum { CAND = 16 };
+    gc_object *cand[CAND], *hub = NULL, *n = NULL;
+    for (int i = 0; i < CAND; i++) assert_non_null(cand[i] = gc_new(h, WIDE, 0));
+    for (int i = 0; i < CAND && !hub; i++)
+      for (int j = i + 1; j < CAND && !hub; j++) {
+        uintptr_t a = (uintptr_t)cand[i], b = (uintptr_t)cand[j];
+        if ((a > b ? a - b : b - a) < 1048576) hub = cand[i], n = cand[j];
+      }
+    if (!hub) fail_msg("no two of %d objects of %u slots within 1 MiB", CAND,
+                       (unsigned)WIDE);
+    for (int i = 0; i < CAND; i++)
+      if (cand[i] != hub && cand[i] != n) gc_decref(h, cand[i]);
+    gc_object *n2 = gc_new(h, 1, 0);
+    assert_non_null(n2);
+    gc_slot_set(h, hub, 0, hub); /* a cycle: H is garbage */
+    for (uint32_t i = 1; i <= FILL; i++)
+      gc_slot_steal(h, hub, i, gc_new(h, 0, 0));
+    gc_slot_set(h, hub, FILL + 1, n);
+    gc_slot_steal(h, hub, FILL + 2, gc_new(h, 0, 0));
+    gc_slot_set(h, n, 0, n2);
+    gc_slot_set(h, n2, 0, n);
+    gc_object *live = make_live_root(h); /* root 0 */
+    gc_decref(h, hub);                   /* root 1 */
+    gc_decref(h, n2);                    /* root 2 */
+    gc_decref(h, n);                     /* root 3 */
+    assert_true(is_buffered(n));
+    h->fail_collector = 1.0;
+    uint64_t failures = stats(h)->injected_failures;
+    assert_int_equal(gc_collect(h, GC_FULL), 1 + FILL + 1 + 2);
+    assert_true(stats(h)->injected_failures > failures);
+    /* the void trial greyed every object, then the whole heap: twice */
+    assert_int_equal(last_record(h)->examined, 2 * (1 + 1 + FILL + 1 + 2));
+    assert_int_equal(stats(h)->live_objects, 1);
+    assert_false(is_buffered(live));
+    assert_int_equal(gc_get_color(live), GC_BLACK);
+    validate(h);
+    assert_oracle(h);
+    h->fail_collector = 0;
+    /* and the trial works again */
+    make_garbage_pair(h);
+    assert_int_equal(gc_collect(h, GC_FULL), 2);
+    assert_int_equal(last_record(h)->examined, 2);
+    validate(h);
+    gc_heap_free(h);
+  }
+}
+
+/* A garbage ring whose every vertex is buffered (most dropped by mark_roots
+ * or expanded at once as near), with a finalizer on one member that puts it
+ * back in the root table: the whole ring is resurrected, BLACK, and only
+ * what finalization buffers anew may be BUFFERED.  Dropped later, it is
+ * freed without running the finalizer again. */
+static void push_self(gc_heap *h, gc_object *o, void *arg) {
+  (void)arg;
+  assert_true(gc_root_push(h, o) >= 0);
+}
+
+static void test_in_order_resurrected_ring(void **state) {
+  (void)state;
+  enum { LEN = 50 };
+  for (int t = 0; t < N_IN_ORDER; t++) {
+    gc_heap *h = trial_heap(in_order_tunables[t]);
+    gc_set_finalizer(h, push_self, NULL);
+    gc_object *ring = make_ring(h, LEN, 1);
+    gc_object *mid = ring;
+    for (int i = 0; i < LEN / 2; i++) mid = gc_slot_get(mid, 0);
+    gc_object_add_finalizer(h, mid);
+    gc_decref(h, ring);
+    assert_int_equal(gc_heap_buffer_all(h), LEN);
+    assert_int_equal(gc_collect(h, GC_FULL), 0);
+    assert_int_equal(stats(h)->finalizers_run, 1);
+    assert_int_equal(stats(h)->resurrected, LEN);
+    assert_int_equal(stats(h)->live_objects, LEN);
+    validate(h);
+    assert_oracle(h);
+    gc_root_truncate(h, 0);
+    collect_expect(h, LEN, 0);
+  }
+}
+
+/* The random mutator of test_stress with roots in buffer order from the
+ * first root, and every object offered as a root before some collections
+ * (gc_heap_buffer_all): roots reached by earlier roots are dropped, near
+ * ones expanded at once; with fail_collector the stack sometimes cannot
+ * grow mid-collection.  Safety at every collection, then completeness. */
+static void test_in_order_stress(void **state) {
+  (void)state;
+  static const char *const tun[] = {
+      "threshold=50,step=50,in_order=1",
+      "threshold=50,step=50,in_order=1,near=0",
+      "threshold=20,adaptive=0,in_order=1,near=1048576",
+      "threshold=50,step=50,in_order=1,fail_collector=0.3,fail_seed=7",
+  };
+  for (uint64_t seed = 1; seed <= 2; seed++)
+    for (size_t i = 0; i < sizeof tun / sizeof *tun; i++)
+      stress_run_every(tun[i], seed, 97);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pair),
@@ -1087,6 +1280,10 @@ int main(void) {
       cmocka_unit_test(test_in_order_root_taken_back_in_its_own_walk),
       cmocka_unit_test(test_in_order_mark_expands_reached_root),
       cmocka_unit_test(test_in_order_every_vertex_buffered),
+      cmocka_unit_test(test_in_order_slot_runs),
+      cmocka_unit_test(test_in_order_near_root_push_fails),
+      cmocka_unit_test(test_in_order_resurrected_ring),
+      cmocka_unit_test(test_in_order_stress),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

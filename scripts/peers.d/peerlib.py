@@ -14,6 +14,10 @@ import os
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from outpath import Output, OutputError, write_text  # noqa: E402
+
 # shape: (gcbench workload, gcbench params after the collector)
 SHAPES = {
     "rings": ("rings", "k:10/held:0"),
@@ -87,6 +91,11 @@ def parse_args(prog, collector, description, extra=None):
             ap.error(f"unknown protocol '{p}' (known: {', '.join(PROTOCOLS)})")
     if not a.protocols:
         ap.error("--protocols is empty")
+    if a.output != "-":
+        try:  # checked before the long part: a folder, a missing parent
+            Output(a.output)
+        except OutputError as e:
+            ap.error(f"-o: {e}")
     return a
 
 
@@ -169,25 +178,11 @@ def run(a, prog, collector, command, context):
         sys.stdout.write(text)
     else:
         try:
-            write_file(a.output, text)
-        except OSError as e:
-            print(f"{prog}: cannot write {a.output}: {e.strerror}; choose another -o",
-                  file=sys.stderr)
+            write_text(a.output, text)
+        except OutputError as e:
+            print(f"{prog}: {e}; choose another -o", file=sys.stderr)
             return 2
     return 1 if failed else 0
-
-
-def write_file(path, text):
-    """Regular files (or new ones) via a temporary name and a rename;
-    anything else (a FIFO, /dev/stdout) in place."""
-    if os.path.exists(path) and not os.path.isfile(path):
-        with open(path, "w") as f:
-            f.write(text)
-        return
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 def merge(out, paths):
@@ -208,7 +203,7 @@ def merge(out, paths):
             seen[rn] = seen.get(rn, 0) + 1
             benches.append(b)
     ctx = dict(ctx or {}, processes=f"{len(paths)}, one per repetition")
-    write_file(out, json.dumps({"context": ctx, "benchmarks": benches}, indent=1) + "\n")
+    write_text(out, json.dumps({"context": ctx, "benchmarks": benches}, indent=1) + "\n")
 
 
 if __name__ == "__main__":
@@ -218,6 +213,6 @@ if __name__ == "__main__":
         sys.exit(2)
     try:
         merge(sys.argv[2], sys.argv[3:])
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, OutputError) as e:
         print(f"peerlib.py merge: {e}", file=sys.stderr)
         sys.exit(2)

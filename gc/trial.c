@@ -68,9 +68,9 @@
  *    100 walks of one object.)
  *  - mark_roots drops each root that an earlier root's walk expanded (it
  *    clears its BUFFERED), and scan_roots gives turns to the roots still
- *    BUFFERED only: the kept root that reached a dropped one in
- *    mark reaches it again in scan, since scan and scan_black follow every
- *    edge of every GRAY object they expand.  PHP's gc_scan_roots skips such
+ *    BUFFERED only: the kept root that reached a dropped one in mark
+ *    reaches it again in scan, since scan and scan_black follow every edge
+ *    of every GRAY object they expand.  PHP's gc_scan_roots skips such
  *    roots by colour; dropping them saves the second look.
  *  - Scan gathers an object the moment it turns WHITE, instead of a third
  *    walk (CollectWhite) from every root after the scan: a pass over the
@@ -476,15 +476,13 @@ static inline int near_(const gc_object *o, const gc_object *t, uintptr_t d) {
  * coloured when reached but expanded at its own turn, so roots are expanded
  * in buffer order rather than wherever a walk meets them -- unless it is
  * near the object that reaches it, when it is expanded at once and loses
- * BUFFERED.  s GRAY and not BUFFERED was expanded by an earlier root's
- * walk.  Either way each object is expanded once.  The walk is the
- * caller's, empty on entry and on return.  Returns the objects expanded. */
+ * BUFFERED.  Each object is expanded once: s is not GRAY yet, or waits for
+ * this turn (mark_roots drops a GRAY root that does not wait).  The walk is
+ * the caller's, empty on entry and on return.  Returns the objects
+ * expanded. */
 static inline size_t mark_gray(trial_state *st, walk *k, gc_object *s) {
   size_t expanded = 0;
-  if (gc_get_color(s) != GC_GRAY)
-    make_gray(k, s);
-  else if (!(s->info & k->defer))
-    return 0; /* expanded by an earlier root's walk */
+  if (gc_get_color(s) != GC_GRAY) make_gray(k, s);
   walk_push(st, k, s);
   for (gc_object *o; (o = walk_next(k)) != NULL; expanded++) {
     gc_object **slot = gc_slots(o);

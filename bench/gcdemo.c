@@ -76,8 +76,8 @@ static void usage(FILE *f) {
           "runs a full\n"
           "collection and explains what happened.\n"
           "\n"
-          "  -C, --collector NAME  collector to run (default: none), as in "
-          "gcrun\n"
+          "  -C, --collector NAME  collector or profile to run (default: "
+          "none), as in gcrun\n"
           "                        (-c NAME still works but is deprecated: "
           "in gcrun, -c\n"
           "                        sets a tunable)\n"
@@ -91,6 +91,12 @@ static void usage(FILE *f) {
           "Collectors:\n");
   for (size_t i = 0; i < gc_collector_count(); i++)
     fprintf(f, "  %-13s %s\n", gc_collector_name(i), gc_collector_summary(i));
+  size_t np;
+  const gc_profile *prof = gc_profile_list(&np);
+  fprintf(f, "Profiles (a runtime's shipped policy, accepted by -C):\n");
+  for (size_t i = 0; i < np; i++)
+    fprintf(f, "  %-13s %s with %s\n", prof[i].name, prof[i].collector,
+            prof[i].tunables);
 }
 
 /* Returns 0, or 3 when out of memory. */

@@ -74,11 +74,8 @@ static void usage(FILE *f) {
       "reports what was allocated, freed by reference counting, freed by the\n"
       "collector, and left live, with GC time and pause percentiles.\n"
       "\n"
-      "  -C, --collector NAME   none, naive, trial, generational, or a\n"
-      "                         profile: cpython-3.13, php-8, nim-orc (--list)\n"
-      "  -w, --workload NAME    pair, chains, rings, graphs, trees, levels,\n"
-      "                         churn, cycles, growth, snapshot, finalizers\n"
-      "                         (--list)\n"
+      "  -C, --collector NAME   a collector or a profile (below, and --list)\n"
+      "  -w, --workload NAME    a workload (below, and --list)\n"
       "  -p, --param KEY=VALUE  a workload parameter (repeatable)\n"
       "  -c, --tunable KEY=VALUE  a collector tunable (repeatable)\n"
       "  -s, --seed S           PRNG seed (default 1)\n"
@@ -113,6 +110,20 @@ static void usage(FILE *f) {
       "Exit codes: 0 ok, 1 verification failed, 2 bad usage or input (an\n"
       "output that cannot be written included), 3 out of memory.\n"
       "Example: gcrun -C trial -w rings -p n=100000 -p k=10 --verify --json -\n");
+  fputs("\nCollectors:\n", f);
+  for (size_t i = 0; i < gc_collector_count(); i++)
+    fprintf(f, "  %-14s %s\n", gc_collector_name(i), gc_collector_summary(i));
+  size_t np;
+  const gc_profile *prof = gc_profile_list(&np);
+  fputs("Profiles (a runtime's shipped policy):\n", f);
+  for (size_t i = 0; i < np; i++)
+    fprintf(f, "  %-14s %s with %s\n", prof[i].name, prof[i].collector,
+            prof[i].tunables);
+  size_t nw;
+  const workload *const *all = wl_list(&nw);
+  fputs("Workloads:\n", f);
+  for (size_t i = 0; i < nw; i++)
+    fprintf(f, "  %-14s %s\n", all[i]->name, all[i]->summary);
 }
 
 static void list_all(void) {

@@ -418,8 +418,8 @@ int main(int argc, char **argv) {
       open_files[nopen++] = outs[i];
       for (int j = 0; j < i; j++)
         if (gc_out_same(outs[j], outs[i]))
-          die(EXIT_USAGE, "%s and %s both name '%s'; give each its own file",
-              opt[j], opt[i], path[i]);
+          die(EXIT_USAGE, "%s '%s' and %s '%s' both name one file; give "
+              "each its own file", opt[j], path[j], opt[i], path[i]);
     }
   }
 

@@ -45,6 +45,64 @@ static char *parent_of(const char *path) {
   return d;
 }
 
+/* The file a regular output ends up as, spelled canonically, so that two
+ * spellings of one new file (a/./x, a link to a's folder) compare equal:
+ * an existing name resolves whole (a symbolic link to its target); a
+ * dangling link is followed to the name its chain ends at (written through:
+ * the target is created, the link stays); a new name is its parent folder
+ * resolved plus its own last component.  NULL when out of memory or when
+ * the folder does not exist (errno set; *missing names it). */
+static char *resolve_dest(const char *path, char **missing) {
+  char buf[PATH_MAX], link[PATH_MAX], name[PATH_MAX];
+  *missing = NULL;
+  if (realpath(path, buf)) return strdup(buf);
+  if (snprintf(name, sizeof name, "%s", path) >= (int)sizeof name) {
+    errno = ENAMETOOLONG;
+    return NULL;
+  }
+  for (int hops = 0;; hops++) { /* follow a dangling chain, as open() would */
+    ssize_t n = readlink(name, link, sizeof link - 1);
+    if (n < 0) break; /* not a link: the name to create */
+    if (hops == 40) {
+      errno = ELOOP;
+      return NULL;
+    }
+    link[n] = 0;
+    if (link[0] == '/') {
+      memcpy(name, link, (size_t)n + 1);
+    } else {
+      char *d = parent_of(name);
+      if (!d) return NULL;
+      int w = snprintf(buf, sizeof buf, "%s/%s", d, link);
+      free(d);
+      if (w >= (int)sizeof buf) {
+        errno = ENAMETOOLONG;
+        return NULL;
+      }
+      memcpy(name, buf, (size_t)w + 1);
+    }
+  }
+  char *d = parent_of(name), *copy = strdup(name);
+  if (!d || !copy) {
+    free(d);
+    free(copy);
+    errno = ENOMEM;
+    return NULL;
+  }
+  char *out = NULL;
+  if (realpath(d, buf)) {
+    const char *base = basename(copy);
+    size_t len = strlen(buf) + strlen(base) + 2;
+    out = malloc(len);
+    if (out) snprintf(out, len, "%s%s%s", buf, strcmp(buf, "/") ? "/" : "", base);
+    free(d);
+  } else {
+    *missing = d;
+  }
+  free(copy);
+  return out;
+}
+
 static void note_id(gc_out *o) {
   struct stat st;
   if (fstat(fileno(o->f), &st) != 0) return;
@@ -115,11 +173,23 @@ int gc_out_open(gc_out *o, const char *opt, const char *path, char *err,
       fd = open(path, flags | (regular ? O_TRUNC : 0), 0666);
       if (fd < 0) FAIL("%s '%s': %s", opt, path, strerror(errno));
     } else {
-      /* follow a symbolic link: the link stays, its target is replaced */
-      char buf[PATH_MAX];
-      o->dest = strdup(realpath(path, buf) ? buf : path);
-      size_t n = o->dest ? strlen(o->dest) + 32 : 0;
-      o->tmp = n ? malloc(n) : NULL;
+      /* follow a symbolic link: the link stays, its target is replaced
+       * (or created, when the link dangles) */
+      char *missing;
+      o->dest = resolve_dest(path, &missing);
+      if (!o->dest) {
+        int e = errno;
+        if (missing) {
+          snprintf(err, errlen, "%s '%s' is a link into folder '%s', "
+                   "which does not exist; create it or fix the link", opt,
+                   path, missing);
+          free(missing);
+          goto fail;
+        }
+        FAIL("%s '%s': %s", opt, path, strerror(e));
+      }
+      size_t n = strlen(o->dest) + 32;
+      o->tmp = malloc(n);
       if (!o->tmp) FAIL("out of memory");
       snprintf(o->tmp, n, "%s.tmp.%ld", o->dest, (long)getpid());
       fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);

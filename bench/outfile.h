@@ -5,7 +5,8 @@
  *     a temporary name in the same folder (NAME.tmp.PID) and renamed over
  *     NAME when complete: a failed run never leaves a half-written or
  *     clobbered file.  A symbolic link to a regular file is followed, so
- *     the link stays and its target is replaced.
+ *     the link stays and its target is replaced; a dangling link is
+ *     written through (its target is created, the link stays).
  *   - Anything else is written in place and never replaced: "-" (standard
  *     output), a device (/dev/null, /dev/full), a FIFO, a socket, and every
  *     name in /dev or /proc (/dev/stdout, /dev/fd/N, bash's >(...)).
@@ -47,8 +48,10 @@ int gc_out_commit(gc_out *o, char *err, size_t errlen);
  * was. */
 void gc_out_abandon(gc_out *o);
 
-/* 1 when a and b name the same file (character devices such as /dev/null
- * or a terminal may be named twice). */
+/* 1 when a and b name the same file: the same device and inode, or, for
+ * a file not created yet, the same resolved folder and name (a/./x, a
+ * link to a's folder, a dangling link to it).  Character devices such as
+ * /dev/null or a terminal may be named twice. */
 int gc_out_same(const gc_out *a, const gc_out *b);
 
 /* Flush standard output and report a write error (`prog: cannot write

@@ -69,6 +69,37 @@ case $case in
     [ -L "$dir/link.json" ] || fail "the link was replaced by a file"
     grep -q '"collector"' "$dir/target.json" || fail "the target was not written"
     no_temp ;;
+  same_file) # one new file named two ways: refused before the run, nothing
+             # written (the two outputs would share one temporary file)
+    mkdir "$dir/d" && ln -s d "$dir/ld" && ln -s "$dir/d" "$dir/abs"
+    for args in "--json $dir/x.json --pauses $dir/./x.json" \
+                "--json $dir/d/x.json --timeline $dir/ld/x.json" \
+                "--json $dir/d/../x.json --pauses $dir/x.json" \
+                "--pauses $dir/abs/x.json --json $dir/ld/./x.json" \
+                "--json - --pauses -"; do
+      err=$("$gcrun" -q -C naive -w snapshot -p file="$dir/missing" $args 2>&1); rc=$?
+      [ $rc = 2 ] || fail "$args: exit $rc, want 2"
+      [ "$(printf '%s\n' "$err" | grep -c .)" = 1 ] || fail "$args: not one line: $err"
+      printf '%s' "$err" | grep -Eq -- 'both name|only one of' || fail "$args: $err"
+    done
+    [ ! -e "$dir/x.json" ] && [ ! -e "$dir/d/x.json" ] || fail "a file was written"
+    no_temp "$dir/d"
+    run --json "$dir/d/x.json" --pauses "$dir/ld/y.csv" || fail "two files: exit $?"
+    grep -q '"collector"' "$dir/d/x.json" && grep -q '^collection,' "$dir/d/y.csv" ||
+      fail "two different files were not both written" ;;
+  dangling) # a dangling link is written through: the target is created and
+            # the link stays; a link into a missing folder is refused
+    ln -s target.json "$dir/link.json"
+    ln -s link.json "$dir/link2.json"
+    run --json "$dir/link2.json" || fail "exit $?"
+    [ -L "$dir/link.json" ] && [ -L "$dir/link2.json" ] || fail "a link was replaced by a file"
+    grep -q '"collector"' "$dir/target.json" || fail "the target was not created"
+    no_temp
+    ln -s nowhere/t.json "$dir/bad.json"
+    err=$(run --json "$dir/bad.json" 2>&1); rc=$?
+    [ $rc = 2 ] || fail "link into a missing folder: exit $rc, want 2"
+    printf '%s' "$err" | grep -q "nowhere" || fail "message: $err"
+    [ -L "$dir/bad.json" ] || fail "the dangling link was replaced" ;;
   gcbench_null) # Google Benchmark's --benchmark_out on a device
     node null 1 3
     "$gcbench" --benchmark_filter='^chains/none/length:100/held:1/n:1000/' --benchmark_repetitions=1 \

@@ -7,6 +7,8 @@
  *         [--timeline FILE] [--quiet]
  *   gcrun --list
  *
+ * --collector may be a comma list or "all": the same run under each in
+ * turn, then a table (and, with --json, one document with a "runs" array).
  * Exit codes: 0 ok, 1 verification failed, 2 bad usage or bad input (an
  * output that cannot be written included), 3 out of memory.  Output files
  * follow outfile.h: a regular file is written to a temporary name and
@@ -74,7 +76,9 @@ static void usage(FILE *f) {
       "reports what was allocated, freed by reference counting, freed by the\n"
       "collector, and left live, with GC time and pause percentiles.\n"
       "\n"
-      "  -C, --collector NAME   a collector or a profile (below, and --list)\n"
+      "  -C, --collector NAME   a collector or a profile (below, and --list);\n"
+      "                         a comma list or 'all' (every collector) runs\n"
+      "                         each in turn and prints a table of which wins\n"
       "  -w, --workload NAME    a workload (below, and --list)\n"
       "  -p, --param KEY=VALUE  a workload parameter (repeatable)\n"
       "  -c, --tunable KEY=VALUE  a collector tunable (repeatable)\n"
@@ -166,6 +170,7 @@ typedef struct run_ctx {
   FILE *timeline;
   int progress;
   uint64_t t0, last_progress;
+  uint64_t verify_ns; /* spent in the oracle so far */
   gc_heap *h;
   int notes_garbage; /* the workload reports its garbage: exact counts */
 } run_ctx;
@@ -191,9 +196,12 @@ static void timeline_row(run_ctx *rc, const char *event) {
 static void on_collect(gc_heap *h, int phase, int gen, void *arg) {
   (void)gen;
   run_ctx *rc = arg;
-  if (rc->verify.mode != GCV_OFF &&
-      gcv_collect_hook(&rc->verify, h, phase) != 0)
-    die(EXIT_VERIFY, "verify failed during %s", rc->verify.error);
+  if (rc->verify.mode != GCV_OFF) {
+    uint64_t t = gc_now_ns();
+    int bad = gcv_collect_hook(&rc->verify, h, phase) != 0;
+    rc->verify_ns += gc_now_ns() - t; /* not the run's time */
+    if (bad) die(EXIT_VERIFY, "verify failed during %s", rc->verify.error);
+  }
   if (rc->timeline) timeline_row(rc, phase == 0 ? "gc_start" : "gc_end");
 }
 
@@ -276,6 +284,320 @@ static void tunables_json(FILE *f, const char *cname, const char *list) {
   gc_params_json(&set, f);
   gc_params_free(&set);
 }
+/* ======================================================================
+ * One run: a workload under one collector, measured, then judged
+ * ==================================================================== */
+
+/* What every run shares (gcrun's options). */
+typedef struct run_opts {
+  const workload *wl;
+  gc_param_set *ps;
+  const char *tunables; /* -c's "k=v,k=v", or NULL */
+  unsigned long long seed, sample_every;
+  gcv_mode verify;
+  int quiet;
+  FILE *timeline; /* NULL: not asked */
+} run_opts;
+
+/* What one run gives. */
+typedef struct run_result {
+  const char *cname;
+  int code; /* EXIT_OK, EXIT_VERIFY (the final checks) or EXIT_NOMEM */
+  char why[600]; /* EXIT_NOMEM: the one line said */
+  gc_heap_stats st;
+  wl_answer ans;
+  uint64_t total_ns;  /* mutator and collector, the oracle's time excluded */
+  uint64_t verify_ns; /* the oracle's time (safety checks, final checks) */
+  uint64_t peak_alloc, peak_resident, leaked, checked;
+  pauses p;
+  gc_unreclaimed unrec;
+  int verified; /* -1 not asked, 0 failed, 1 passed */
+} run_result;
+
+/* The heap of the run in progress: static, so that it is still referenced
+ * when die() exits early (LeakSanitizer). */
+static gc_heap *cur_heap;
+
+/* The process's peak resident size restarts from its current size (Linux:
+ * /proc/self/clear_refs); best effort, for runs after the first. */
+static void reset_peak_resident(void) {
+  FILE *f = fopen("/proc/self/clear_refs", "w");
+  if (!f) return;
+  fputs("5", f);
+  fclose(f);
+}
+
+/* The final checks: counts against the workload's answer, then the oracle.
+ * Returns 1 when everything passed; each problem is one line on stderr. */
+static int judge(gc_heap *h, const char *cname, const wl_answer *ansp) {
+  const gc_heap_stats *st = gc_heap_get_stats(h);
+  wl_answer ans = *ansp;
+  int is_none = strcmp(cname, "none") == 0;
+  uint64_t expect_live = ans.live + (is_none ? ans.cyclic : 0);
+  uint64_t expect_coll = is_none ? 0 : ans.cyclic;
+  int problems = 0;
+#define EXPECT(what, got, want)                                              \
+  if ((got) != (want)) {                                                     \
+    fprintf(stderr, "gcrun: verify: %s = %llu, the workload's answer is " \
+            "%llu\n", what, (unsigned long long)(got),                      \
+            (unsigned long long)(want));                                     \
+    problems++;                                                              \
+  }
+  EXPECT("objects_allocated", st->objects_allocated, ans.allocated);
+  EXPECT("freed_by_rc", st->freed_by_rc, ans.freed_by_rc);
+  EXPECT("freed_by_collector", st->freed_by_collector, expect_coll);
+  EXPECT("live_at_end", st->live_objects, expect_live);
+  if (!is_none) {
+    EXPECT("finalizers_run", st->finalizers_run, ans.finalized);
+    EXPECT("resurrected", st->resurrected, ans.resurrected);
+    EXPECT("uncollectable", st->uncollectable, ans.uncollectable);
+  }
+#undef EXPECT
+  gc_oracle_report rep;
+  int flags = GC_ORACLE_COUNTS | (is_none ? 0 : GC_ORACLE_COMPLETE);
+  /* under `none` no finalizer resurrects and nothing is kept */
+  uint64_t reach = ans.live - (is_none ? ans.resurrected + ans.uncollectable : 0);
+  if (gc_oracle_check(h, flags, &rep) != 0) {
+    fprintf(stderr, "gcrun: verify: %s: oracle: %s\n", cname, rep.error);
+    problems++;
+  } else if (rep.reachable != reach) {
+    fprintf(stderr,
+            "gcrun: verify: %s: oracle finds %llu reachable objects, the "
+            "workload's answer is %llu\n",
+            cname, (unsigned long long)rep.reachable,
+            (unsigned long long)reach);
+    problems++;
+  }
+  return problems == 0;
+}
+
+/* Run o->wl under `cname` (a name gc_heap_new accepted already).  Exits
+ * at once (die) on a safety failure during the run or bad workload input;
+ * an allocation failure is a result (code EXIT_NOMEM).  `pauses`, when not
+ * NULL, gets the CSV of the collections. */
+static void run_one(const char *cname, const run_opts *o, run_result *r,
+                    FILE *pauses_csv) {
+  char err[512];
+  memset(r, 0, sizeof *r);
+  r->cname = cname;
+  r->verified = -1;
+  gc_heap *h = cur_heap = gc_heap_new(cname, o->tunables, err, sizeof err);
+  if (!h) die(EXIT_USAGE, "%s", err);
+  const workload *wl = o->wl;
+  run_ctx rc = {0};
+  gcv_init(&rc.verify, o->verify);
+  rc.timeline = o->timeline;
+  rc.progress = !o->quiet && isatty(2);
+  rc.h = h;
+  rc.notes_garbage = wl->notes_garbage;
+  if (rc.timeline)
+    fprintf(rc.timeline, "time_ns,thread_bytes,heap_bytes,live_objects,"
+                         "objects_allocated,event,unreclaimed_objects,"
+                         "unreclaimed_bytes\n");
+  if (o->verify != GCV_OFF || rc.timeline)
+    gc_set_collect_hook(h, on_collect, &rc);
+  if (rc.timeline || rc.progress)
+    gc_set_sample_hook(h, o->sample_every, on_sample, &rc);
+
+  gc_mem_thread_peak_reset();
+  rc.t0 = rc.last_progress = gc_now_ns();
+  if (rc.timeline) timeline_row(&rc, "start");
+  err[0] = '\0';
+  int wrc = wl->run(h, o->ps, o->seed, &r->ans, err, sizeof err);
+  if (wrc == WL_ENOMEM) { /* the workload's own hint, or the sized ones' */
+    r->code = EXIT_NOMEM;
+    snprintf(r->why, sizeof r->why, "out of memory after %llu objects; %s",
+             (unsigned long long)gc_heap_get_stats(h)->objects_allocated,
+             err[0] ? err : "try a smaller size (-p n=...)");
+    if (rc.progress) fputc('\n', stderr);
+    r->st = *gc_heap_get_stats(h);
+    gc_heap_free(h);
+    cur_heap = NULL;
+    return;
+  }
+  if (wrc != WL_OK) die(EXIT_USAGE, "workload '%s': %s", wl->name, err);
+  r->peak_alloc = gc_mem_thread_peak();
+  rc.verify.final = 1; /* sampled: the final collection is always checked */
+  gc_collect(h, GC_FULL);
+  gc_heap_unreclaimed(h, &r->unrec); /* up to the final collection */
+  r->total_ns = gc_now_ns() - rc.t0 - rc.verify_ns;
+  if (rc.timeline) timeline_row(&rc, "end");
+  if (rc.progress && r->total_ns > 1000000000ull) fputc('\n', stderr);
+  gc_mem_stats mem;
+  gc_mem_read(&mem);
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  r->peak_resident = (uint64_t)ru.ru_maxrss * 1024;
+  if (mem.resident > r->peak_resident) r->peak_resident = mem.resident;
+  uint64_t p2 = gc_mem_thread_peak();
+  if (p2 > r->peak_alloc) r->peak_alloc = p2;
+
+  if (o->verify != GCV_OFF) {
+    uint64_t t = gc_now_ns();
+    r->verified = judge(h, cname, &r->ans);
+    rc.verify_ns += gc_now_ns() - t;
+    if (!r->verified) r->code = EXIT_VERIFY;
+  }
+  r->verify_ns = rc.verify_ns;
+  r->checked = rc.verify.checked;
+  r->st = *gc_heap_get_stats(h);
+  r->p = pause_percentiles(h);
+  r->leaked = r->st.live_objects > r->ans.live
+                  ? r->st.live_objects - r->ans.live : 0;
+  if (pauses_csv) {
+    size_t n;
+    const gc_collection_record *rec = gc_heap_records(h, &n);
+    fprintf(pauses_csv,
+            "collection,start_ns,pause_ns,generation,examined,freed,automatic\n");
+    for (size_t i = 0; i < n; i++)
+      fprintf(pauses_csv, "%zu,%llu,%llu,%d,%llu,%llu,%d\n", i,
+              (unsigned long long)rec[i].start_ns,
+              (unsigned long long)rec[i].pause_ns, rec[i].generation,
+              (unsigned long long)rec[i].examined,
+              (unsigned long long)rec[i].freed, rec[i].automatic);
+  }
+  gc_heap_free(h);
+  cur_heap = NULL;
+}
+
+/* ======================================================================
+ * Reports: the JSON summary, the summary line, the table of several runs
+ * ==================================================================== */
+
+/* One run's summary as a JSON object, each line prefixed by `in`. */
+static void write_json(FILE *f, const char *in, const run_opts *o,
+                       const run_result *r) {
+  const gc_heap_stats *st = &r->st;
+  const wl_answer *a = &r->ans;
+#define U(x) (unsigned long long)(x)
+  fprintf(f, "{\n%s  \"schema\": %d,\n", in, GCRUN_JSON_SCHEMA);
+  fprintf(f, "%s  \"collector\": \"%s\",\n%s  \"workload\": \"%s\",\n", in,
+          r->cname, in, o->wl->name);
+  const gc_profile *prof = gc_profile_find(r->cname);
+  if (prof)
+    fprintf(f, "%s  \"profile\": {\"collector\": \"%s\", \"tunables\": "
+               "\"%s\"},\n",
+            in, prof->collector, prof->tunables);
+  fprintf(f, "%s  \"params\": ", in);
+  gc_params_json(o->ps, f);
+  fprintf(f, ",\n%s  \"tunables\": ", in);
+  tunables_json(f, r->cname, o->tunables);
+  fprintf(f, ",\n");
+  fprintf(f, "%s  \"seed\": %llu,\n", in, o->seed);
+  fprintf(f, "%s  \"objects_allocated\": %llu,\n", in, U(st->objects_allocated));
+  fprintf(f, "%s  \"freed_by_rc\": %llu,\n", in, U(st->freed_by_rc));
+  fprintf(f, "%s  \"freed_by_collector\": %llu,\n", in,
+          U(st->freed_by_collector));
+  fprintf(f, "%s  \"live_at_end\": %llu,\n", in, U(st->live_objects));
+  fprintf(f, "%s  \"leaked\": %llu,\n", in, U(r->leaked));
+  fprintf(f, "%s  \"collections\": %llu,\n", in, U(st->collections));
+  fprintf(f, "%s  \"objects_examined\": %llu,\n", in, U(st->objects_examined));
+  fprintf(f, "%s  \"gc_time_ns\": %llu,\n", in, U(st->gc_time_ns));
+  fprintf(f, "%s  \"total_time_ns\": %llu,\n", in, U(r->total_ns));
+  if (o->verify == GCV_OFF)
+    fprintf(f, "%s  \"verify_time_ns\": null,\n", in);
+  else
+    fprintf(f, "%s  \"verify_time_ns\": %llu,\n", in, U(r->verify_ns));
+  fprintf(f,
+          "%s  \"pause_ns\": {\"p50\": %llu, \"p90\": %llu, \"p99\": %llu, "
+          "\"max\": %llu},\n",
+          in, U(r->p.p50), U(r->p.p90), U(r->p.p99), U(r->p.max));
+  fprintf(f, "%s  \"finalizers_run\": %llu,\n", in, U(st->finalizers_run));
+  fprintf(f, "%s  \"resurrected\": %llu,\n", in, U(st->resurrected));
+  fprintf(f, "%s  \"uncollectable\": %llu,\n", in, U(st->uncollectable));
+  fprintf(f, "%s  \"peak_live_bytes\": %llu,\n", in, U(st->peak_live_bytes));
+  fprintf(f, "%s  \"peak_allocated_bytes\": %llu,\n", in, U(r->peak_alloc));
+  fprintf(f, "%s  \"peak_resident_bytes\": %llu,\n", in, U(r->peak_resident));
+  if (o->wl->notes_garbage) {
+    fprintf(f,
+            "%s  \"unreclaimed_objects\": {\"max\": %llu, \"mean\": %.1f},\n"
+            "%s  \"unreclaimed_bytes\": {\"max\": %llu, \"mean\": %.1f},\n",
+            in, U(r->unrec.max_objects), r->unrec.mean_objects, in,
+            U(r->unrec.max_bytes), r->unrec.mean_bytes);
+  } else {
+    fprintf(f, "%s  \"unreclaimed_objects\": null,\n"
+               "%s  \"unreclaimed_bytes\": null,\n", in, in);
+  }
+  fprintf(f,
+          "%s  \"answer\": {\"allocated\": %llu, \"freed_by_rc\": %llu, "
+          "\"cyclic\": %llu, \"live\": %llu, \"finalized\": %llu, "
+          "\"resurrected\": %llu, \"uncollectable\": %llu},\n",
+          in, U(a->allocated), U(a->freed_by_rc), U(a->cyclic), U(a->live),
+          U(a->finalized), U(a->resurrected), U(a->uncollectable));
+  /* verified: null when not asked; true when every check made passed
+   * (verify_mode says which: the final checks always, safety across
+   * safety_checked of the collections) */
+  fprintf(f, "%s  \"verify_mode\": ", in);
+  if (o->verify == GCV_OFF)
+    fprintf(f, "null,\n");
+  else
+    fprintf(f, "\"%s\",\n", gcv_mode_name(o->verify));
+  fprintf(f, "%s  \"safety_checked\": %llu,\n", in, U(r->checked));
+  fprintf(f, "%s  \"verified\": %s\n%s}", in,
+          r->verified < 0 ? "null" : r->verified ? "true" : "false", in);
+#undef U
+}
+
+static void summary_line(const run_opts *o, const run_result *r) {
+  const gc_heap_stats *st = &r->st;
+  fprintf(stderr,
+          "gcrun: %s/%s: %llu allocated, %llu freed by rc, %llu by the "
+          "collector, %llu live, %llu leaked; %llu collections, gc %.3f ms "
+          "of %.3f ms%s",
+          o->wl->name, r->cname, (unsigned long long)st->objects_allocated,
+          (unsigned long long)st->freed_by_rc,
+          (unsigned long long)st->freed_by_collector,
+          (unsigned long long)st->live_objects, (unsigned long long)r->leaked,
+          (unsigned long long)st->collections, st->gc_time_ns / 1e6,
+          r->total_ns / 1e6,
+          r->verified < 0 ? "" : r->verified ? "; verified" : "; VERIFY FAILED");
+  if (r->verified >= 0)
+    fprintf(stderr, " (%s: safety across %llu of %llu collections; %.3f ms)",
+            gcv_mode_name(o->verify), (unsigned long long)r->checked,
+            (unsigned long long)st->collections, r->verify_ns / 1e6);
+  fputc('\n', stderr);
+}
+
+/* Several runs side by side; '*' marks the best of each column among the
+ * runs that completed (for `leaked`, the fewest). */
+static void print_table(FILE *f, const run_result *r, size_t n) {
+  enum { GC, TOTAL, P99, MAX, PEAK, LEAK, NCOL };
+  static const char *const head[NCOL] = {"gc ms", "total ms", "p99 ms",
+                                         "max ms", "peak MB", "leaked"};
+  double best[NCOL];
+  for (int c = 0; c < NCOL; c++) best[c] = -1;
+  double v[64][NCOL];
+  for (size_t i = 0; i < n; i++) {
+    v[i][GC] = r[i].st.gc_time_ns / 1e6;
+    v[i][TOTAL] = r[i].total_ns / 1e6;
+    v[i][P99] = r[i].p.p99 / 1e6;
+    v[i][MAX] = r[i].p.max / 1e6;
+    v[i][PEAK] = r[i].peak_alloc / 1048576.0;
+    v[i][LEAK] = (double)r[i].leaked;
+    if (r[i].code == EXIT_NOMEM) continue;
+    for (int c = 0; c < NCOL; c++)
+      if (best[c] < 0 || v[i][c] < best[c]) best[c] = v[i][c];
+  }
+  fprintf(f, "%-14s", "collector");
+  for (int c = 0; c < NCOL; c++) fprintf(f, " %11s", head[c]);
+  fprintf(f, "  verified\n");
+  for (size_t i = 0; i < n; i++) {
+    fprintf(f, "%-14s", r[i].cname);
+    if (r[i].code == EXIT_NOMEM) {
+      fprintf(f, " out of memory after %llu objects\n",
+              (unsigned long long)r[i].st.objects_allocated);
+      continue;
+    }
+    for (int c = 0; c < NCOL; c++)
+      fprintf(f, " %10.*f%c", c == LEAK ? 0 : 3, v[i][c],
+              v[i][c] == best[c] && n > 1 ? '*' : ' ');
+    fprintf(f, "  %s\n", r[i].verified < 0   ? "-"
+                         : r[i].verified ? "yes"
+                                         : "FAILED");
+  }
+  fprintf(f, "(* best of the column; peak: jemalloc's peak allocated bytes "
+             "during the run)\n");
+}
 
 /* ======================================================================
  * main
@@ -291,6 +613,32 @@ static int append_list(char **list, const char *item) {
   return 0;
 }
 
+enum { MAX_RUNS = 64 };
+
+/* -C's value: one name, a comma list, "all" (every collector, not the
+ * profiles) anywhere in it.  Fills names[] (pointers into `spec`, which is
+ * cut at the commas, or the registry's names); returns how many. */
+static size_t collector_list(char *spec, const char **names) {
+  size_t n = 0;
+  for (char *tok = strtok(spec, ","); tok; tok = strtok(NULL, ",")) {
+    if (!strcmp(tok, "all")) {
+      for (size_t i = 0; i < gc_collector_count(); i++) {
+        if (n == MAX_RUNS) die(EXIT_USAGE, "-C: more than %d collectors", MAX_RUNS);
+        names[n++] = gc_collector_name(i);
+      }
+      continue;
+    }
+    if (n == MAX_RUNS) die(EXIT_USAGE, "-C: more than %d collectors", MAX_RUNS);
+    names[n++] = tok;
+  }
+  if (!n) die(EXIT_USAGE, "-C '' names no collector; see 'gcrun --list'");
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < i; j++)
+      if (!strcmp(names[i], names[j]))
+        die(EXIT_USAGE, "-C names '%s' twice; name each collector once",
+            names[i]);
+  return n;
+}
 int main(int argc, char **argv) {
   enum { OPT_PAUSES = 256, OPT_TIMELINE, OPT_SAMPLE };
   static const struct option opts[] = {
@@ -402,9 +750,19 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < nparams; i++)
     if (gc_params_assign(&ps, params[i], err, sizeof err) != 0)
       die(EXIT_USAGE, "workload '%s': %s; see 'gcrun --list'", wl->name, err);
-  static gc_heap *h; /* static: see params */
-  h = gc_heap_new(cname, tunables, err, sizeof err);
-  if (!h) die(EXIT_USAGE, "%s", err);
+  static char *cspec; /* static: see params */
+  static const char *cnames[MAX_RUNS];
+  cspec = strdup(cname);
+  if (!cspec) die(EXIT_NOMEM, "out of memory");
+  size_t nruns = collector_list(cspec, cnames);
+  for (size_t i = 0; i < nruns; i++) { /* every name and -c, before any run */
+    gc_heap *h = gc_heap_new(cnames[i], tunables, err, sizeof err);
+    if (!h) die(EXIT_USAGE, "%s", err);
+    gc_heap_free(h);
+  }
+  if (nruns > 1 && (pauses_path || timeline_path))
+    die(EXIT_USAGE, "%s takes one collector; run gcrun once per collector "
+        "for its CSV", pauses_path ? "--pauses" : "--timeline");
 
   /* ---- outputs: checked and opened before the run ---- */
   static gc_out json, pfile, tfile; /* static: die() abandons them */
@@ -423,187 +781,47 @@ int main(int argc, char **argv) {
     }
   }
 
+
   /* ---- run ---- */
-  run_ctx rc = {0};
-  gcv_init(&rc.verify, verify);
-  rc.timeline = tfile.f;
-  rc.progress = !quiet && isatty(2);
-  rc.h = h;
-  rc.notes_garbage = wl->notes_garbage;
-  if (rc.timeline)
-    fprintf(rc.timeline, "time_ns,thread_bytes,heap_bytes,live_objects,"
-                         "objects_allocated,event,unreclaimed_objects,"
-                         "unreclaimed_bytes\n");
-  if (verify != GCV_OFF || rc.timeline)
-    gc_set_collect_hook(h, on_collect, &rc);
-  if (rc.timeline || rc.progress)
-    gc_set_sample_hook(h, sample_every, on_sample, &rc);
-
-  gc_mem_thread_peak_reset();
-  wl_answer ans = {0};
-  rc.t0 = rc.last_progress = gc_now_ns();
-  if (rc.timeline) timeline_row(&rc, "start");
-  err[0] = '\0';
-  int wrc = wl->run(h, &ps, seed, &ans, err, sizeof err);
-  if (wrc == WL_ENOMEM) /* the workload's own hint, or the sized ones' */
-    die(EXIT_NOMEM, "out of memory after %llu objects; %s",
-        (unsigned long long)gc_heap_get_stats(h)->objects_allocated,
-        err[0] ? err : "try a smaller size (-p n=...)");
-  if (wrc != WL_OK) die(EXIT_USAGE, "workload '%s': %s", wl->name, err);
-  uint64_t peak_alloc = gc_mem_thread_peak();
-  rc.verify.final = 1; /* sampled: the final collection is always checked */
-  gc_collect(h, GC_FULL);
-  gc_unreclaimed unrec; /* over the run, up to the final collection */
-  gc_heap_unreclaimed(h, &unrec);
-  uint64_t total_ns = gc_now_ns() - rc.t0;
-  if (rc.timeline) timeline_row(&rc, "end");
-  if (rc.progress && total_ns > 1000000000ull) fputc('\n', stderr);
-  gc_mem_stats mem;
-  gc_mem_read(&mem);
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  uint64_t peak_resident = (uint64_t)ru.ru_maxrss * 1024;
-  if (mem.resident > peak_resident) peak_resident = mem.resident;
-  uint64_t p2 = gc_mem_thread_peak();
-  if (p2 > peak_alloc) peak_alloc = p2;
-
-  /* ---- judge ---- */
-  const gc_heap_stats *st = gc_heap_get_stats(h);
-  int is_none = strcmp(cname, "none") == 0;
-  uint64_t expect_live = ans.live + (is_none ? ans.cyclic : 0);
-  uint64_t expect_coll = is_none ? 0 : ans.cyclic;
-  int verified = -1; /* not asked */
-  if (verify != GCV_OFF) {
-    int problems = 0;
-#define EXPECT(what, got, want)                                              \
-  if ((got) != (want)) {                                                     \
-    fprintf(stderr, "gcrun: verify: %s = %llu, the workload's answer is %llu\n", \
-            what, (unsigned long long)(got), (unsigned long long)(want));    \
-    problems++;                                                              \
-  }
-    EXPECT("objects_allocated", st->objects_allocated, ans.allocated);
-    EXPECT("freed_by_rc", st->freed_by_rc, ans.freed_by_rc);
-    EXPECT("freed_by_collector", st->freed_by_collector, expect_coll);
-    EXPECT("live_at_end", st->live_objects, expect_live);
-    if (!is_none) {
-      EXPECT("finalizers_run", st->finalizers_run, ans.finalized);
-      EXPECT("resurrected", st->resurrected, ans.resurrected);
-      EXPECT("uncollectable", st->uncollectable, ans.uncollectable);
-    }
-#undef EXPECT
-    gc_oracle_report rep;
-    int flags = GC_ORACLE_COUNTS | (is_none ? 0 : GC_ORACLE_COMPLETE);
-    if (gc_oracle_check(h, flags, &rep) != 0) {
-      fprintf(stderr, "gcrun: verify: oracle: %s\n", rep.error);
-      problems++;
-    } else if (rep.reachable !=
-               ans.live - (is_none ? ans.resurrected + ans.uncollectable : 0)) {
-      /* under `none` no finalizer resurrects and nothing is kept */
-      fprintf(stderr,
-              "gcrun: verify: oracle finds %llu reachable objects, the "
-              "workload's answer is %llu\n",
-              (unsigned long long)rep.reachable,
-              (unsigned long long)(ans.live -
-                                   (is_none ? ans.resurrected +
-                                                  ans.uncollectable
-                                            : 0)));
-      problems++;
-    }
-    verified = problems == 0;
+  run_opts o = {wl, &ps, tunables, seed, sample_every, verify, quiet, tfile.f};
+  static run_result res[MAX_RUNS]; /* static: large */
+  for (size_t i = 0; i < nruns; i++) {
+    if (i) reset_peak_resident();
+    run_one(cnames[i], &o, &res[i], pfile.f);
+    if (nruns == 1 && res[i].code == EXIT_NOMEM)
+      die(EXIT_NOMEM, "%s", res[i].why);
+    if (nruns > 1 && !quiet)
+      fprintf(stderr, "gcrun: [%zu/%zu] %s: %s\n", i + 1, nruns, cnames[i],
+              res[i].code == EXIT_NOMEM ? res[i].why
+              : res[i].verified == 0    ? "VERIFY FAILED"
+                                        : "done");
   }
 
   /* ---- report ---- */
-  pauses p = pause_percentiles(h);
-  uint64_t leaked =
-      st->live_objects > ans.live ? st->live_objects - ans.live : 0;
   if (json.f) {
-    FILE *f = json.f;
-    fprintf(f, "{\n  \"schema\": %d,\n", GCRUN_JSON_SCHEMA);
-    fprintf(f, "  \"collector\": \"%s\",\n  \"workload\": \"%s\",\n",
-            cname, wl->name);
-    const gc_profile *prof = gc_profile_find(cname);
-    if (prof)
-      fprintf(f, "  \"profile\": {\"collector\": \"%s\", \"tunables\": "
-                 "\"%s\"},\n",
-              prof->collector, prof->tunables);
-    fprintf(f, "  \"params\": ");
-    gc_params_json(&ps, f);
-    fprintf(f, ",\n  \"tunables\": ");
-    tunables_json(f, cname, tunables);
-    fprintf(f, ",\n");
-    fprintf(f, "  \"seed\": %llu,\n", seed);
-    fprintf(f, "  \"objects_allocated\": %llu,\n",
-            (unsigned long long)st->objects_allocated);
-    fprintf(f, "  \"freed_by_rc\": %llu,\n", (unsigned long long)st->freed_by_rc);
-    fprintf(f, "  \"freed_by_collector\": %llu,\n",
-            (unsigned long long)st->freed_by_collector);
-    fprintf(f, "  \"live_at_end\": %llu,\n", (unsigned long long)st->live_objects);
-    fprintf(f, "  \"leaked\": %llu,\n", (unsigned long long)leaked);
-    fprintf(f, "  \"collections\": %llu,\n", (unsigned long long)st->collections);
-    fprintf(f, "  \"objects_examined\": %llu,\n",
-            (unsigned long long)st->objects_examined);
-    fprintf(f, "  \"gc_time_ns\": %llu,\n", (unsigned long long)st->gc_time_ns);
-    fprintf(f, "  \"total_time_ns\": %llu,\n", (unsigned long long)total_ns);
-    fprintf(f,
-            "  \"pause_ns\": {\"p50\": %llu, \"p90\": %llu, \"p99\": %llu, "
-            "\"max\": %llu},\n",
-            (unsigned long long)p.p50, (unsigned long long)p.p90,
-            (unsigned long long)p.p99, (unsigned long long)p.max);
-    fprintf(f, "  \"finalizers_run\": %llu,\n",
-            (unsigned long long)st->finalizers_run);
-    fprintf(f, "  \"resurrected\": %llu,\n", (unsigned long long)st->resurrected);
-    fprintf(f, "  \"uncollectable\": %llu,\n",
-            (unsigned long long)st->uncollectable);
-    fprintf(f, "  \"peak_live_bytes\": %llu,\n",
-            (unsigned long long)st->peak_live_bytes);
-    fprintf(f, "  \"peak_allocated_bytes\": %llu,\n",
-            (unsigned long long)peak_alloc);
-    fprintf(f, "  \"peak_resident_bytes\": %llu,\n",
-            (unsigned long long)peak_resident);
-    if (wl->notes_garbage) {
-      fprintf(f,
-              "  \"unreclaimed_objects\": {\"max\": %llu, \"mean\": %.1f},\n"
-              "  \"unreclaimed_bytes\": {\"max\": %llu, \"mean\": %.1f},\n",
-              (unsigned long long)unrec.max_objects, unrec.mean_objects,
-              (unsigned long long)unrec.max_bytes, unrec.mean_bytes);
+    if (nruns == 1) {
+      write_json(json.f, "", &o, &res[0]);
+      fputc('\n', json.f);
     } else {
-      fprintf(f, "  \"unreclaimed_objects\": null,\n"
-                 "  \"unreclaimed_bytes\": null,\n");
+      /* several collectors: one document, the runs in -C's order, each
+       * run's object as the single-collector summary (an out-of-memory run
+       * has "error" instead) */
+      fprintf(json.f, "{\n  \"schema\": %d,\n  \"workload\": \"%s\",\n"
+                      "  \"seed\": %llu,\n  \"runs\": [\n",
+              GCRUN_JSON_SCHEMA, wl->name, seed);
+      for (size_t i = 0; i < nruns; i++) {
+        fputs("    ", json.f);
+        if (res[i].code == EXIT_NOMEM)
+          fprintf(json.f, "{\"collector\": \"%s\", \"error\": "
+                          "\"out of memory\", \"objects_allocated\": %llu}",
+                  res[i].cname,
+                  (unsigned long long)res[i].st.objects_allocated);
+        else
+          write_json(json.f, "    ", &o, &res[i]);
+        fputs(i + 1 < nruns ? ",\n" : "\n", json.f);
+      }
+      fputs("  ]\n}\n", json.f);
     }
-    fprintf(f,
-            "  \"answer\": {\"allocated\": %llu, \"freed_by_rc\": %llu, "
-            "\"cyclic\": %llu, \"live\": %llu, \"finalized\": %llu, "
-            "\"resurrected\": %llu, \"uncollectable\": %llu},\n",
-            (unsigned long long)ans.allocated,
-            (unsigned long long)ans.freed_by_rc,
-            (unsigned long long)ans.cyclic, (unsigned long long)ans.live,
-            (unsigned long long)ans.finalized,
-            (unsigned long long)ans.resurrected,
-            (unsigned long long)ans.uncollectable);
-    /* verified: null when not asked; true when every check made passed
-     * (verify_mode says which: the final checks always, safety across
-     * safety_checked of the collections) */
-    fprintf(f, "  \"verify_mode\": ");
-    if (verify == GCV_OFF)
-      fprintf(f, "null,\n");
-    else
-      fprintf(f, "\"%s\",\n", gcv_mode_name(verify));
-    fprintf(f, "  \"safety_checked\": %llu,\n",
-            (unsigned long long)rc.verify.checked);
-    fprintf(f, "  \"verified\": %s\n}\n",
-            verified < 0 ? "null" : verified ? "true" : "false");
-  }
-  if (pfile.f) {
-    size_t n;
-    const gc_collection_record *r = gc_heap_records(h, &n);
-    fprintf(pfile.f,
-            "collection,start_ns,pause_ns,generation,examined,freed,automatic\n");
-    for (size_t i = 0; i < n; i++)
-      fprintf(pfile.f, "%zu,%llu,%llu,%d,%llu,%llu,%d\n", i,
-              (unsigned long long)r[i].start_ns,
-              (unsigned long long)r[i].pause_ns, r[i].generation,
-              (unsigned long long)r[i].examined,
-              (unsigned long long)r[i].freed, r[i].automatic);
   }
   int json_stdout = json.f == stdout;
   /* A failed verification is a result too: its files are kept whole
@@ -617,27 +835,27 @@ int main(int argc, char **argv) {
         fprintf(stderr, "gcrun: %s\n", err);
     nopen = 0;
   }
-  if (!json_stdout && !bad)
-    fprintf(stderr,
-            "gcrun: %s/%s: %llu allocated, %llu freed by rc, %llu by the "
-            "collector, %llu live, %llu leaked; %llu collections, gc %.3f ms "
-            "of %.3f ms%s",
-            wl->name, cname, (unsigned long long)st->objects_allocated,
-            (unsigned long long)st->freed_by_rc,
-            (unsigned long long)st->freed_by_collector,
-            (unsigned long long)st->live_objects, (unsigned long long)leaked,
-            (unsigned long long)st->collections, st->gc_time_ns / 1e6,
-            total_ns / 1e6,
-            verified < 0 ? "" : verified ? "; verified" : "; VERIFY FAILED");
-  if (!json_stdout && !bad && verified >= 0)
-    fprintf(stderr, " (%s: safety across %llu of %llu collections)",
-            gcv_mode_name(verify), (unsigned long long)rc.verify.checked,
-            (unsigned long long)st->collections);
-  if (!json_stdout && !bad) fputc('\n', stderr);
-  if (verified == 0) die(EXIT_VERIFY, "verification failed (see above)");
-  gc_heap_free(h);
+  int failed = 0, nomem = 0;
+  for (size_t i = 0; i < nruns; i++) {
+    failed |= res[i].code == EXIT_VERIFY;
+    nomem |= res[i].code == EXIT_NOMEM;
+  }
+  if (nruns == 1 && !json_stdout && !bad) summary_line(&o, &res[0]);
+  if (nruns > 1 && !bad) {
+    print_table(json_stdout ? stderr : stdout, res, nruns);
+    if (!json_stdout && gc_out_flush_stdout("gcrun") != 0) bad = 1;
+  }
+  if (failed) die(EXIT_VERIFY, "verification failed (see above)");
+  for (size_t i = 0; nruns > 1 && !bad && i < nruns; i++)
+    if (res[i].code == EXIT_NOMEM) {
+      fprintf(stderr, "gcrun: %s ran out of memory (the others completed); "
+              "try a smaller size (-p n=...)\n", res[i].cname);
+      break;
+    }
   gc_params_free(&ps);
   free(tunables);
   free(params);
-  return bad ? EXIT_USAGE : EXIT_OK;
+  free(cspec);
+  if (bad) return EXIT_USAGE;
+  return nomem ? EXIT_NOMEM : EXIT_OK;
 }

@@ -47,6 +47,35 @@ t = d.get("tunables", {})
 check("naive tunables", isinstance(t, dict) and "auto" in t and
       "adaptive" not in t, t)
 
+# the oracle's time is reported apart from the run's: verify_time_ns is
+# null without --verify, a count of ns with it, and total_time_ns no
+# longer holds it (a verify-all run's oracle time exceeds its own run)
+d = run_json([GCRUN, "-q", "-C", "generational", "-w", "churn", "-p", "n=20000",
+              "--json", "-"], "gcrun no verify")
+check("verify_time_ns null without --verify", "verify_time_ns" in d and
+      d["verify_time_ns"] is None, d.get("verify_time_ns"))
+d = run_json([GCRUN, "-q", "-C", "generational", "-w", "churn", "-p", "n=20000",
+              "--verify=all", "--json", "-"], "gcrun --verify=all")
+v = d.get("verify_time_ns")
+check("verify_time_ns with --verify", isinstance(v, int) and v > 0, v)
+if isinstance(v, int):
+    check("total_time_ns excludes the oracle", d["total_time_ns"] < v,
+          (d["total_time_ns"], v))
+
+# several collectors: one document, "runs" holding each one's summary
+d = run_json([GCRUN, "-q", "-C", "naive,nim-orc", "-w", "rings", "-p", "n=1000",
+              "--verify", "--json", "-"], "gcrun -C naive,nim-orc")
+runs = d.get("runs")
+check("several: schema", d.get("schema") == 2, d.get("schema"))
+check("several: runs", isinstance(runs, list) and
+      [r.get("collector") for r in runs] == ["naive", "nim-orc"], runs)
+if isinstance(runs, list) and len(runs) == 2:
+    check("several: each a summary", all(r.get("verified") is True and
+          r.get("schema") == 2 and isinstance(r.get("tunables"), dict)
+          for r in runs), runs)
+    check("several: the profile's tunables", runs[1]["tunables"].get("threshold") == 128,
+          runs[1].get("tunables"))
+
 # a profile: its tunables applied first, -c's after them (and win)
 d = run_json([GCRUN, "-q", "-C", "nim-orc", "-w", "pair", "--json", "-"],
              "gcrun nim-orc")

@@ -70,6 +70,8 @@ const gc_param_def *gc_heap_tunables(size_t *n);
  * The heap, as collectors see it
  * ---------------------------------------------------------------------- */
 
+#define GC_CLASS_TABLE_MAX 2048
+
 struct gc_heap {
   struct gc_heap_hot hot; /* first: read by the inline paths in gc.h */
   const gc_collector *collector;
@@ -82,7 +84,13 @@ struct gc_heap {
                            zero (CPython's generation-0 count: allocations
                            minus deallocations of tracked objects) */
   int auto_on;
-  uint64_t max_bytes; /* live-byte budget (tunable max_bytes) */
+  uint64_t max_bytes; /* memory budget of the live objects (max_bytes) */
+  /* What the live objects really cost the allocator: each object's size
+   * class (jemalloc's nallocx; the C library's chunk size), checked against
+   * max_bytes.  size_class[i] is the class of a request of up to 16*i
+   * bytes, for requests up to GC_CLASS_TABLE_MAX (one load in gc_new). */
+  uint64_t budget_used;
+  uint16_t size_class[GC_CLASS_TABLE_MAX / 16 + 1];
   int in_collection;
   gc_heap_stats stats;
   gc_object **roots;

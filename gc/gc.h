@@ -218,6 +218,13 @@ const gc_collection_record *gc_heap_records(const gc_heap *h, size_t *n);
  * max_bytes budget, or if the sizes exceed GC_MAX_SLOTS / GC_MAX_PAYLOAD. */
 gc_object *gc_new(gc_heap *h, uint32_t nslots, uint32_t payload);
 
+/* The memory budget (tunable max_bytes; by default 80% of physical
+ * memory) and what one object of this shape counts against it: its size
+ * class in the heap's allocator, not the bytes requested. */
+uint64_t gc_heap_budget(const gc_heap *h);
+uint64_t gc_heap_object_cost(const gc_heap *h, uint32_t nslots,
+                             uint32_t payload);
+
 /* Release path, out of line: o's count has reached zero. */
 void gc_release_(gc_heap *h, gc_object *o);
 /* Possible-root path, out of line: o's count dropped to a value above zero

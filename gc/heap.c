@@ -84,7 +84,8 @@ static const gc_param_def heap_tunables[] = {
     {"auto", GC_P_INT, "1", 0, 1,
      "automatic collection on allocation (0: only explicit gc_collect)"},
     {"max_bytes", GC_P_INT, "0", 0, 1e15,
-     "live-byte budget: gc_new fails past it (0: 80% of physical memory)"},
+     "memory budget of the live objects, each counted at the allocator's "
+     "size class: gc_new fails past it (0: 80% of physical memory)"},
     {"legacy_finalizers", GC_P_INT, "0", 0, 1,
      "1: as Python < 3.4, unreachable cycles with finalizers go to "
      "gc.garbage uncollected"},
@@ -103,6 +104,8 @@ static const gc_param_def heap_tunables[] = {
      "1: payloads (at least 16 bytes) carry a pattern from the object's "
      "serial, checked when traversed and freed; freed payloads are poisoned"},
 };
+
+static void size_class_table(gc_heap *h);
 
 /* 80% of physical memory, the default live-byte budget: an impossible size
  * then fails cleanly (gcrun exit 3) instead of meeting the OOM killer. */
@@ -250,6 +253,7 @@ gc_heap *gc_heap_new(const char *name, const char *tunables, char *err,
   const char *m = getenv("GCBENCH_MALLOC");
   h->system_malloc = m && strcmp(m, "system") == 0;
   if (h->max_bytes == 0) h->max_bytes = default_budget();
+  size_class_table(h);
   h->trigger = UINT64_MAX;
   h->t_origin = gc_now_ns();
   h->next_sample = UINT64_MAX;
@@ -266,6 +270,43 @@ out:
   free(joined);
   return h;
 }
+
+/* The bytes a request of `bytes` really takes from the object allocator:
+ * jemalloc's size class (nallocx), or the C library's chunk (the request
+ * plus its 8-byte size field, rounded up to 16, at least 32: what
+ * malloc_usable_size reports plus that field).  Deterministic, so the
+ * budget adds and subtracts the same figure for an object. */
+static uint64_t size_class_of(const gc_heap *h, size_t bytes) {
+#ifndef GC_SYSTEM_MALLOC
+  if (!h->system_malloc) {
+    size_t c = nallocx(bytes ? bytes : 1, 0);
+    return c ? c : bytes;
+  }
+#endif
+  (void)h;
+  uint64_t c = ((uint64_t)bytes + 8 + 15) & ~(uint64_t)15;
+  return c < 32 ? 32 : c;
+}
+
+static void size_class_table(gc_heap *h) {
+  for (size_t i = 0; i <= GC_CLASS_TABLE_MAX / 16; i++)
+    h->size_class[i] = (uint16_t)size_class_of(h, i * 16);
+}
+
+/* The class of one object of `bytes`: a table load for the usual sizes. */
+static inline uint64_t object_cost(const gc_heap *h, size_t bytes) {
+  if (gc_likely(bytes <= GC_CLASS_TABLE_MAX))
+    return h->size_class[(bytes + 15) >> 4];
+  return size_class_of(h, bytes);
+}
+
+uint64_t gc_heap_object_cost(const gc_heap *h, uint32_t nslots,
+                             uint32_t payload) {
+  return object_cost(h, sizeof(gc_object) +
+                            (size_t)nslots * sizeof(gc_object *) + payload);
+}
+
+uint64_t gc_heap_budget(const gc_heap *h) { return h->max_bytes; }
 
 /* Object memory.  jemalloc's sized calls, except where a checker must see
  * every object to catch a use after free: AddressSanitizer builds always
@@ -410,7 +451,8 @@ gc_object *gc_new(gc_heap *h, uint32_t nslots, uint32_t payload) {
   }
   size_t slot_bytes = (size_t)nslots * sizeof(gc_object *);
   size_t bytes = sizeof(gc_object) + slot_bytes + payload;
-  if (gc_unlikely(h->stats.live_bytes + bytes > h->max_bytes)) return NULL;
+  uint64_t cost = object_cost(h, bytes);
+  if (gc_unlikely(h->budget_used + cost > h->max_bytes)) return NULL;
   gc_object *o = alloc_memory(h, bytes);
   if (gc_unlikely(!o)) return NULL;
   o->refcnt = 1;
@@ -425,6 +467,7 @@ gc_object *gc_new(gc_heap *h, uint32_t nslots, uint32_t payload) {
   if (gc_unlikely(h->cookie)) cookie_write(o, h->stats.objects_allocated);
   h->stats.live_objects++;
   h->stats.live_bytes += bytes;
+  h->budget_used += cost;
   if (h->stats.live_bytes > h->stats.peak_live_bytes)
     h->stats.peak_live_bytes = h->stats.live_bytes;
   return o;
@@ -447,6 +490,7 @@ static inline void free_object(gc_heap *h, gc_object *o) {
   if (h->net_count && h->alloc_since) h->alloc_since--;
   h->stats.live_objects--;
   h->stats.live_bytes -= bytes;
+  h->budget_used -= object_cost(h, bytes);
   free_memory(h, o);
 }
 

@@ -376,6 +376,32 @@ static void test_max_bytes(void **state) {
   gc_heap_free(h);
 }
 
+/* max_bytes counts each object at its size class, not its request: a
+ * 40-byte object (one slot) takes a 48-byte class in jemalloc and in the C
+ * library, so 480 bytes hold 10 of them, not 12. */
+static void test_max_bytes_size_class(void **state) {
+  (void)state;
+  gc_heap *h = heap("none", "max_bytes=480");
+  assert_int_equal(OBJ_BYTES(1, 0), 40);
+  assert_int_equal(gc_heap_object_cost(h, 1, 0), 48);
+  assert_int_equal(gc_heap_object_cost(h, 0, 0), 32);
+  assert_true(gc_heap_object_cost(h, 0, 5000) >= OBJ_BYTES(0, 5000));
+  assert_int_equal(gc_heap_budget(h), 480);
+  size_t made = 0;
+  gc_object *o;
+  while ((o = gc_new(h, 1, 0)) != NULL) {
+    assert_true(gc_root_push_steal(h, o) >= 0);
+    made++;
+  }
+  assert_int_equal(made, 10);
+  gc_root_set(h, 0, NULL); /* one freed: room for exactly one more */
+  o = gc_new(h, 1, 0);
+  assert_non_null(o);
+  assert_null(gc_new(h, 1, 0));
+  gc_decref(h, o);
+  gc_heap_free(h);
+}
+
 /* ======================================================================
  * Iterative release
  * ==================================================================== */
@@ -730,6 +756,7 @@ int main(void) {
       cmocka_unit_test(test_null_and_range),
       cmocka_unit_test(test_heap_new_errors),
       cmocka_unit_test(test_max_bytes),
+      cmocka_unit_test(test_max_bytes_size_class),
       cmocka_unit_test(test_release_long_chain),
       cmocka_unit_test(test_release_long_chain_reversed),
       cmocka_unit_test(test_release_wide_fanout),

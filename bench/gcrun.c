@@ -171,6 +171,7 @@ typedef struct run_ctx {
   int progress;
   uint64_t t0, last_progress;
   uint64_t verify_ns; /* spent in the oracle so far */
+  uint64_t total;     /* objects the workload will allocate; 0: unknown */
   gc_heap *h;
   int notes_garbage; /* the workload reports its garbage: exact counts */
 } run_ctx;
@@ -213,12 +214,25 @@ static void on_sample(gc_heap *h, void *arg) {
     if (now - rc->t0 > 1000000000ull &&
         now - rc->last_progress > 500000000ull) {
       const gc_heap_stats *st = gc_heap_get_stats(h);
+      double s = (now - rc->t0) / 1e9;
       fprintf(stderr,
               "\rgcrun: %.1f s, %llu objects allocated, %llu live, %llu "
-              "collections   ",
-              (now - rc->t0) / 1e9, (unsigned long long)st->objects_allocated,
+              "collections",
+              s, (unsigned long long)st->objects_allocated,
               (unsigned long long)st->live_objects,
               (unsigned long long)st->collections);
+      if (rc->total && st->objects_allocated < rc->total) {
+        double done = (double)st->objects_allocated / (double)rc->total;
+        double eta = s / done * (1 - done);
+        if (eta < 3600)
+          fprintf(stderr, "; %.1f%% of %llu, about %.0f s left   ",
+                  100 * done, (unsigned long long)rc->total, eta);
+        else
+          fprintf(stderr, "; %.3f%% of %llu, about %.1f h left   ",
+                  100 * done, (unsigned long long)rc->total, eta / 3600);
+      } else {
+        fputs("   ", stderr);
+      }
       rc->last_progress = now;
     }
   }
@@ -318,6 +332,15 @@ typedef struct run_result {
  * when die() exits early (LeakSanitizer). */
 static gc_heap *cur_heap;
 
+/* "12.3 GB", "480 B": sizes in a message. */
+static const char *human_bytes(double b, char *buf, size_t len) {
+  static const char *const unit[] = {"B", "KB", "MB", "GB", "TB"};
+  int u = 0;
+  while (b >= 1000 && u < 4) b /= 1000, u++;
+  snprintf(buf, len, u ? "%.2f %s" : "%.0f %s", b, unit[u]);
+  return buf;
+}
+
 /* The process's peak resident size restarts from its current size (Linux:
  * /proc/self/clear_refs); best effort, for runs after the first. */
 static void reset_peak_resident(void) {
@@ -390,6 +413,32 @@ static void run_one(const char *cname, const run_opts *o, run_result *r,
   rc.progress = !o->quiet && isatty(2);
   rc.h = h;
   rc.notes_garbage = wl->notes_garbage;
+  if (wl->estimate) { /* refuse a run that cannot fit, before it starts */
+    wl_estimate e = {0};
+    wl->estimate(o->ps, strcmp(cname, "none") == 0, &e);
+    rc.total = e.allocations;
+    uint64_t each = gc_heap_object_cost(h, e.nslots, e.payload);
+    uint64_t budget = gc_heap_budget(h);
+    if (e.live && (double)e.live * (double)each > (double)budget) {
+      char need[32], have[32];
+      r->code = EXIT_NOMEM;
+      snprintf(r->why, sizeof r->why,
+               "out of memory before the run: %s would keep about %llu "
+               "objects of %llu bytes each (the allocator's size class) "
+               "live, %s, over the memory budget of %s (-c max_bytes, "
+               "default 80%% of physical memory); try at most -p n=%llu",
+               wl->name, (unsigned long long)e.live,
+               (unsigned long long)each,
+               human_bytes((double)e.live * each, need, sizeof need),
+               human_bytes((double)budget, have, sizeof have),
+               (unsigned long long)((double)budget / each *
+                                    ((double)e.allocations / e.live)));
+      r->st = *gc_heap_get_stats(h);
+      gc_heap_free(h);
+      cur_heap = NULL;
+      return;
+    }
+  }
   if (rc.timeline)
     fprintf(rc.timeline, "time_ns,thread_bytes,heap_bytes,live_objects,"
                          "objects_allocated,event,unreclaimed_objects,"
@@ -584,8 +633,11 @@ static void print_table(FILE *f, const run_result *r, size_t n) {
   for (size_t i = 0; i < n; i++) {
     fprintf(f, "%-14s", r[i].cname);
     if (r[i].code == EXIT_NOMEM) {
-      fprintf(f, " out of memory after %llu objects\n",
-              (unsigned long long)r[i].st.objects_allocated);
+      if (r[i].st.objects_allocated)
+        fprintf(f, " out of memory after %llu objects\n",
+                (unsigned long long)r[i].st.objects_allocated);
+      else
+        fprintf(f, " not run: it would not fit the memory budget\n");
       continue;
     }
     for (int c = 0; c < NCOL; c++)

@@ -219,6 +219,17 @@ static int churn_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
   return rc;
 }
 
+/* The live heap stays; n (or allocs) short-lived objects come after it. */
+static void churn_estimate(const gc_param_set *p, int leaks, wl_estimate *e) {
+  (void)leaks;
+  uint64_t n = (uint64_t)gc_params_int(p, "allocs");
+  if (!n) n = (uint64_t)gc_params_int(p, "n");
+  e->live = (uint64_t)gc_params_int(p, "live");
+  e->allocations = e->live + n;
+  e->nslots = 3;
+  e->payload = (uint32_t)gc_params_int(p, "payload");
+}
+
 const workload wl_churn = {
     .name = "churn",
     .summary = "steady state: a live heap plus short-lived groups, a fraction "
@@ -226,5 +237,6 @@ const workload wl_churn = {
     .params = churn_params,
     .nparams = sizeof churn_params / sizeof churn_params[0],
     .run = churn_run,
+    .estimate = churn_estimate,
     .notes_garbage = 1,
 };

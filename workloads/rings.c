@@ -75,6 +75,15 @@ static int rings_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
   return WL_OK;
 }
 
+/* Held rings stay; under `none` the dropped ones stay too. */
+static void rings_estimate(const gc_param_set *p, int leaks, wl_estimate *e) {
+  double n = (double)gc_params_int(p, "n"), held = gc_params_num(p, "held");
+  e->allocations = (uint64_t)n;
+  e->live = (uint64_t)(n * (leaks || held >= 1 ? 1 : held * 0.95));
+  e->nslots = (uint32_t)gc_params_int(p, "links");
+  e->payload = (uint32_t)gc_params_int(p, "payload");
+}
+
 const workload wl_rings = {
     .name = "rings",
     .summary = "cycles of k (singly or doubly linked): garbage only a cycle "
@@ -82,4 +91,5 @@ const workload wl_rings = {
     .params = rings_params,
     .nparams = sizeof rings_params / sizeof rings_params[0],
     .run = rings_run,
+    .estimate = rings_estimate,
 };

@@ -56,6 +56,16 @@ enum {
   WL_ENOMEM = -2  /* an allocation failed: the heap is left consistent */
 };
 
+/* What a run will take, from its parameters alone (workload.estimate):
+ * the objects it allocates in all, the objects live at once at the end
+ * (their shape: slots and payload), for the memory check before a run
+ * and the progress line's total. */
+typedef struct wl_estimate {
+  uint64_t allocations;
+  uint64_t live; /* at least about this many live at the end */
+  uint32_t nslots, payload;
+} wl_estimate;
+
 typedef struct workload {
   const char *name;
   const char *summary; /* one line, for --list */
@@ -78,6 +88,9 @@ typedef struct workload {
    *  - sets no finalizers (a finalizer may resurrect what was noted).
    * 0: the figure is unknown for this workload (gcrun reports null). */
   int notes_garbage;
+  /* Optional (NULL: unknown).  Fill *e from the parameters; `leaks` is 1
+   * when no cycle collector runs (`none`: cyclic garbage stays live). */
+  void (*estimate)(const gc_param_set *p, int leaks, wl_estimate *e);
 } workload;
 
 const workload *wl_find(const char *name);

@@ -88,6 +88,9 @@ struct gc_heap {
   gc_object **roots;
   uint32_t *root_refs; /* references each entry holds; NULL: 1 each */
   size_t nroots, roots_cap;
+  size_t truncate_to; /* SIZE_MAX: no gc_root_truncate running; else the
+                         n a finalizer's truncate asked for meanwhile
+                         (SIZE_MAX - 1: none yet) */
   gc_collection_record *records;
   size_t nrecords, records_cap;
   gc_collect_hook hook;

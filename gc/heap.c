@@ -818,6 +818,12 @@ uint64_t gc_run_collection_(gc_heap *h, int gen, int automatic) {
   rec.automatic = automatic;
   uint64_t freed0 = h->stats.freed_by_collector;
   ur_advance(h);
+  /* The young count is taken and zeroed as the collection starts, as
+   * CPython does (3.13's gc_collect_main, 3.14.0's assess_work_to_do):
+   * what finalizers allocate during the collection counts towards the
+   * next one. */
+  h->young_at_start = h->alloc_since;
+  h->alloc_since = 0;
   h->in_collection = 1;
   uint64_t t0 = gc_now_ns();
   h->collector->collect(h, gen, &rec);
@@ -829,7 +835,6 @@ uint64_t gc_run_collection_(gc_heap *h, int gen, int automatic) {
   h->stats.collections++;
   h->stats.gc_time_ns += rec.pause_ns;
   h->stats.objects_examined += rec.examined;
-  h->alloc_since = 0;
   record_append(h, &rec);
 #ifdef GC_DEBUG
   if (h->collector->validate) h->collector->validate(h, "after collection");

@@ -466,8 +466,9 @@ int main(int argc, char **argv) {
     int problems = 0;
 #define EXPECT(what, got, want)                                              \
   if ((got) != (want)) {                                                     \
-    fprintf(stderr, "gcrun: verify: %s = %llu, the workload's answer is %llu\n", \
-            what, (unsigned long long)(got), (unsigned long long)(want));    \
+    char line_[512];                                                         \
+    gcv_count_mismatch(line_, sizeof line_, what, got, want, verify);        \
+    fprintf(stderr, "gcrun: verify: %s\n", line_);                           \
     problems++;                                                              \
   }
     EXPECT("objects_allocated", st->objects_allocated, ans.allocated);

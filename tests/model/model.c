@@ -705,6 +705,7 @@ static void finalizer(gc_heap *h, gc_object *p, void *arg) {
   m->finalizers++;
   if (m->in_collection) m->fin_in_coll++;
   VPUSH(m, m->held, id);
+  /* m->obj moves when an object is made: no pointer into it from here */
   m->fin_depth++;
   for (uint32_t a = draw(m, 4); a && m->fin_depth <= MAX_FIN_DEPTH &&
                                 m->fin_budget > 0;
@@ -721,7 +722,7 @@ static void finalizer(gc_heap *h, gc_object *p, void *arg) {
       if (may_push(m)) op_push(m, id, pick_k(m));
       break;
     case 2: /* store into its own slot */
-      if (o->nslots) op_slot_set(m, id, draw(m, o->nslots), pick(m));
+      if (m->obj[id].nslots) op_slot_set(m, id, draw(m, m->obj[id].nslots), pick(m));
       break;
     case 3: { /* allocate, hang it on o, push it, or keep it */
       if (!room(m)) break;
@@ -730,8 +731,8 @@ static void finalizer(gc_heap *h, gc_object *p, void *arg) {
       /* while it is a temporary: o and the new object refer to each other */
       if (m->obj[n].nslots) op_slot_set(m, n, 0, id);
       uint32_t how = draw(m, 3);
-      if (how == 0 && o->nslots)
-        op_slot_steal(m, id, draw(m, o->nslots), (long)m->temp.n - 1);
+      if (how == 0 && m->obj[id].nslots)
+        op_slot_steal(m, id, draw(m, m->obj[id].nslots), (long)m->temp.n - 1);
       else if (how == 1 && may_push(m))
         op_push_steal(m, (long)m->temp.n - 1, pick_k(m));
       break;
@@ -742,8 +743,8 @@ static void finalizer(gc_heap *h, gc_object *p, void *arg) {
     case 5: /* drop a root entry, or clear its own slot */
       if (lim && chance(m, 2))
         op_root_set(m, draw(m, (uint32_t)lim), 0);
-      else if (o->nslots)
-        op_slot_set(m, id, draw(m, o->nslots), 0);
+      else if (m->obj[id].nslots)
+        op_slot_set(m, id, draw(m, m->obj[id].nslots), 0);
       break;
     case 6: /* collect: must not start a collection */
       op_collect(m, (int)draw(m, 4) - 1);
@@ -1003,9 +1004,39 @@ static void step(model *m) {
   }
 }
 
+/* The run under way, for model_abandon. */
+static model *current;
+
+static void model_free(model *m) {
+  if (m->h) gc_heap_free(m->h);
+  for (size_t i = 1; i < m->nobj; i++) free(m->obj[i].slot);
+  free(m->obj);
+  free(m->alive.v);
+  free(m->root.v);
+  free(m->temp.v);
+  free(m->held.v);
+  free(m->garb.v);
+  free(m->work.v);
+  free(m);
+}
+
+void model_abandon(void) {
+  if (!current) return;
+  gc_set_collect_hook(current->h, NULL, NULL);
+  gc_set_finalizer(current->h, NULL, NULL);
+  gc_set_sample_hook(current->h, 0, NULL, NULL);
+  model_free(current);
+  current = NULL;
+}
+
 void model_run(const model_opts *opts, model_src *src, model_result *res) {
-  model mm, *m = &mm;
-  memset(m, 0, sizeof *m);
+  model_abandon();
+  model *m = calloc(1, sizeof *m);
+  if (!m) {
+    opts->fail("model: out of memory");
+    abort();
+  }
+  current = m;
   m->opt = opts;
   m->src = src;
   m->name = model_config_name(opts->config);
@@ -1059,13 +1090,6 @@ void model_run(const model_opts *opts, model_src *src, model_result *res) {
   res->finalizers = m->finalizers;
   res->objects = gc_heap_get_stats(m->h)->objects_allocated;
   gc_set_collect_hook(m->h, NULL, NULL);
-  gc_heap_free(m->h);
-  for (size_t i = 1; i < m->nobj; i++) free(m->obj[i].slot);
-  free(m->obj);
-  free(m->alive.v);
-  free(m->root.v);
-  free(m->temp.v);
-  free(m->held.v);
-  free(m->garb.v);
-  free(m->work.v);
+  model_free(m);
+  current = NULL;
 }

@@ -81,5 +81,7 @@ typedef struct model_result {
 
 /* One heap, one run.  Returns normally only when every check held. */
 void model_run(const model_opts *opts, model_src *src, model_result *res);
+/* Free what a run left when its fail() jumped out of it. */
+void model_abandon(void);
 
 #endif

@@ -352,7 +352,8 @@ static void reset_peak_resident(void) {
 
 /* The final checks: counts against the workload's answer, then the oracle.
  * Returns 1 when everything passed; each problem is one line on stderr. */
-static int judge(gc_heap *h, const char *cname, const wl_answer *ansp) {
+static int judge(gc_heap *h, const char *cname, const wl_answer *ansp,
+                 gcv_mode mode) {
   const gc_heap_stats *st = gc_heap_get_stats(h);
   wl_answer ans = *ansp;
   int is_none = strcmp(cname, "none") == 0;
@@ -361,9 +362,9 @@ static int judge(gc_heap *h, const char *cname, const wl_answer *ansp) {
   int problems = 0;
 #define EXPECT(what, got, want)                                              \
   if ((got) != (want)) {                                                     \
-    fprintf(stderr, "gcrun: verify: %s = %llu, the workload's answer is " \
-            "%llu\n", what, (unsigned long long)(got),                      \
-            (unsigned long long)(want));                                     \
+    char line_[512];                                                         \
+    gcv_count_mismatch(line_, sizeof line_, what, got, want, mode);          \
+    fprintf(stderr, "gcrun: verify: %s\n", line_);                           \
     problems++;                                                              \
   }
   EXPECT("objects_allocated", st->objects_allocated, ans.allocated);
@@ -483,7 +484,7 @@ static void run_one(const char *cname, const run_opts *o, run_result *r,
 
   if (o->verify != GCV_OFF) {
     uint64_t t = gc_now_ns();
-    r->verified = judge(h, cname, &r->ans);
+    r->verified = judge(h, cname, &r->ans, o->verify);
     rc.verify_ns += gc_now_ns() - t;
     if (!r->verified) r->code = EXIT_VERIFY;
   }

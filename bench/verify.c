@@ -63,3 +63,30 @@ int gcv_collect_hook(gcv *v, gc_heap *h, int phase) {
            (unsigned long long)v->collections, err);
   return -1;
 }
+
+void gcv_count_mismatch(char *buf, size_t n, const char *what, uint64_t got,
+                        uint64_t want, gcv_mode mode) {
+  const char *more, *fewer;
+  if (!strcmp(what, "freed_by_rc") || !strcmp(what, "freed_by_collector")) {
+    more = "objects were freed that the workload still holds, or an object "
+           "was freed twice";
+    fewer = "garbage was left unfreed (a leak)";
+  } else if (!strcmp(what, "live_at_end")) {
+    more = "garbage survived the final full collection (a leak)";
+    fewer = "objects the workload still holds were freed";
+  } else if (!strcmp(what, "objects_allocated")) {
+    more = fewer = "the workload did not allocate what its answer says";
+  } else {
+    more = fewer = "finalizers did not run as the workload's answer says";
+  }
+  uint64_t d = got > want ? got - want : want - got;
+  snprintf(buf, n,
+           "%s = %llu, the workload's answer is %llu: %llu %s, so %s%s", what,
+           (unsigned long long)got, (unsigned long long)want,
+           (unsigned long long)d, got > want ? "more" : "fewer",
+           got > want ? more : fewer,
+           mode == GCV_SAMPLED
+               ? "; the sampled checks missed the collection at fault: "
+                 "--verify=all checks after every one and names it"
+               : "");
+}

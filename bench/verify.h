@@ -72,6 +72,14 @@ const char *gcv_mode_name(gcv_mode mode);
 
 void gcv_init(gcv *v, gcv_mode mode);
 
+/* One count at the end of a run against the workload's answer, into buf:
+ * the figures, what a difference in that direction means (objects freed
+ * that the workload holds, one freed twice, a leak), and under `sampled`
+ * that --verify=all checks after every collection and names the one at
+ * fault.  `what` is a gcrun JSON key (freed_by_rc, live_at_end, ...). */
+void gcv_count_mismatch(char *buf, size_t n, const char *what, uint64_t got,
+                        uint64_t want, gcv_mode mode);
+
 /* Call from the heap's collect hook with its phase (0 before, 1 after).
  * Returns 0, or -1 when safety failed (v->error says where and what). */
 int gcv_collect_hook(gcv *v, gc_heap *h, int phase);

@@ -17,7 +17,9 @@
  *    no object unreachable from an external reference remains.
  *  - auto_collect(h) runs when h->alloc_since reaches h->trigger, before an
  *    allocation; it must leave alloc_since < trigger (every collection resets
- *    alloc_since to 0; a collector that declines raises trigger instead).
+ *    alloc_since to 0 as it starts, keeping the value in young_at_start, so
+ *    only what finalizers allocate during it counts afterwards; a collector
+ *    that declines raises trigger instead).
  *    A collector that sets h->net_count in init has every free lower
  *    alloc_since while it is above zero, as CPython's PyObject_GC_Del lowers
  *    generation 0's count: the trigger then counts allocations minus
@@ -79,6 +81,8 @@ struct gc_heap {
   gc_link gens[GC_NGENS];
   uint64_t alloc_since; /* allocations since the last collection (less
                            frees, under net_count) */
+  uint64_t young_at_start; /* alloc_since when the running collection
+                              began (the driver zeroes it then) */
   uint64_t trigger;     /* auto_collect when alloc_since reaches this */
   int net_count;        /* 1: a free lowers alloc_since while it is above
                            zero (CPython's generation-0 count: allocations
@@ -96,6 +100,9 @@ struct gc_heap {
   gc_object **roots;
   uint32_t *root_refs; /* references each entry holds; NULL: 1 each */
   size_t nroots, roots_cap;
+  size_t truncate_to; /* SIZE_MAX: no gc_root_truncate running; else the
+                         n a finalizer's truncate asked for meanwhile
+                         (SIZE_MAX - 1: none yet) */
   gc_collection_record *records;
   size_t nrecords, records_cap;
   gc_collect_hook hook;

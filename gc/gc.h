@@ -265,14 +265,29 @@ static inline int gc_slot_set(gc_heap *h, gc_object *o, uint32_t i,
   gc_decref(h, old);
   return GC_OK;
 }
+/* Slow path of gc_slot_steal: the caller's reference to v has just become
+ * o's slot; report v as a possible root unless that cannot have left
+ * anything unreachable. */
+void gc_stolen_(gc_heap *h, gc_object *v);
+
 /* As gc_slot_set, but steals the caller's reference to v (no increment).
- * On GC_EINVAL the caller keeps its reference. */
+ * On GC_EINVAL the caller keeps its reference.
+ *
+ * The caller's reference ends here, as if gc_slot_set were followed by
+ * gc_decref(h, v): if it was the last path to o (a borrowed o that only v
+ * reaches, as when the steal closes a cycle), v and o are garbage now, so
+ * a collector that listens to decrements hears of v (gc_stolen_).  It is
+ * spared the report only when v's other slots are all NULL: then no path
+ * runs through v, o is as reachable as before and v with it (the common
+ * case of a new object stored into a structure being built). */
 static inline int gc_slot_steal(gc_heap *h, gc_object *o, uint32_t i,
                                 gc_object *v) {
   if (gc_unlikely(!o || i >= o->nslots)) return GC_EINVAL;
   gc_object **s = gc_slots(o) + i;
   gc_object *old = *s;
   *s = v;
+  if (gc_hot_(h)->wants_roots && v && !(v->info & GC_F_BUFFERED))
+    gc_stolen_(h, v);
   gc_decref(h, old);
   return GC_OK;
 }
@@ -345,17 +360,25 @@ uint32_t gc_root_refs(const gc_heap *h, size_t i);
  * references and the old object loses k.  GC_EINVAL (nothing changed) if i
  * is out of range or v's count would pass GC_MAX_REFCNT. */
 int gc_root_set(gc_heap *h, size_t i, gc_object *v);
-/* roots[i] = v, stealing the caller's reference to v (no increment); the
- * old entry is decremented.  GC_EINVAL if i is out of range (the caller
- * keeps its reference). */
+/* roots[i] = v, stealing the caller's reference to v: the entry keeps its
+ * count k, the caller's reference is one of the k (v gains k - 1) and the
+ * old object loses k.  GC_EINVAL (nothing changed; the caller keeps its
+ * reference) if i is out of range or v's count would pass GC_MAX_REFCNT. */
 int gc_root_set_steal(gc_heap *h, size_t i, gc_object *v);
-/* roots[to] = roots[from], roots[from] = NULL: the reference moves with no
- * count change on it; the old roots[to] is decremented.  GC_EINVAL if an
- * index is out of range. */
+/* roots[to] = roots[from] with its count, roots[from] = NULL (count 1):
+ * the references move with no count change on their object; the old
+ * roots[to] loses every reference its entry held.  GC_EINVAL if an index
+ * is out of range. */
 int gc_root_move(gc_heap *h, size_t from, size_t to);
 gc_object *gc_root_get(const gc_heap *h, size_t i);
 size_t gc_root_count(const gc_heap *h);
-/* Drop every entry past the first n (each with all its references). */
+/* Drop every entry past the first n (each with all its references), as
+ * CPython's list.clear: the entries that were past n when the call began
+ * are all dropped, and entries a finalizer pushes meanwhile are kept, at
+ * n, n + 1, ... in the order pushed (not at the index gc_root_push
+ * returned to it).  A finalizer storing into an entry being dropped has
+ * that reference dropped too; a gc_root_truncate it calls runs when this
+ * one has finished. */
 void gc_root_truncate(gc_heap *h, size_t n);
 /* Make room for n more entries, so that the next n pushes cannot fail (a
  * finalizer that resurrects has no way to report an error).  0, or -1 when

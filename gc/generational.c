@@ -45,6 +45,14 @@ typedef struct gen_state {
   uint64_t long_lived_pending; /* promoted into gen 2 since then */
 } gen_state;
 
+/* CPython's _PyObject_GC_Link schedules a collection when generation 0's
+ * count exceeds threshold0 (count > threshold), so it runs once
+ * threshold0 + 1 objects have been allocated. */
+static void arm(gc_heap *h) {
+  const gen_state *st = h->state;
+  gc_arm_trigger_(h, st->threshold[0] + 1);
+}
+
 static int gen_init(gc_heap *h, const gc_param_set *t, char *err,
                     size_t errlen) {
   (void)err, (void)errlen;
@@ -54,7 +62,7 @@ static int gen_init(gc_heap *h, const gc_param_set *t, char *err,
   st->threshold[2] = (uint64_t)gc_params_int(t, "threshold2");
   st->longlived = (int)gc_params_int(t, "longlived");
   h->net_count = (int)gc_params_int(t, "net_count");
-  gc_arm_trigger_(h, st->threshold[0]);
+  arm(h);
   return GC_OK;
 }
 
@@ -79,20 +87,22 @@ static void gen_collect(gc_heap *h, int gen, gc_collection_record *rec) {
   gc_list_init(&unreachable);
   rec->examined = gc_deduce_unreachable_(young, &unreachable, to,
                                          gen == GC_NGENS - 1);
+  /* The long-lived counts take the survivors as deduce_unreachable left
+   * them, before finalizers resurrect or allocate and before the garbage
+   * is freed (3.13's gc_collect_main reads gc_list_size(young) there).
+   * Without finalizers the unreachable set is exactly what is freed, so
+   * only a heap with finalizable objects pays a pass to count it. */
+  uint64_t unreachable_n =
+      h->hot.has_finalizable ? gc_list_size(&unreachable) : 0;
   uint64_t ran = h->stats.finalizers_run;
   uint64_t revived = gc_finalize_garbage_(h, &unreachable, young);
-  uint64_t survivors = rec->examined - gc_free_garbage_(h, &unreachable, 0);
-  if (revived || h->stats.finalizers_run != ran) {
+  uint64_t freed = gc_free_garbage_(h, &unreachable, 0);
+  if (!h->hot.has_finalizable) unreachable_n = freed;
+  uint64_t survivors = rec->examined - unreachable_n;
+  if (revived || h->stats.finalizers_run != ran)
     /* Resurrected or kept objects still have their old generation bits,
      * and a finalizer may have allocated into this very list. */
     set_gen(young, to);
-    survivors = gc_list_size(young);
-  } else if (gen < GC_NGENS - 1) {
-    /* Freeing the garbage may have released an older object that alone
-     * held some survivors (reference counting frees those at once): count
-     * what is left.  A partial collection's young list is short. */
-    survivors = gc_list_size(young);
-  }
 
   /* Promote the survivors. */
   if (gen < GC_NGENS - 1) {
@@ -104,15 +114,15 @@ static void gen_collect(gc_heap *h, int gen, gc_collection_record *rec) {
     st->long_lived_pending = 0;
   }
   for (int g = 1; g <= gen; g++) st->count[g] = 0;
-  gc_arm_trigger_(h, st->threshold[0]);
+  arm(h);
 }
 
 /* CPython's collect_generations: the oldest generation whose count exceeds
  * its threshold, gen 0 being due because the trigger fired. */
 static void gen_auto(gc_heap *h) {
   gen_state *st = h->state;
-  if (h->alloc_since < st->threshold[0]) {
-    gc_arm_trigger_(h, st->threshold[0]);
+  if (h->alloc_since <= st->threshold[0]) {
+    arm(h);
     return;
   }
   for (int g = GC_NGENS - 1; g > 0; g--) {

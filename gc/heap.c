@@ -243,6 +243,7 @@ gc_heap *gc_heap_new(const char *name, const char *tunables, char *err,
   h->hot.wants_roots = c->possible_root != NULL;
   h->auto_on = gc_params_int(&hset, "auto") != 0;
   h->max_bytes = (uint64_t)gc_params_int(&hset, "max_bytes");
+  h->truncate_to = SIZE_MAX;
   h->legacy_finalizers = (int)gc_params_int(&hset, "legacy_finalizers");
   h->fail_at = (uint64_t)gc_params_int(&hset, "fail_alloc");
   h->fail_rate = gc_params_num(&hset, "fail_rate");
@@ -550,6 +551,19 @@ void gc_possible_root_(gc_heap *h, gc_object *o) {
   h->collector->possible_root(h, o);
 }
 
+/* v's slots all NULL (o != v then, since o's slot holds v): no path runs
+ * through v, so the paths to o are what they were, and v is reachable
+ * exactly when o is.  Otherwise the caller's reference may have been the
+ * last way to o, and v is reported as a decrement to it would be. */
+void gc_stolen_(gc_heap *h, gc_object *v) {
+  gc_object **s = gc_slots(v);
+  for (uint32_t i = 0, n = v->nslots; i < n; i++)
+    if (s[i]) {
+      h->collector->possible_root(h, v);
+      return;
+    }
+}
+
 uint64_t gc_free_garbage_(gc_heap *h, gc_link *garbage, int closed) {
   uint64_t freed = 0;
   /* First drop the references garbage holds on survivors, while every
@@ -698,19 +712,31 @@ int gc_root_set(gc_heap *h, size_t i, gc_object *v) {
 
 int gc_root_set_steal(gc_heap *h, size_t i, gc_object *v) {
   if (i >= h->nroots) return GC_EINVAL;
+  uint32_t n = gc_root_refs(h, i);
   gc_object *old = h->roots[i];
+  /* The caller's reference is one of the entry's n: v gains n - 1. */
+  if (v && v != old && v->refcnt - 1 > GC_MAX_REFCNT - n) return GC_EINVAL;
+  if (v) v->refcnt += n - 1; /* first, so that storing the current target is safe */
   h->roots[i] = v;
-  gc_decref(h, old);
+  root_release(h, old, n);
   return GC_OK;
 }
 
+/* The entry moves whole, with its count; `from` is left holding NULL once.
+ * Everything is stored before the release, which may run a finalizer that
+ * pushes (and so moves the arrays). */
 int gc_root_move(gc_heap *h, size_t from, size_t to) {
   if (from >= h->nroots || to >= h->nroots) return GC_EINVAL;
   if (from == to) return GC_OK;
   gc_object *old = h->roots[to];
+  uint32_t n_old = gc_root_refs(h, to);
   h->roots[to] = h->roots[from];
   h->roots[from] = NULL;
-  gc_decref(h, old);
+  if (h->root_refs) {
+    h->root_refs[to] = h->root_refs[from];
+    h->root_refs[from] = 1;
+  }
+  root_release(h, old, n_old);
   return GC_OK;
 }
 
@@ -719,10 +745,53 @@ gc_object *gc_root_get(const gc_heap *h, size_t i) {
 }
 size_t gc_root_count(const gc_heap *h) { return h->nroots; }
 
+/* Drop every entry past n, as CPython's list.clear does: the entries are
+ * taken out first, then released, so that what a finalizer pushes
+ * meanwhile stays.  They keep their places while they are dropped, each
+ * turned NULL before its release, so pushes land above them (the table
+ * does not shrink until the end); afterwards the pushed entries move down
+ * to n, in the order pushed.  A finalizer that stores into an entry being
+ * dropped (gc_root_set on its old index) has that reference dropped too. */
+static void root_truncate_once(gc_heap *h, size_t n) {
+  size_t end = h->nroots;
+  if (end <= n) return;
+  for (int again = 1; again;) {
+    again = 0;
+    for (size_t i = end; i-- > n;) {
+      gc_object *o = h->roots[i];
+      if (!o) continue;
+      uint32_t k = gc_root_refs(h, i);
+      h->roots[i] = NULL;
+      if (h->root_refs) h->root_refs[i] = 1;
+      uint64_t ran = h->stats.finalizers_run;
+      root_release(h, o, k);
+      if (h->stats.finalizers_run != ran) again = 1; /* it may store back */
+    }
+  }
+  size_t pushed = h->nroots - end;
+  if (pushed) {
+    memmove(h->roots + n, h->roots + end, pushed * sizeof *h->roots);
+    if (h->root_refs)
+      memmove(h->root_refs + n, h->root_refs + end,
+              pushed * sizeof *h->root_refs);
+  }
+  h->nroots = n + pushed;
+}
+
+/* A truncate asked for by a finalizer while one runs is carried out when
+ * that one has finished (so the table only shrinks here, at the end of
+ * root_truncate_once), applied to the table as it then is. */
 void gc_root_truncate(gc_heap *h, size_t n) {
-  while (h->nroots > n) {
-    size_t i = --h->nroots;
-    root_release(h, h->roots[i], h->root_refs ? h->root_refs[i] : 1);
+  if (h->truncate_to != SIZE_MAX) {
+    if (n < h->truncate_to) h->truncate_to = n;
+    return;
+  }
+  h->truncate_to = n;
+  while (h->truncate_to != SIZE_MAX) {
+    n = h->truncate_to;
+    h->truncate_to = SIZE_MAX - 1; /* running: nested calls lower it */
+    root_truncate_once(h, n);
+    if (h->truncate_to == SIZE_MAX - 1) h->truncate_to = SIZE_MAX;
   }
 }
 
@@ -793,6 +862,12 @@ uint64_t gc_run_collection_(gc_heap *h, int gen, int automatic) {
   rec.automatic = automatic;
   uint64_t freed0 = h->stats.freed_by_collector;
   ur_advance(h);
+  /* The young count is taken and zeroed as the collection starts, as
+   * CPython does (3.13's gc_collect_main, 3.14.0's assess_work_to_do):
+   * what finalizers allocate during the collection counts towards the
+   * next one. */
+  h->young_at_start = h->alloc_since;
+  h->alloc_since = 0;
   h->in_collection = 1;
   uint64_t t0 = gc_now_ns();
   h->collector->collect(h, gen, &rec);
@@ -804,7 +879,6 @@ uint64_t gc_run_collection_(gc_heap *h, int gen, int automatic) {
   h->stats.collections++;
   h->stats.gc_time_ns += rec.pause_ns;
   h->stats.objects_examined += rec.examined;
-  h->alloc_since = 0;
   record_append(h, &rec);
 #ifdef GC_DEBUG
   if (h->collector->validate) h->collector->validate(h, "after collection");

@@ -109,7 +109,10 @@
  *    takes off); tunable net_count=0 counts allocations only.  An
  *    automatic collection runs when it exceeds `threshold` (CPython's test
  *    is young.count > threshold), before the next allocation: CPython runs
- *    it at the next eval-breaker check, a few allocations later.
+ *    it at the next eval-breaker check, a few allocations later.  The
+ *    count is zeroed as the increment starts (assess_work_to_do reads it
+ *    from h->young_at_start), so objects that finalizers allocate during
+ *    the increment count towards the next one, as in 3.14.0.
  *  - Young objects carry generation 0, not the pending space's bit, so an
  *    increment need not set the bits of the young objects it takes (it
  *    tells a pending target by its bits alone) and gc_collect_young costs
@@ -369,7 +372,7 @@ static void completed_scavenge(gc_heap *h) {
 /* CPython's assess_work_to_do, on the new objects and the heap's size. */
 static int64_t assess_work_to_do(const gc_heap *h) {
   const inc_state *st = h->state;
-  int64_t new_objects = (int64_t)h->alloc_since;
+  int64_t new_objects = (int64_t)h->young_at_start;
   int64_t heap = (int64_t)h->stats.live_objects;
   int64_t fraction = heap / st->divisor / st->scale;
   double cap = (double)new_objects * st->max_fraction;

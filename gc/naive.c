@@ -4,10 +4,11 @@
  * references internal to the heap, mark from what is left above zero; the
  * rest is garbage.  One list (h->gens[0]); no generations.
  *
- * When: after `threshold` allocations (less deallocations, as CPython counts
- * them, unless net_count=0), or, with growth > 0, after
- * max(threshold, growth * survivors of the last collection) allocations so
- * that the cost per allocation stays bounded as the heap grows.
+ * When: once the count of allocations (less deallocations, as CPython
+ * counts them, unless net_count=0) exceeds `threshold` (CPython's test,
+ * count > threshold) or, with growth > 0, max(threshold, growth *
+ * survivors of the last collection), so that the cost per allocation stays
+ * bounded as the heap grows.
  */
 #include <math.h>
 
@@ -41,7 +42,9 @@ static uint64_t naive_wait(const gc_heap *h) {
   return wait;
 }
 
-static void naive_arm(gc_heap *h) { gc_arm_trigger_(h, naive_wait(h)); }
+/* As CPython's test, count > threshold: the collection runs once
+ * wait + 1 objects have been allocated. */
+static void naive_arm(gc_heap *h) { gc_arm_trigger_(h, naive_wait(h) + 1); }
 
 static int naive_init(gc_heap *h, const gc_param_set *t, char *err,
                       size_t errlen) {
@@ -69,7 +72,7 @@ static void naive_collect(gc_heap *h, int gen, gc_collection_record *rec) {
 }
 
 static void naive_auto(gc_heap *h) {
-  if (h->alloc_since >= naive_wait(h))
+  if (h->alloc_since > naive_wait(h))
     gc_run_collection_(h, GC_FULL, 1);
   else
     naive_arm(h);

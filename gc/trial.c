@@ -98,7 +98,13 @@
  * decrement either keeps a count above zero, and possible_root buffers it
  * (or it already was), or it is released, and the release decrements its
  * slots in turn; following the path, the first object that keeps a count
- * above zero still reaches the newly unreachable ones and is buffered.  (If
+ * above zero still reaches the newly unreachable ones and is buffered.
+ * gc_slot_steal ends an external reference without a decrement (it turns
+ * the caller's reference to v into o's slot): the heap reports v to
+ * possible_root as a decrement would (gc_stolen_), unless v's slots are
+ * all NULL; then no path runs through v, so every other object keeps its
+ * paths, and v is reached from whatever reaches o (an external reference,
+ * or, by the claim, a buffered object).  (If
  * the buffer cannot take it, `overflow` makes the next collection scan the
  * whole heap instead.)  Nothing can reference, increment or decrement an
  * unreachable object afterwards, so it and the buffered object that reaches

@@ -83,14 +83,14 @@ static gc_object *make_group(churn *c, uint64_t len, int cyc, size_t build) {
       gc_root_set(c->h, build, NULL);
       return NULL;
     }
-    if (c->nlive)
-      gc_slot_set(c->h, o, 1, c->live[wl_rng_below(&c->r, c->nlive)]);
     if (!first) {
       first = o;
       gc_root_set_steal(c->h, build, o);
     } else {
-      gc_slot_steal(c->h, tail, 0, o);
+      gc_slot_steal(c->h, tail, 0, o); /* o's slots NULL yet: no report */
     }
+    if (c->nlive)
+      gc_slot_set(c->h, o, 1, c->live[wl_rng_below(&c->r, c->nlive)]);
     tail = o;
   }
   if (cyc) gc_slot_set(c->h, tail, 0, first);

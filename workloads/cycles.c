@@ -59,8 +59,8 @@ static int build_live(gc_heap *h, gc_object **nodes, uint64_t nlive,
       continue;
     }
     gc_object *parent = nodes[(i - 1) / FANOUT];
-    gc_slot_set(h, o, 0, parent);
     gc_slot_steal(h, parent, 1 + (uint32_t)((i - 1) % FANOUT), o);
+    gc_slot_set(h, o, 0, parent); /* after: o is empty at the steal */
   }
   return WL_OK;
 }
@@ -74,13 +74,13 @@ static int make_cycle(gc_heap *h, wl_window *win, uint64_t len,
   for (uint64_t i = 0; i < len; i++) {
     gc_object *o = gc_new(h, 2, payload);
     if (!o) return WL_ENOMEM;
-    if (nlive) gc_slot_set(h, o, 1, nodes[wl_rng_below(r, nlive)]);
     if (!first) {
       first = o;
       gc_root_set_steal(h, wl_window_build(win), o);
     } else {
-      gc_slot_steal(h, tail, 0, o);
+      gc_slot_steal(h, tail, 0, o); /* o's slots NULL yet: no report */
     }
+    if (nlive) gc_slot_set(h, o, 1, nodes[wl_rng_below(r, nlive)]);
     tail = o;
   }
   gc_slot_set(h, tail, 0, first);

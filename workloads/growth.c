@@ -85,9 +85,9 @@ static int add_entry(growth *g) {
   gc_object *block = g->blocks[g->nblocks - 1];
   gc_object *e = gc_new(g->h, 2, g->payload);
   if (!e) return WL_ENOMEM;
+  gc_slot_steal(g->h, block, 1 + (uint32_t)g->fill++, e); /* e empty yet */
   gc_slot_set(g->h, e, 0, block);
   gc_slot_set(g->h, e, 1, random_entry(g));
-  gc_slot_steal(g->h, block, 1 + (uint32_t)g->fill++, e);
   g->table++;
   return WL_OK;
 }
@@ -98,13 +98,13 @@ static int make_group(growth *g, wl_window *win, uint64_t len, int cyc) {
   for (uint64_t i = 0; i < len; i++) {
     gc_object *o = gc_new(g->h, 2, g->payload);
     if (!o) return WL_ENOMEM;
-    gc_slot_set(g->h, o, 1, random_entry(g));
     if (!first) {
       first = o;
       gc_root_set_steal(g->h, wl_window_build(win), o);
     } else {
-      gc_slot_steal(g->h, tail, 0, o);
+      gc_slot_steal(g->h, tail, 0, o); /* o's slots NULL yet: no report */
     }
+    gc_slot_set(g->h, o, 1, random_entry(g));
     tail = o;
   }
   if (cyc) gc_slot_set(g->h, tail, 0, first);

@@ -33,8 +33,8 @@ static int make_ring(gc_heap *h, uint64_t len, uint32_t links,
     gc_object *o = gc_new(h, links, payload);
     if (!o) return WL_ENOMEM; /* an open chain: reference counting frees it */
     (*made)++;
+    gc_slot_steal(h, tail, 0, o); /* o's slots still NULL: no report */
     if (links == 2) gc_slot_set(h, o, 1, tail);
-    gc_slot_steal(h, tail, 0, o);
     tail = o;
   }
   gc_slot_set(h, tail, 0, head);

@@ -50,12 +50,15 @@ static gc_object *node(gc_heap *h, const tree_cfg *c, gc_object *l,
     gc_decref(h, r);
     return NULL;
   }
+  /* A subtree with children is reported as a possible root by the steal
+   * (gc_slot_steal): as a language runtime reports the parameters a
+   * constructor stores and then drops.  A leaf is not. */
+  gc_slot_steal(h, o, 0, l);
+  gc_slot_steal(h, o, 1, r);
   if (c->parent) {
     if (l) gc_slot_set(h, l, 2, o);
     if (r) gc_slot_set(h, r, 2, o);
   }
-  gc_slot_steal(h, o, 0, l);
-  gc_slot_steal(h, o, 1, r);
   return o;
 }
 
@@ -79,12 +82,12 @@ static int populate(gc_heap *h, const tree_cfg *c, int depth, gc_object *root) {
       gc_decref(h, l);
       return WL_ENOMEM;
     }
+    gc_slot_steal(h, it.o, 0, l); /* l and r are empty: no report */
+    gc_slot_steal(h, it.o, 1, r);
     if (c->parent) {
       gc_slot_set(h, l, 2, it.o);
       gc_slot_set(h, r, 2, it.o);
     }
-    gc_slot_steal(h, it.o, 0, l);
-    gc_slot_steal(h, it.o, 1, r);
     stack[sp++] = (struct item){r, it.depth - 1};
     stack[sp++] = (struct item){l, it.depth - 1};
   }

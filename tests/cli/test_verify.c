@@ -190,8 +190,32 @@ static void test_parse(void **state) {
   assert_int_equal(gcv_parse("every", &m), -1);
 }
 
+/* The line a count mismatch ends a run with says what the difference
+ * means, and under sampled checks where to look next. */
+static void test_count_mismatch_line(void **state) {
+  (void)state;
+  char buf[512];
+  gcv_count_mismatch(buf, sizeof buf, "freed_by_rc", 890861, 890860,
+                     GCV_SAMPLED);
+  assert_non_null(strstr(buf, "freed_by_rc = 890861, the workload's answer "
+                              "is 890860: 1 more"));
+  assert_non_null(strstr(buf, "freed that the workload still holds"));
+  assert_non_null(strstr(buf, "freed twice"));
+  assert_non_null(strstr(buf, "--verify=all"));
+  gcv_count_mismatch(buf, sizeof buf, "freed_by_collector", 5, 7, GCV_ALL);
+  assert_non_null(strstr(buf, "2 fewer"));
+  assert_non_null(strstr(buf, "a leak"));
+  assert_null(strstr(buf, "--verify=all"));
+  gcv_count_mismatch(buf, sizeof buf, "live_at_end", 3, 9, GCV_FINAL);
+  assert_non_null(strstr(buf, "6 fewer, so objects the workload still holds "
+                              "were freed"));
+  gcv_count_mismatch(buf, sizeof buf, "live_at_end", 9, 3, GCV_SAMPLED);
+  assert_non_null(strstr(buf, "survived the final full collection"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_count_mismatch_line),
       cmocka_unit_test(test_parse),
       cmocka_unit_test(test_sampled_clean_run), /* first: sets the sizes */
       cmocka_unit_test(test_all_stops_at_the_fault),

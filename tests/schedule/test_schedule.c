@@ -72,7 +72,10 @@ static void assert_oracle(gc_heap *h) {
  * ==================================================================== */
 
 /* Ten allocations, five freed by reference counting, five more: the count
- * is 10, not 15, so nothing has run; the next allocation collects. */
+ * is 10, not 15.  CPython schedules a collection when an allocation makes
+ * the count exceed threshold0 (count > threshold in _PyObject_GC_Link),
+ * so the eleventh net allocation does, and the collection runs before the
+ * allocation after it. */
 static void test_gen0_counts_net(void **state) {
   (void)state;
   const char *cs[] = {"generational", "naive"};
@@ -84,16 +87,19 @@ static void test_gen0_counts_net(void **state) {
     for (int i = 0; i < 10; i++) idx[i] = hold_new(h);
     for (int i = 0; i < 5; i++) drop(h, idx[i]);
     for (int i = 0; i < 5; i++) hold_new(h);
+    hold_new(h); /* count 11 */
     assert_int_equal(collections(h), 0);
     hold_new(h);
     assert_int_equal(collections(h), 1);
+    assert_int_equal(gc_heap_records(h, &(size_t){0})[0].examined, 11);
     assert_oracle(h);
     gc_heap_free(h);
   }
 }
 
-/* net_count=0 keeps the allocations-only rule: the eleventh allocation
- * collects whatever was freed in between. */
+/* net_count=0 keeps the allocations-only rule: once the eleventh
+ * allocation makes the count 11, the next one collects, whatever was freed
+ * in between. */
 static void test_gen0_counts_allocations_only(void **state) {
   (void)state;
   gc_heap *h = heap("generational",
@@ -102,6 +108,7 @@ static void test_gen0_counts_allocations_only(void **state) {
   long idx[10];
   for (int i = 0; i < 10; i++) idx[i] = hold_new(h);
   for (int i = 0; i < 5; i++) drop(h, idx[i]);
+  hold_new(h);
   assert_int_equal(collections(h), 0);
   hold_new(h);
   assert_int_equal(collections(h), 1);
@@ -115,12 +122,12 @@ static void test_gen0_count_floor(void **state) {
   (void)state;
   gc_heap *h = heap("generational",
                     "threshold0=10,threshold1=1000,threshold2=1000");
-  long idx[10];
-  for (int i = 0; i < 10; i++) idx[i] = hold_new(h);
-  hold_new(h); /* collects first: count 10 */
+  long idx[11];
+  for (int i = 0; i < 11; i++) idx[i] = hold_new(h);
+  hold_new(h); /* collects first: count 11 */
   assert_int_equal(collections(h), 1);
-  for (int i = 0; i < 10; i++) drop(h, idx[i]); /* count 1 -> 0, stays */
-  for (int i = 0; i < 10; i++) hold_new(h);
+  for (int i = 0; i < 11; i++) drop(h, idx[i]); /* count 1 -> 0, stays */
+  for (int i = 0; i < 11; i++) hold_new(h);
   assert_int_equal(collections(h), 1);
   hold_new(h);
   assert_int_equal(collections(h), 2);
@@ -132,23 +139,24 @@ static void test_gen0_count_floor(void **state) {
  * ==================================================================== */
 
 /* Every object stays live; threshold0=4, threshold1=2, threshold2=2.
- * Collection k runs before allocation 4k+1 and finds 4 new objects.
- * Generation 1's count exceeds 2 after three generation-0 collections, so
- * every fourth collection is of generation 1 (examining the 4 new objects
- * and the 12 in generation 1); generation 2's count exceeds 2 after three
- * of those, so the thirteenth is full (4 new + 48 in generation 2). */
+ * Collection k runs before allocation 5k+1 (the count exceeds 4 at the
+ * fifth) and finds 5 new objects.  Generation 1's count exceeds 2 after
+ * three generation-0 collections, so every fourth collection is of
+ * generation 1 (examining the 5 new objects and the 15 in generation 1);
+ * generation 2's count exceeds 2 after three of those, so the thirteenth
+ * is full (5 new + 60 in generation 2). */
 static void test_generation_sequence(void **state) {
   (void)state;
   gc_heap *h = heap("generational",
                     "threshold0=4,threshold1=2,threshold2=2,longlived=0");
-  for (int i = 0; i < 4 * 26; i++) hold_new(h);
+  for (int i = 0; i < 5 * 26; i++) hold_new(h);
   size_t n;
   const gc_collection_record *r = gc_heap_records(h, &n);
   assert_int_equal(n, 25);
   static const int want_gen[13] = {0, 0, 0, 1, 0, 0, 0, 1,
                                    0, 0, 0, 1, GC_FULL};
-  static const uint64_t want_examined[13] = {4, 4, 4, 16, 4,  4, 4,
-                                             16, 4, 4, 4, 16, 52};
+  static const uint64_t want_examined[13] = {5, 5, 5, 20, 5,  5, 5,
+                                             20, 5, 5, 5, 20, 65};
   for (size_t k = 0; k < n; k++) {
     int g = want_gen[k % 13];
     uint64_t e = want_examined[k % 13];
@@ -165,9 +173,9 @@ static void test_generation_sequence(void **state) {
 /* The long-lived rule: after a full collection left 1000 objects in the
  * oldest generation, a full collection waits until generation-1
  * collections have promoted at least 1000 / 4 objects into it.  Each
- * promotes 16 here (every fourth collection, as above), so the first
- * automatic full collection comes after the 16th generation-1 collection
- * (256 >= 250), at automatic collection 65, instead of 13. */
+ * promotes 20 here (every fourth collection, as above), so the first
+ * automatic full collection comes after the 13th generation-1 collection
+ * (260 >= 250), at automatic collection 53, instead of 13. */
 static void test_long_lived_rule(void **state) {
   (void)state;
   for (int longlived = 0; longlived <= 1; longlived++) {
@@ -179,7 +187,7 @@ static void test_long_lived_rule(void **state) {
     for (int i = 0; i < 1000; i++) hold_new(h);
     gc_collect(h, GC_FULL);
     gc_set_auto(h, 1);
-    for (int i = 0; i < 4 * 70 + 1; i++) hold_new(h);
+    for (int i = 0; i < 5 * 70 + 1; i++) hold_new(h);
     size_t n;
     const gc_collection_record *r = gc_heap_records(h, &n);
     /* r[0] is the manual full collection, r[k] automatic collection k. */
@@ -195,11 +203,147 @@ static void test_long_lived_rule(void **state) {
       }
     }
     if (longlived) {
-      assert_int_equal(first_full, 65);
+      assert_int_equal(first_full, 53);
       assert_true(pending >= 250);
     } else {
       assert_int_equal(first_full, 13);
     }
+    assert_oracle(h);
+    gc_heap_free(h);
+  }
+}
+
+/* CPython's test is count > threshold for both of its collectors (3.13's
+ * _PyObject_GC_Link, 3.14.0's too): with threshold 10 the first automatic
+ * collection runs after the eleventh allocation, before the twelfth, and
+ * finds 11 young objects, under generational, naive and incremental
+ * alike. */
+static void test_first_collection_after_threshold_plus_one(void **state) {
+  (void)state;
+  const char *cs[] = {"generational", "naive", "incremental"};
+  const char *tun[] = {"threshold0=10", "threshold=10", "threshold=10"};
+  for (int c = 0; c < 3; c++) {
+    gc_heap *h = heap(cs[c], tun[c]);
+    int at = 0;
+    for (int i = 1; i <= 20 && !at; i++) {
+      hold_new(h);
+      if (collections(h)) at = i; /* ran inside the i-th gc_new */
+    }
+    if (at != 12)
+      fail_msg("%s: first automatic collection inside allocation %d, "
+               "want 12", cs[c], at);
+    size_t n;
+    const gc_collection_record *r = gc_heap_records(h, &n);
+    if (c != 2) assert_int_equal(r[0].examined, 11); /* young: all 11 */
+    gc_heap_free(h);
+  }
+}
+
+/* ======================================================================
+ * When the counts are taken: before finalizers, at the collection's start
+ * ==================================================================== */
+
+/* Finalizer for the tests below: arg says what to do. */
+typedef struct fin_plan {
+  int resurrect; /* push the object into the root table */
+  int allocate;  /* objects to allocate and hold in the root table */
+} fin_plan;
+
+static void plan_finalizer(gc_heap *h, gc_object *o, void *arg) {
+  const fin_plan *p = arg;
+  if (p->resurrect) assert_true(gc_root_push(h, o) >= 0);
+  for (int i = 0; i < p->allocate; i++) {
+    gc_object *x = gc_new(h, 0, 0);
+    assert_non_null(x);
+    assert_true(gc_root_push_steal(h, x) >= 0);
+  }
+}
+
+/* n self-loops with a finalizer, unreachable. */
+static void finalizable_garbage(gc_heap *h, int n) {
+  for (int i = 0; i < n; i++) {
+    gc_object *o = gc_new(h, 1, 0);
+    assert_non_null(o);
+    assert_int_equal(gc_slot_set(h, o, 0, o), GC_OK);
+    gc_object_add_finalizer(h, o);
+    gc_decref(h, o);
+  }
+}
+
+/* CPython 3.13's gc_collect_main adds gc_list_size(young) to
+ * long_lived_pending right after deduce_unreachable, before finalizers
+ * run: objects they resurrect reach the oldest generation without
+ * counting as pending.  A full collection leaves 100 objects (so a full
+ * one waits for 25 pending); a generation-1 collection then finds 30
+ * unreachable objects whose finalizers resurrect them all.  Pending stays
+ * 0, so once generation 2's count is due the automatic collection is of
+ * generation 0, not full.  The control case holds 30 young objects
+ * reachable instead: pending 30, and the same collection is full. */
+static void test_long_lived_pending_before_finalizers(void **state) {
+  (void)state;
+  for (int control = 0; control <= 1; control++) {
+    gc_heap *h = heap("generational",
+                      "threshold0=4,threshold1=1000,threshold2=1,auto=0");
+    fin_plan plan = {.resurrect = 1};
+    gc_set_finalizer(h, plan_finalizer, &plan);
+    for (int i = 0; i < 100; i++) hold_new(h);
+    gc_collect(h, GC_FULL); /* long_lived_total 100 */
+    if (control)
+      for (int i = 0; i < 30; i++) hold_new(h);
+    else
+      finalizable_garbage(h, 30);
+    gc_collect(h, 1); /* generation 2's count 1 */
+    assert_int_equal(gc_heap_get_stats(h)->resurrected, control ? 0 : 30);
+    gc_collect(h, 1); /* 2 > threshold2: a full collection is due */
+    gc_set_auto(h, 1);
+    uint64_t before = collections(h);
+    for (int i = 0; i < 10 && collections(h) == before; i++) hold_new(h);
+    assert_int_equal(collections(h), before + 1);
+    size_t n;
+    const gc_collection_record *r = gc_heap_records(h, &n);
+    if (r[n - 1].generation != (control ? GC_FULL : 0))
+      fail_msg("%s: the automatic collection was of generation %d, want %d",
+               control ? "30 reachable survivors" : "30 resurrected",
+               r[n - 1].generation, control ? GC_FULL : 0);
+    assert_oracle(h);
+    gc_heap_free(h);
+  }
+}
+
+/* The young count is zeroed as a collection starts (3.13's gc_collect_main,
+ * 3.14.0's assess_work_to_do), so objects that finalizers allocate during
+ * it count towards the next collection: 8 allocated during an explicit
+ * collection, less the finalized object it frees (a free lowers the
+ * count), leave the count at 7, and with threshold 10 the next automatic
+ * collection comes after 4 more allocations (count 11), not 11. */
+static void test_young_count_zeroed_at_start(void **state) {
+  (void)state;
+  const char *cs[] = {"generational", "incremental", "cpython-3.14"};
+  const char *tun[] = {"threshold0=10,auto=0", "threshold=10,auto=0",
+                       "threshold=10,auto=0"};
+  const int gen[] = {0, 1, 1};
+  for (int c = 0; c < 3; c++) {
+    gc_heap *h = heap(cs[c], tun[c]);
+    fin_plan plan = {.allocate = 8};
+    gc_set_finalizer(h, plan_finalizer, &plan);
+    finalizable_garbage(h, 1);
+    /* incremental's first increment may only mark from the roots */
+    for (int k = 0; k < 4 && !gc_heap_get_stats(h)->finalizers_run; k++)
+      gc_collect(h, gen[c]);
+    assert_int_equal(gc_heap_get_stats(h)->finalizers_run, 1);
+    assert_int_equal(gc_heap_get_stats(h)->freed_by_collector, 1);
+    gc_set_auto(h, 1);
+    uint64_t before = collections(h);
+    int made = 0;
+    while (made < 20) {
+      hold_new(h);
+      if (collections(h) != before) break;
+      made++;
+    }
+    if (made != 4)
+      fail_msg("%s: %d allocations completed before the next automatic "
+               "collection, want 4 (7 counted from the collection)",
+               cs[c], made);
     assert_oracle(h);
     gc_heap_free(h);
   }
@@ -316,7 +460,7 @@ static void test_profile_cpython_is_generational(void **state) {
   gc_heap *h = heap("cpython-3.13",
                     "threshold0=4,threshold1=2,threshold2=2,longlived=0");
   assert_string_equal(gc_heap_collector(h)->name, "generational");
-  for (int i = 0; i < 4 * 14; i++) hold_new(h);
+  for (int i = 0; i < 5 * 14; i++) hold_new(h);
   size_t n;
   const gc_collection_record *r = gc_heap_records(h, &n);
   assert_int_equal(n, 13);
@@ -329,6 +473,7 @@ static void test_profile_cpython_is_generational(void **state) {
   for (int i = 0; i < 2000; i++) idx[i] = hold_new(h);
   for (int i = 0; i < 1000; i++) drop(h, idx[i]);
   for (int i = 0; i < 1000; i++) hold_new(h);
+  hold_new(h); /* count 2001 */
   assert_int_equal(collections(h), 0);
   hold_new(h);
   assert_int_equal(collections(h), 1);
@@ -456,6 +601,9 @@ int main(void) {
       cmocka_unit_test(test_gen0_count_floor),
       cmocka_unit_test(test_generation_sequence),
       cmocka_unit_test(test_long_lived_rule),
+      cmocka_unit_test(test_first_collection_after_threshold_plus_one),
+      cmocka_unit_test(test_long_lived_pending_before_finalizers),
+      cmocka_unit_test(test_young_count_zeroed_at_start),
       cmocka_unit_test(test_churn_peak_live),
       cmocka_unit_test(test_trial_threshold_moves_on_automatic_only),
       cmocka_unit_test(test_profile_cpython_is_generational),

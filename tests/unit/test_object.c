@@ -677,6 +677,132 @@ static void test_root_table(void **state) {
   gc_heap_free(h);
 }
 
+/* Counted entries move whole: gc_root_move carries the entry's count to
+ * its new place and drops every reference the overwritten entry held;
+ * gc_root_set_steal keeps the entry's count, the caller's reference being
+ * one of them.  (Moving or dropping one reference of k left counts that
+ * no holder explained, and a use-after-free on the next overwrite.) */
+static void test_root_counted_move_and_steal(void **state) {
+  (void)state;
+  gc_heap *h = heap("none", NULL);
+  gc_object *b = gc_new(h, 0, 0);
+  assert_int_equal(gc_root_push_n_steal(h, b, 3), 0); /* entry 0: b x3 */
+  gc_object *c = gc_new(h, 2, 0);
+  assert_int_equal(gc_root_push_steal(h, c), 1);
+  gc_object *a = gc_new(h, 0, 0);
+  gc_slot_set(h, c, 0, a);
+  gc_slot_set(h, c, 1, a);
+  assert_int_equal(gc_root_push_steal(h, a), 2); /* entry 2: a x1 */
+  uint64_t freed = stats(h)->freed_by_rc;
+  assert_int_equal(gc_root_move(h, 2, 0), GC_OK); /* b loses 3: freed */
+  assert_int_equal(stats(h)->freed_by_rc, freed + 1);
+  assert_ptr_equal(gc_root_get(h, 0), a);
+  assert_int_equal(gc_root_refs(h, 0), 1);
+  assert_null(gc_root_get(h, 2));
+  assert_int_equal(a->refcnt, 3);
+  assert_counts(h);
+  assert_int_equal(gc_root_set(h, 0, NULL), GC_OK); /* a keeps c's two */
+  assert_int_equal(a->refcnt, 2);
+  assert_counts(h);
+
+  /* A counted entry moved onto a plain one keeps its count. */
+  gc_object *d = gc_new(h, 0, 0);
+  long k = gc_root_push_n_steal(h, d, 5);
+  assert_true(k >= 0);
+  assert_int_equal(gc_root_move(h, (size_t)k, 1), GC_OK); /* c: 1 -> freed */
+  assert_int_equal(gc_root_refs(h, 1), 5);
+  assert_int_equal(d->refcnt, 5);
+  assert_int_equal(gc_root_refs(h, (size_t)k), 1);
+  assert_counts(h);
+
+  /* set_steal on an entry of 5: d loses 5, e gains 5 (4 + the caller's). */
+  gc_object *e = gc_new(h, 0, 0);
+  freed = stats(h)->freed_by_rc;
+  assert_int_equal(gc_root_set_steal(h, 1, e), GC_OK);
+  assert_int_equal(stats(h)->freed_by_rc, freed + 1);
+  assert_int_equal(e->refcnt, 5);
+  assert_int_equal(gc_root_refs(h, 1), 5);
+  assert_counts(h);
+  /* Stealing the object the entry already holds: the count stays right. */
+  gc_incref(e);
+  assert_int_equal(gc_root_set_steal(h, 1, e), GC_OK);
+  assert_int_equal(e->refcnt, 5);
+  assert_counts(h);
+  gc_heap_free(h);
+}
+
+/* A cycle closed by gc_slot_steal, with no decrement anywhere, is garbage
+ * that every collector's full collection frees (trial deletion hears of
+ * the stolen object as of a decrement); `none` leaks it. */
+static void test_steal_closed_cycle(void **state) {
+  (void)state;
+  size_t np;
+  const gc_profile *profs = gc_profile_list(&np);
+  size_t nc = gc_collector_count();
+  for (size_t i = 0; i < nc + np; i++) {
+    const char *name = i < nc ? gc_collector_name(i) : profs[i - nc].name;
+    gc_heap *h = heap(name, "auto=0");
+    gc_object *a = gc_new(h, 1, 0), *b = gc_new(h, 1, 0);
+    assert_int_equal(gc_slot_steal(h, a, 0, b), GC_OK);
+    assert_int_equal(gc_slot_steal(h, b, 0, a), GC_OK);
+    /* and a longer one through a borrowed holder: x -> y -> z -> x */
+    gc_object *x = gc_new(h, 1, 0), *y = gc_new(h, 1, 0),
+              *z = gc_new(h, 1, 0);
+    gc_slot_steal(h, x, 0, y);
+    gc_slot_steal(h, y, 0, z);
+    gc_slot_steal(h, z, 0, x);
+    uint64_t want = strcmp(name, "none") ? 5 : 0;
+    uint64_t got = gc_collect(h, GC_FULL);
+    if (got != want)
+      fail_msg("%s: a full collection freed %llu of 5 objects in "
+               "steal-closed cycles, want %llu",
+               name, (unsigned long long)got, (unsigned long long)want);
+    gc_heap_free(h);
+  }
+}
+
+/* gc_root_truncate keeps what a finalizer pushes while it runs (as
+ * CPython's list.clear keeps what a finalizer appends): the entries past n
+ * when it began are all dropped, and the pushed ones end up from n on. */
+static gc_object *pushed_by_finalizer;
+static void push_finalizer(gc_heap *h, gc_object *o, void *arg) {
+  (void)o, (void)arg;
+  gc_object *x = gc_new(h, 0, 0);
+  assert_non_null(x);
+  assert_true(gc_root_push_steal(h, x) >= 0);
+  pushed_by_finalizer = x;
+}
+
+static void test_truncate_keeps_finalizer_pushes(void **state) {
+  (void)state;
+  gc_heap *h = heap("none", NULL);
+  gc_set_finalizer(h, push_finalizer, NULL);
+  for (int i = 0; i < 2; i++) gc_root_push_steal(h, gc_new(h, 0, 0));
+  gc_object *owner = gc_new(h, 0, 0);
+  gc_object_add_finalizer(h, owner);
+  gc_root_push_n_steal(h, owner, 2);
+  gc_root_push_steal(h, gc_new(h, 0, 0)); /* dropped after owner's push */
+  gc_root_push_steal(h, gc_new(h, 0, 0));
+  assert_int_equal(gc_root_count(h), 5);
+  gc_root_truncate(h, 2);
+  assert_int_equal(stats(h)->finalizers_run, 1);
+  assert_int_equal(gc_root_count(h), 3);
+  assert_ptr_equal(gc_root_get(h, 2), pushed_by_finalizer);
+  assert_int_equal(pushed_by_finalizer->refcnt, 1);
+  assert_int_equal(stats(h)->live_objects, 3);
+  assert_counts(h);
+  /* Truncating to 0 with the finalizer's object the only one left. */
+  gc_object *owner2 = gc_new(h, 0, 0);
+  gc_object_add_finalizer(h, owner2);
+  gc_root_push_steal(h, owner2);
+  gc_root_truncate(h, 0);
+  assert_int_equal(gc_root_count(h), 1);
+  assert_ptr_equal(gc_root_get(h, 0), pushed_by_finalizer);
+  assert_int_equal(stats(h)->live_objects, 1);
+  assert_counts(h);
+  gc_heap_free(h);
+}
+
 /* The oracle sees only the root table: a handle kept elsewhere shows up as
  * an unexplained count.  (Guards the conformance tests, which rely on it.) */
 static void test_oracle_sees_only_roots(void **state) {
@@ -764,6 +890,9 @@ int main(void) {
       cmocka_unit_test(test_stats_exact),
       cmocka_unit_test(test_stats_balance),
       cmocka_unit_test(test_root_table),
+      cmocka_unit_test(test_root_counted_move_and_steal),
+      cmocka_unit_test(test_steal_closed_cycle),
+      cmocka_unit_test(test_truncate_keeps_finalizer_pushes),
       cmocka_unit_test(test_oracle_sees_only_roots),
       cmocka_unit_test(test_heap_free_everything),
   };

@@ -296,6 +296,9 @@ static void size_class_table(gc_heap *h) {
 
 /* The class of one object of `bytes`: a table load for the usual sizes. */
 static inline uint64_t object_cost(const gc_heap *h, size_t bytes) {
+#ifdef GC_SYSTEM_MALLOC
+  return size_class_of(h, bytes); /* exact: the table rounds up to 16 */
+#endif
   if (gc_likely(bytes <= GC_CLASS_TABLE_MAX))
     return h->size_class[(bytes + 15) >> 4];
   return size_class_of(h, bytes);

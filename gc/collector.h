@@ -74,6 +74,16 @@ const gc_param_def *gc_heap_tunables(size_t *n);
 
 #define GC_CLASS_TABLE_MAX 2048
 
+/* Object allocators (heap tunable `allocator`).  GC_ALLOC_SYSTEM is plain
+ * malloc/free, which sanitizer builds and GCBENCH_MALLOC=system use
+ * whatever was asked, so that a checker sees every object. */
+enum {
+  GC_ALLOC_JEMALLOC,
+  GC_ALLOC_MIMALLOC,
+  GC_ALLOC_LIBC,
+  GC_ALLOC_SYSTEM
+};
+
 struct gc_heap {
   struct gc_heap_hot hot; /* first: read by the inline paths in gc.h */
   const gc_collector *collector;
@@ -114,7 +124,8 @@ struct gc_heap {
   gc_finalizer finalizer; /* run on GC_F_FINALIZER objects */
   void *finalizer_arg;
   int legacy_finalizers;  /* 1: pre-3.4 behaviour (gc.garbage) */
-  int system_malloc;      /* objects from malloc/free (GCBENCH_MALLOC) */
+  int alloc;              /* GC_ALLOC_*: where objects come from */
+  void *mi_heap;          /* alloc == GC_ALLOC_MIMALLOC: this heap's own */
   int checked;            /* failure injection or cookies on */
   int cookie;             /* payload cookies (tunable cookie) */
   uint64_t fail_at, fail_count, fail_rng; /* fail_alloc, fail_seed */

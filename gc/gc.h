@@ -475,6 +475,25 @@ typedef struct gc_mem_stats {
   uint64_t allocated, active, resident, mapped;
 } gc_mem_stats;
 void gc_mem_read(gc_mem_stats *out);
+/* The heap's object allocator ("jemalloc", "mimalloc", "libc"; "system"
+ * in sanitizer builds and under GCBENCH_MALLOC=system, where every object
+ * is malloc's) and its own statistics, under its own names: jemalloc's
+ * stats.{allocated,active,resident,mapped} (refreshed: an epoch), mimalloc's
+ * process info (current_commit, peak_commit, current_rss, peak_rss),
+ * glibc's mallinfo2 (uordblks, fordblks, arena, hblkhd).  `resident` is
+ * the one figure comparable across them: what the allocator holds
+ * (jemalloc's resident, mimalloc's commit, glibc's arena + mmapped).
+ * Phase boundaries only. */
+typedef struct gc_alloc_stats {
+  const char *allocator;
+  int n;
+  const char *name[6];
+  uint64_t value[6];
+  uint64_t resident;
+} gc_alloc_stats;
+const char *gc_heap_allocator(const gc_heap *h);
+void gc_heap_mem_read(const gc_heap *h, gc_alloc_stats *out);
+
 /* Bytes this thread has allocated minus freed through jemalloc: exact and
  * cheap (no epoch), for timelines.  0 if unavailable. */
 int64_t gc_mem_thread_bytes(void);

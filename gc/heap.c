@@ -2,7 +2,10 @@
  * heap.c -- the heap: allocation, iterative release, the root table, the
  * collection driver and statistics.  Collector-independent.
  */
+#include <dlfcn.h>
 #include <jemalloc/jemalloc.h>
+#include <malloc.h>
+#include <mimalloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -103,7 +106,30 @@ static const gc_param_def heap_tunables[] = {
     {"cookie", GC_P_INT, "0", 0, 1,
      "1: payloads (at least 16 bytes) carry a pattern from the object's "
      "serial, checked when traversed and freed; freed payloads are poisoned"},
+    {"allocator", GC_P_STR, "jemalloc", 0, 0,
+     "where objects come from: jemalloc (sized mallocx/sdallocx), mimalloc "
+     "(a mimalloc heap of the gcbench heap's own), libc (glibc's malloc)"},
 };
+
+/* The C library's allocator, looked up in libc itself: jemalloc takes
+ * `malloc` over in a program that links it, and mimalloc's library
+ * exports `__libc_malloc` too. */
+static void *(*libc_malloc)(size_t);
+static void (*libc_free)(void *);
+static int libc_resolve(void) {
+  if (libc_malloc) return 0;
+  void *c = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+  if (!c) return -1;
+  void *m = dlsym(c, "__libc_malloc"), *f = dlsym(c, "__libc_free");
+  dlclose(c); /* it stays loaded: the program links it */
+  if (!m || !f) return -1;
+  libc_free = (void (*)(void *))f;
+  libc_malloc = (void *(*)(size_t))m;
+  return 0;
+}
+
+static const char *const alloc_names[] = {"jemalloc", "mimalloc", "libc",
+                                          "system"};
 
 static void size_class_table(gc_heap *h);
 
@@ -251,8 +277,37 @@ gc_heap *gc_heap_new(const char *name, const char *tunables, char *err,
   h->fail_rng = (uint64_t)gc_params_int(&hset, "fail_seed") * 2 + 1;
   h->cookie = (int)gc_params_int(&hset, "cookie");
   h->checked = h->fail_at || h->fail_rate > 0 || h->cookie;
+  const char *an = gc_params_str(&hset, "allocator");
+  h->alloc = -1;
+  for (int a = 0; a < GC_ALLOC_SYSTEM; a++)
+    if (!strcmp(an, alloc_names[a])) h->alloc = a;
+  if (h->alloc < 0) {
+    snprintf(err, errlen,
+             "unknown allocator '%s': jemalloc, mimalloc or libc", an);
+    free(h->state);
+    free(h);
+    h = NULL;
+    goto out;
+  }
   const char *m = getenv("GCBENCH_MALLOC");
-  h->system_malloc = m && strcmp(m, "system") == 0;
+#ifdef GC_SYSTEM_MALLOC
+  m = "system";
+#endif
+  if (m && strcmp(m, "system") == 0) h->alloc = GC_ALLOC_SYSTEM;
+  if (h->alloc == GC_ALLOC_LIBC && libc_resolve() != 0) {
+    snprintf(err, errlen, "allocator libc: glibc's __libc_malloc not found");
+    free(h->state);
+    free(h);
+    h = NULL;
+    goto out;
+  }
+  if (h->alloc == GC_ALLOC_MIMALLOC && !(h->mi_heap = mi_heap_new())) {
+    snprintf(err, errlen, "out of memory creating the heap (mimalloc)");
+    free(h->state);
+    free(h);
+    h = NULL;
+    goto out;
+  }
   if (h->max_bytes == 0) h->max_bytes = default_budget();
   size_class_table(h);
   h->trigger = UINT64_MAX;
@@ -273,20 +328,18 @@ out:
 }
 
 /* The bytes a request of `bytes` really takes from the object allocator:
- * jemalloc's size class (nallocx), or the C library's chunk (the request
- * plus its 8-byte size field, rounded up to 16, at least 32: what
- * malloc_usable_size reports plus that field).  Deterministic, so the
- * budget adds and subtracts the same figure for an object. */
+ * jemalloc's size class (nallocx), mimalloc's (mi_good_size), or the C
+ * library's chunk (the request plus its 8-byte size field, rounded up to
+ * 16, at least 32: what malloc_usable_size reports plus that field).
+ * Deterministic, so the budget adds and subtracts the same figure for an
+ * object. */
 static uint64_t size_class_of(const gc_heap *h, size_t bytes) {
-#ifndef GC_SYSTEM_MALLOC
-  if (!h->system_malloc) {
-    size_t c = nallocx(bytes ? bytes : 1, 0);
-    return c ? c : bytes;
-  }
-#endif
-  (void)h;
-  uint64_t c = ((uint64_t)bytes + 8 + 15) & ~(uint64_t)15;
-  return c < 32 ? 32 : c;
+  size_t c = 0;
+  if (h->alloc == GC_ALLOC_JEMALLOC) c = nallocx(bytes ? bytes : 1, 0);
+  if (h->alloc == GC_ALLOC_MIMALLOC) c = mi_good_size(bytes ? bytes : 1);
+  if (c) return c;
+  uint64_t k = ((uint64_t)bytes + 8 + 15) & ~(uint64_t)15;
+  return k < 32 ? 32 : k;
 }
 
 static void size_class_table(gc_heap *h) {
@@ -312,28 +365,68 @@ uint64_t gc_heap_object_cost(const gc_heap *h, uint32_t nslots,
 
 uint64_t gc_heap_budget(const gc_heap *h) { return h->max_bytes; }
 
-/* Object memory.  jemalloc's sized calls, except where a checker must see
- * every object to catch a use after free: AddressSanitizer builds always
- * use malloc/free, and GCBENCH_MALLOC=system in the environment (read when
- * a heap is created; for Valgrind) does the same at run time. */
+/* Object memory, from the heap's allocator: jemalloc's sized calls,
+ * mimalloc's heap of this gcbench heap (sized free), or glibc's malloc.
+ * Where a checker must see every object to catch a use after free,
+ * plain malloc/free instead: AddressSanitizer builds always, and
+ * GCBENCH_MALLOC=system in the environment (read when a heap is created;
+ * for Valgrind) at run time. */
 static inline void *alloc_memory(const gc_heap *h, size_t bytes) {
-#ifdef GC_SYSTEM_MALLOC
-  (void)h;
-  return malloc(bytes);
-#else
-  return gc_unlikely(h->system_malloc) ? malloc(bytes) : mallocx(bytes, 0);
-#endif
+  switch (h->alloc) {
+  case GC_ALLOC_JEMALLOC: return mallocx(bytes, 0);
+  case GC_ALLOC_MIMALLOC: return mi_heap_malloc(h->mi_heap, bytes);
+  case GC_ALLOC_LIBC: return libc_malloc(bytes);
+  default: return malloc(bytes);
+  }
 }
 static inline void free_memory(const gc_heap *h, gc_object *o) {
-#ifdef GC_SYSTEM_MALLOC
-  (void)h;
-  free(o);
-#else
-  if (gc_unlikely(h->system_malloc))
-    free(o);
-  else
-    sdallocx(o, gc_object_bytes(o), 0);
-#endif
+  switch (h->alloc) {
+  case GC_ALLOC_JEMALLOC: sdallocx(o, gc_object_bytes(o), 0); break;
+  case GC_ALLOC_MIMALLOC: mi_free_size(o, gc_object_bytes(o)); break;
+  case GC_ALLOC_LIBC: libc_free(o); break;
+  default: free(o);
+  }
+}
+
+const char *gc_heap_allocator(const gc_heap *h) { return alloc_names[h->alloc]; }
+
+/* The allocator's own figures, under its own names. */
+void gc_heap_mem_read(const gc_heap *h, gc_alloc_stats *out) {
+  memset(out, 0, sizeof *out);
+  out->allocator = alloc_names[h->alloc];
+#define STAT(k, v) (out->name[out->n] = (k), out->value[out->n++] = (v))
+  switch (h->alloc) {
+  case GC_ALLOC_JEMALLOC: {
+    gc_mem_stats m;
+    gc_mem_read(&m);
+    STAT("stats.allocated", m.allocated);
+    STAT("stats.active", m.active);
+    STAT("stats.resident", m.resident);
+    STAT("stats.mapped", m.mapped);
+    out->resident = m.resident;
+    break;
+  }
+  case GC_ALLOC_MIMALLOC: {
+    size_t el, us, sy, rss, prss, com, pcom, pf;
+    mi_process_info(&el, &us, &sy, &rss, &prss, &com, &pcom, &pf);
+    STAT("current_commit", com);
+    STAT("peak_commit", pcom);
+    STAT("current_rss", rss);
+    STAT("peak_rss", prss);
+    out->resident = com;
+    break;
+  }
+  default: { /* glibc's arenas, where malloc is the C library's */
+    struct mallinfo2 mi = mallinfo2();
+    STAT("uordblks", mi.uordblks);
+    STAT("fordblks", mi.fordblks);
+    STAT("arena", mi.arena);
+    STAT("hblkhd", mi.hblkhd);
+    out->resident = mi.arena + mi.hblkhd;
+    break;
+  }
+  }
+#undef STAT
 }
 
 void gc_heap_free(gc_heap *h) {
@@ -347,6 +440,7 @@ void gc_heap_free(gc_heap *h) {
     }
   }
   if (h->collector->fini) h->collector->fini(h);
+  if (h->mi_heap) mi_heap_delete(h->mi_heap);
   free(h->state);
   free(h->garbage);
   free(h->roots);

@@ -6,7 +6,7 @@ GCBENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # Debian packages gcbench needs.  clang + libclang-rt for the fuzzers,
 # valgrind for the memcheck tests, python3-scipy for scripts/compare's
 # significance test, zlib for gzipped heap snapshots.
-GCBENCH_PACKAGES="cmake make gcc g++ pkg-config libjemalloc-dev zlib1g-dev libbenchmark-dev
+GCBENCH_PACKAGES="cmake make gcc g++ pkg-config libjemalloc-dev libmimalloc-dev zlib1g-dev libbenchmark-dev
 libbenchmark-tools libcmocka-dev gnuplot-nox clang libclang-rt-14-dev
 valgrind python3 python3-scipy"
 

@@ -827,6 +827,10 @@ static void draw_tunables(model *m, size_t c, int own) {
       add_tunable(m, nm, m->legacy ? "1" : "0");
     else if (strcmp(nm, "auto") == 0)
       add_tunable(m, nm, chance(m, 5) ? "0" : "1");
+    else if (strcmp(nm, "allocator") == 0) {
+      static const char *const alloc[] = {"jemalloc", "mimalloc", "libc"};
+      add_tunable(m, nm, alloc[draw(m, 3)]);
+    }
     /* failure injection and max_bytes: the model has no GC_ENOMEM */
   }
 }

@@ -217,7 +217,13 @@ with open(other, "w") as fh:
     json.dump(d, fh)
 rc, out, err = run("procsA", other)
 check("host warning", rc == 0 and err.count("\n") == 1
-      and "host 'vm', B on 'elsewhere'" in err, f"rc {rc} {err!r}")
+      and "host 'vm' vs 'elsewhere'" in err, f"rc {rc} {err!r}")
+d["context"]["host_name"] = "vm"
+d["context"]["mhz_per_cpu"] = 3000  # the fixtures ran at 2096
+with open(other, "w") as fh:
+    json.dump(d, fh)
+rc, out, err = run("procsA", other)
+check("clock warning", rc == 0 and "MHz '2096' vs '3000'" in err, f"rc {rc} {err!r}")
 rc, out, err = run("procsA", "procsB")
 check("same host: no warning", "warning" not in err, err)
 

@@ -12,6 +12,15 @@ valgrind python3 python3-scipy"
 
 log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 
+# apt_get ARGS... -- apt-get that waits for the dpkg lock (another apt-get,
+# unattended-upgrades) instead of failing at once: DPkg::Lock::Timeout, up to
+# GCBENCH_APT_LOCK_SECONDS (default 600), then apt-get's own error.
+apt_get() {
+  local wait=${GCBENCH_APT_LOCK_SECONDS:-600}
+  case "$wait" in ''|*[!0-9]*) wait=600 ;; esac
+  apt-get -o DPkg::Lock::Timeout="$wait" "$@"
+}
+
 # The peer runtimes of scripts/bench --peers (scripts/peer-php, peer-nim),
 # installed on demand and only for --peers.
 GCBENCH_PEER_PACKAGES="php-cli nim"
@@ -32,8 +41,8 @@ ensure_peer_packages() {
   log "installing peer runtimes ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   for p in "${missing[@]}"; do
-    apt-get install -y -qq --no-install-recommends "$p" >&2 ||
-      { apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends "$p" >&2; } ||
+    apt_get install -y -qq --no-install-recommends "$p" >&2 ||
+      { apt_get update -qq >&2 && apt_get install -y -qq --no-install-recommends "$p" >&2; } ||
       log "could not install $p; its peer is skipped"
   done
   return 0
@@ -54,8 +63,9 @@ ensure_packages() {
   fi
   log "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2 || { log "apt-get update failed"; exit 2; }
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
+  log "(waiting up to ${GCBENCH_APT_LOCK_SECONDS:-600} s if another apt-get holds the dpkg lock)"
+  apt_get update -qq >&2 || { log "apt-get update failed"; exit 2; }
+  apt_get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
     { log "apt-get install failed"; exit 2; }
 }
 
@@ -91,8 +101,8 @@ out_write() {
     { log "'$dest': folder '$(dirname "$dest")' does not exist"; return 2; }
   [ -L "$dest" ] && dest=$(readlink -f "$dest")
   tmp="$dest.tmp.$$"
-  "$@" > "$tmp"
-  rc=$?
+  rc=0
+  "$@" > "$tmp" || rc=$?  # (under set -e too: the temporary file goes)
   if [ $rc != 0 ]; then
     rm -f "$tmp"
     return $rc

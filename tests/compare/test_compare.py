@@ -6,7 +6,16 @@ The fixtures (6 repetitions each unless said):
   shifted       rings/trial 20% slower, chains/trial 15% faster (gzipped)
   few_base, few 3 repetitions of base and of shifted
   broken        gcbench.json cut in half; notgb: JSON without "benchmarks"
+  (each declares its repetitions as processes: "processes" in the context)
+
+Real runs of one commit (release gcbench, the 21 rows of
+--benchmark_filter '^rings/.*/n:10000/', real_time kept, gzipped), taken
+on a shared 2-core machine under load:
+  same1, same2, same3   three back-to-back runs, 5 repetitions in one process
+  procsA, procsB        5 processes of one repetition each, interleaved
+                        (A B A B ...), as scripts/compare-commits runs them
 """
+import gzip
 import json
 import os
 import shutil
@@ -19,7 +28,7 @@ failures = []
 
 def run(*args):
     r = subprocess.run([COMPARE, *args], cwd=FIX, capture_output=True,
-                       text=True, timeout=120)
+                       text=True, timeout=120, preexec_fn=lambda: os.umask(0o022))
     return r.returncode, r.stdout, r.stderr
 
 
@@ -35,6 +44,7 @@ def verdicts(out):
         if "/mode:" in line:
             name = line.split()[0]
             for word in ("no significant difference", "too few repetitions",
+                         "untested (one process)",
                          "slower", "faster", "error"):
                 if word in line:
                     v[name] = word
@@ -72,9 +82,43 @@ v = verdicts(out)
 check("few exit", rc == 0, f"rc {rc} {err}")
 check("few verdicts", set(v.values()) == {"too few repetitions"}, v)
 check("few says why", "needs 4 in each run" in out, out)
-# 6 against 3 is enough for a U test at 0.05 (smallest p 2/84)
+# 6 against 3 is enough for a U test at 0.05 on one row (smallest p 2/84),
+# not for four rows under Holm's correction (4 x 2/84 > 0.05)
 v = verdicts(run("base", "few")[1])
-check("6+3 tested", v.get(RT) == "slower" and v.get(CT) == "faster", v)
+check("6+3, four rows", v.get(RT) == "no significant difference", v)
+v = verdicts(run("--filter", "^rings/trial/", "base", "few")[1])
+check("6+3, one row", v.get(RT) == "slower", v)
+
+# --min-effect: significant but smaller than the minimum effect is not called
+rc, out, err = run("--min-effect", "25", "base", "shifted")
+v = verdicts(out)
+check("min effect 25", v.get(RT) == v.get(CT) == "no significant difference", v)
+check("min effect says why", "within 25%" in out, out)
+rc, out, err = run("--min-effect", "100", "base", "shifted")
+check("min effect range", rc == 2 and "--min-effect wants" in err, f"rc {rc} {err}")
+
+# Same-commit pairs of real runs: no row called faster or slower.  Before
+# the minimum effect, the correction and the process rule, the three
+# one-process pairs called 39 of 63 rows and the process pair 1 of 21.
+called = total = 0
+for a, b in (("same1", "same2"), ("same2", "same3"), ("same1", "same3"),
+             ("procsA", "procsB"), ("procsB", "procsA")):
+    rc, out, err = run(a, b)
+    v = verdicts(out)
+    check(f"{a} vs {b} exit", rc == 0, f"rc {rc} {err}")
+    check(f"{a} vs {b} rows", len(v) == 21, out)
+    moved = [n for n, x in v.items() if x in ("faster", "slower")]
+    check(f"{a} vs {b}: no row called", not moved, moved)
+    called += len(moved)
+    total += len(v)
+    if a.startswith("same"):
+        check(f"{a} vs {b}: one process", "no verdicts" in out
+              and "untested (one process)" in out
+              and "the rows' own spread" in out, out)
+    else:
+        check(f"{a} vs {b}: noise", "run-to-run noise, between processes" in out
+              and "over 5 processes" in out, out)
+print(f"same-commit false positives: {called} of {total} rows")
 
 # --filter applies to both runs (it used to compare A with itself)
 rc, out, err = run("--filter", "^chains/", "base", "shifted")
@@ -128,21 +172,60 @@ try:
 except (OSError, ValueError) as e:
     doc = {}
     check("json readable", False, str(e))
-check("json schema", doc.get("schema") == 1, doc.get("schema"))
+check("json schema", doc.get("schema") == 2, doc.get("schema"))
+check("json mode honours the umask", os.stat(jpath).st_mode & 0o777 == 0o644,
+      oct(os.stat(jpath).st_mode))
+check("json processes", doc.get("processes") == {"a": 6, "b": 6}, doc.get("processes"))
 rows = {r["name"].split("/iterations")[0]: r for r in doc.get("rows", [])}
 check("json rows", set(rows) == {RT, RN, CT, CN}, list(rows))
 if RT in rows:
     check("json verdict", rows[RT]["verdict"] == "slower", rows[RT])
-    check("json p", 0 < rows[RT]["p_value"] < 0.05, rows[RT])
+    check("json p", 0 < rows[RT]["p_value"] < (rows[RT].get("p_holm") or 1) < 0.05, rows[RT])
 g = doc.get("collectors", {}).get("trial", {}).get("geomean")
 check("json geomean", g is not None and abs(g - (1.2 * 0.85) ** 0.5) < 0.01, g)
 rc, out, err = run("--json", "-", "base", "shifted")
 try:
-    check("json on stdout", json.loads(out).get("schema") == 1, out[:80])
+    check("json on stdout", json.loads(out).get("schema") == 2, out[:80])
 except ValueError:
     check("json on stdout", False, "stdout is not only JSON: " + out[:80])
 rc, _, err = run("--json", os.path.join(WORK, "no", "x.json"), "base", "base")
-check("json bad folder", rc == 2 and "cannot write" in err, f"rc {rc} {err}")
+check("json bad folder", rc == 2 and "does not exist" in err, f"rc {rc} {err}")
+
+# --json that cannot be written: one line, exit 2, before or after the work
+for target, want in ((WORK, "is a folder"), ("/dev/full", "cannot write '/dev/full'")):
+    if target == "/dev/full" and not os.path.exists(target):
+        continue
+    rc, out, err = run("--json", target, "base", "base")
+    check(f"json {target} exit", rc == 2, f"rc {rc} {err}")
+    check(f"json {target} message", want in err and err.count("\n") == 1
+          and "Traceback" not in err, repr(err))
+
+# a closed pipe on stdout (scripts/compare A B | head -1): quiet, exit 2
+p = subprocess.Popen([COMPARE, "same1", "same2"], cwd=FIX, stdout=subprocess.PIPE,
+                     stderr=subprocess.PIPE)
+p.stdout.close()
+err = p.stderr.read().decode()
+rc = p.wait(timeout=120)
+check("broken pipe", rc == 2 and err == "", f"rc {rc} {err!r}")
+
+# runs of two hosts: one warning line
+other = os.path.join(WORK, "otherhost.json")
+with gzip.open(os.path.join(FIX, "procsB", "gcbench.json.gz"), "rt") as fh:
+    d = json.load(fh)
+d["context"]["host_name"] = "elsewhere"
+with open(other, "w") as fh:
+    json.dump(d, fh)
+rc, out, err = run("procsA", other)
+check("host warning", rc == 0 and err.count("\n") == 1
+      and "host 'vm' vs 'elsewhere'" in err, f"rc {rc} {err!r}")
+d["context"]["host_name"] = "vm"
+d["context"]["mhz_per_cpu"] = 3000  # the fixtures ran at 2096
+with open(other, "w") as fh:
+    json.dump(d, fh)
+rc, out, err = run("procsA", other)
+check("clock warning", rc == 0 and "MHz '2096' vs '3000'" in err, f"rc {rc} {err!r}")
+rc, out, err = run("procsA", "procsB")
+check("same host: no warning", "warning" not in err, err)
 
 shutil.rmtree(WORK, ignore_errors=True)
 for f in failures:

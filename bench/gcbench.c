@@ -38,6 +38,7 @@
  * live); a mismatch stops that benchmark with an error.  jemalloc statistics
  * are read between iterations, never inside the timed part.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -764,6 +765,48 @@ static void share_min_heap(const cell *c, double bytes) {
  * Registration and main
  * ==================================================================== */
 
+/* Google Benchmark's own flags that it takes badly: a negative
+ * --benchmark_repetitions aborts in std::length_error, an unknown format
+ * prints its usage and exits 0, an empty --benchmark_out is ignored, a
+ * repetition count that is not a number gets two lines.  Checked here
+ * first: 0, or 2 after one line on stderr. */
+static int check_gb_flags(int argc, char **argv) {
+  static const char *const formats[] = {"console", "json", "csv"};
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *v;
+    if (!strncmp(a, "--benchmark_repetitions=", 24)) {
+      v = a + 24;
+      char *end;
+      errno = 0;
+      long k = strtol(v, &end, 10);
+      if (end == v || *end || errno || k < 1 || k > 1000000) {
+        fprintf(stderr,
+                "gcbench: --benchmark_repetitions wants a whole number "
+                "1..1000000, got '%s'\n",
+                v);
+        return 2;
+      }
+    } else if (!strncmp(a, "--benchmark_out_format=", 23) ||
+               !strncmp(a, "--benchmark_format=", 19)) {
+      v = strchr(a, '=') + 1;
+      int known = 0;
+      for (size_t f = 0; f < sizeof formats / sizeof formats[0]; f++)
+        known |= !strcmp(v, formats[f]);
+      if (!known) {
+        fprintf(stderr,
+                "gcbench: %.*s wants json, console or csv, got '%s'\n",
+                (int)(v - 1 - a), a, v);
+        return 2;
+      }
+    } else if (!strcmp(a, "--benchmark_out=")) {
+      fprintf(stderr, "gcbench: --benchmark_out= names no file (give "
+                      "--benchmark_out=FILE, or leave the flag out)\n");
+      return 2;
+    }
+  }
+  return 0;
+}
+
 static void usage(void) {
   printf(
       "usage: gcbench [--gcbench_full] [--gcbench_sizes=N,N,...] "
@@ -811,7 +854,9 @@ static void usage(void) {
       "heap sweep.\n"
       "\n"
       "Exit codes: 0 ok, 2 bad usage (an unknown flag, a bad sweep, a filter\n"
-      "that selects nothing or does not compile), 3 out of memory.\n");
+      "that selects nothing or does not compile, --benchmark_repetitions\n"
+      "not 1..1000000, a format not json/console/csv, an empty\n"
+      "--benchmark_out=), 3 out of memory.\n");
 }
 
 /* --gcbench_collectors=a,b,...: each name a collector or a profile (the
@@ -953,6 +998,7 @@ int main(int argc, char **argv) {
   if (!args) return 3;
   memcpy(args, argv, (size_t)argc * sizeof *args);
   argv = args;
+  if (check_gb_flags(argc, argv)) return 2;
   int orc = out_redirect(&argc, argv);
   if (orc) return orc;
   gbs_initialize(&argc, argv);

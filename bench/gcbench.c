@@ -38,6 +38,7 @@
  * live); a mismatch stops that benchmark with an error.  jemalloc statistics
  * are read between iterations, never inside the timed part.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,7 +266,8 @@ static void bm_cell(gbs_state *st, void *arg) {
     gbs_counter(st, "examined", examined, GBS_AVG_ITERATIONS);
     gbs_counter(st, "freed_rc", by_rc, GBS_AVG_ITERATIONS);
     gbs_counter(st, "freed_gc", by_gc, GBS_AVG_ITERATIONS);
-    gbs_counter(st, "leaked", leaked, GBS_AVG_ITERATIONS);
+    /* the floor collects nothing: its garbage is not a leak */
+    if (!is_floor) gbs_counter(st, "leaked", leaked, GBS_AVG_ITERATIONS);
     gbs_counter(st, "pause_p50_ns", pct(&pa, 0.50), GBS_DEFAULT);
     gbs_counter(st, "pause_p99_ns", pct(&pa, 0.99), GBS_DEFAULT);
     gbs_counter(st, "pause_max_ns", pa.n ? (double)pa.v[pa.n - 1] : 0,
@@ -646,6 +648,7 @@ static gc_out bench_out;      /* the destination the user named */
 static char bench_tmp[64];    /* in place: Google Benchmark's file */
 static char *bench_flag;      /* --benchmark_out=<the file it writes> */
 static int bench_out_json = 1;
+static const char *bench_out_format = "json";
 
 /* Any exit before out_finish: the destination stays as it was. */
 static void out_cleanup(void) {
@@ -665,6 +668,7 @@ static int out_redirect(int *argc, char **argv) {
       at = i;
     } else if (!strncmp(argv[i], "--benchmark_out_format=", 23)) {
       bench_out_json = !strcmp(argv[i] + 23, "json");
+      bench_out_format = argv[i] + 23;
     }
   }
   if (!path || !*path) return 0;
@@ -764,6 +768,48 @@ static void share_min_heap(const cell *c, double bytes) {
  * Registration and main
  * ==================================================================== */
 
+/* Google Benchmark's own flags that it takes badly: a negative
+ * --benchmark_repetitions aborts in std::length_error, an unknown format
+ * prints its usage and exits 0, an empty --benchmark_out is ignored, a
+ * repetition count that is not a number gets two lines.  Checked here
+ * first: 0, or 2 after one line on stderr. */
+static int check_gb_flags(int argc, char **argv) {
+  static const char *const formats[] = {"console", "json", "csv"};
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *v;
+    if (!strncmp(a, "--benchmark_repetitions=", 24)) {
+      v = a + 24;
+      char *end;
+      errno = 0;
+      long k = strtol(v, &end, 10);
+      if (end == v || *end || errno || k < 1 || k > 1000000) {
+        fprintf(stderr,
+                "gcbench: --benchmark_repetitions wants a whole number "
+                "1..1000000, got '%s'\n",
+                v);
+        return 2;
+      }
+    } else if (!strncmp(a, "--benchmark_out_format=", 23) ||
+               !strncmp(a, "--benchmark_format=", 19)) {
+      v = strchr(a, '=') + 1;
+      int known = 0;
+      for (size_t f = 0; f < sizeof formats / sizeof formats[0]; f++)
+        known |= !strcmp(v, formats[f]);
+      if (!known) {
+        fprintf(stderr,
+                "gcbench: %.*s wants json, console or csv, got '%s'\n",
+                (int)(v - 1 - a), a, v);
+        return 2;
+      }
+    } else if (!strcmp(a, "--benchmark_out=")) {
+      fprintf(stderr, "gcbench: --benchmark_out= names no file (give "
+                      "--benchmark_out=FILE, or leave the flag out)\n");
+      return 2;
+    }
+  }
+  return 0;
+}
+
 static void usage(void) {
   printf(
       "usage: gcbench [--gcbench_full] [--gcbench_sizes=N,N,...] "
@@ -811,7 +857,9 @@ static void usage(void) {
       "heap sweep.\n"
       "\n"
       "Exit codes: 0 ok, 2 bad usage (an unknown flag, a bad sweep, a filter\n"
-      "that selects nothing or does not compile), 3 out of memory.\n");
+      "that selects nothing or does not compile, --benchmark_repetitions\n"
+      "not 1..1000000, a format not json/console/csv, an empty\n"
+      "--benchmark_out=), 3 out of memory.\n");
 }
 
 /* --gcbench_collectors=a,b,...: each name a collector or a profile (the
@@ -953,6 +1001,7 @@ int main(int argc, char **argv) {
   if (!args) return 3;
   memcpy(args, argv, (size_t)argc * sizeof *args);
   argv = args;
+  if (check_gb_flags(argc, argv)) return 2;
   int orc = out_redirect(&argc, argv);
   if (orc) return orc;
   gbs_initialize(&argc, argv);
@@ -1113,7 +1162,7 @@ int main(int argc, char **argv) {
     free(cells);
     return 2;
   }
-  gbs_run_all();
+  gbs_run_all(bench_out.path ? bench_out_format : NULL);
   gbs_shutdown();
   free(cells);
   int rc = out_finish();

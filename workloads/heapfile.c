@@ -6,7 +6,9 @@
  * fills growing arrays (objects' payload and external counts, then the
  * references as (from, to) pairs); the pairs are then bucketed by source into a compressed adjacency list.  Every check
  * happens while reading, where the line number is known, so that nothing is
- * built from a file that is wrong anywhere.
+ * built from a file that is wrong anywhere.  A version 3 file must end with
+ * its `end` record, whose counts must match what was read: a file cut short
+ * anywhere (between lines or inside one) is refused, never built.
  */
 #define _POSIX_C_SOURCE 200809L /* fstat, open */
 #include "heapfile.h"
@@ -133,6 +135,7 @@ typedef struct parser {
   uint64_t *outdeg; /* [N], allocated at the first `r` line */
   uint64_t icap;    /* capacity of hf->immortal */
   int in_refs;
+  uint64_t end_line; /* the `end` record's line, 0 before it */
 } parser;
 
 #define MAX_FIELDS 5
@@ -278,19 +281,19 @@ static int parse_header(parser *p, const char *s, size_t n) {
   size_t nf = split(s, n, f);
   if (nf == 0 || f[0].n != 6 || memcmp(f[0].s, "gcheap", 6) != 0)
     return fail(p, HEAPFILE_EINPUT,
-                "not a gcheap file: line 1 is '%s' (want 'gcheap 1' or "
-                "'gcheap 2')",
+                "not a gcheap file: line 1 is '%s' (want 'gcheap 3', or "
+                "1 or 2)",
                 excerpt(s, n, ex, sizeof ex));
   if (nf != 2)
     return fail(p, HEAPFILE_EINPUT,
-                "bad header '%s' (want 'gcheap 1' or 'gcheap 2')",
+                "bad header '%s' (want 'gcheap 3', or 1 or 2)",
                 excerpt(s, n, ex, sizeof ex));
   uint64_t v;
   int rc = parse_u64(p, f[1], "version", &v);
   if (rc) return rc;
   if (v < 1 || v > HEAPFILE_VERSION)
     return fail(p, HEAPFILE_EINPUT,
-                "unsupported version %llu (this loader reads gcheap 1 and "
+                "unsupported version %llu (this loader reads gcheap 1 to "
                 "%d; write the file with a matching tool)",
                 (unsigned long long)v, HEAPFILE_VERSION);
   p->hf->version = (unsigned)v;
@@ -303,6 +306,14 @@ static int immortal_grow(parser *p, uint64_t n) {
   if (grow((void **)&p->hf->immortal, &p->icap, n, 1)) return -1;
   memset(p->hf->immortal + had, 0, (size_t)(p->icap - had));
   return 0;
+}
+
+/* A record after the `end` line (two files joined?). */
+static int after_end(parser *p) {
+  return fail(p, HEAPFILE_EINPUT,
+              "record after the 'end' line of line %llu (the 'end' line is "
+              "the last record; are two files joined?)",
+              (unsigned long long)p->end_line);
 }
 
 /* Version 2's optional last field of an object record. */
@@ -328,6 +339,8 @@ static int parse_object(parser *p, const field *f, size_t nf) {
   heapfile *hf = p->hf;
   uint64_t id, payload, ext;
   int rc;
+  if (p->end_line)
+    return after_end(p);
   if (p->in_refs)
     return fail(p, HEAPFILE_EINPUT,
                 "object after references (put every 'o' line before the "
@@ -388,6 +401,7 @@ static int parse_ref(parser *p, const field *f, size_t nf) {
   heapfile *hf = p->hf;
   uint64_t from, to;
   int rc;
+  if (p->end_line) return after_end(p);
   if (!p->in_refs && (rc = start_refs(p))) return rc;
   if (nf != 3)
     return fail(p, HEAPFILE_EINPUT,
@@ -438,6 +452,41 @@ static int parse_ref(parser *p, const field *f, size_t nf) {
   return HEAPFILE_OK;
 }
 
+/* Version 3's last record, `end <objects> <references>`: the counts of the
+ * `o` and `r` lines before it.  A prefix of a decimal count is a different
+ * number, so a file cut inside this line fails here too. */
+static int parse_end(parser *p, const field *f, size_t nf) {
+  heapfile *hf = p->hf;
+  uint64_t nobj, nref;
+  int rc;
+  if (hf->version < 3)
+    return fail(p, HEAPFILE_EINPUT,
+                "an 'end' record needs 'gcheap 3' on line 1 (this file says "
+                "gcheap %u)",
+                hf->version);
+  if (p->end_line) return after_end(p);
+  if (nf != 3)
+    return fail(p, HEAPFILE_EINPUT,
+                "%s end record: %zu fields (want 'end <objects> "
+                "<references>'%s)",
+                nf < 3 ? "truncated" : "garbled", nf - 1,
+                nf < 3 ? "; the file is cut short?" : "");
+  if ((rc = parse_u64(p, f[1], "objects", &nobj)) ||
+      (rc = parse_u64(p, f[2], "references", &nref)))
+    return rc;
+  if (nobj != hf->nobjects || nref != hf->nrefs)
+    return fail(p, HEAPFILE_EINPUT,
+                "the end line counts %llu objects and %llu references, the "
+                "file has %llu and %llu (cut short or edited: copy or write "
+                "it again)",
+                (unsigned long long)nobj, (unsigned long long)nref,
+                (unsigned long long)hf->nobjects,
+                (unsigned long long)hf->nrefs);
+  p->end_line = p->lineno;
+  hf->checked = 1;
+  return HEAPFILE_OK;
+}
+
 static int parse_record(parser *p, const char *s, size_t n) {
   field f[MAX_FIELDS + 1];
   char ex[40];
@@ -445,8 +494,10 @@ static int parse_record(parser *p, const char *s, size_t n) {
   if (nf == 0 || f[0].s[0] == '#') return HEAPFILE_OK; /* blank, comment */
   if (f[0].n == 1 && f[0].s[0] == 'o') return parse_object(p, f, nf);
   if (f[0].n == 1 && f[0].s[0] == 'r') return parse_ref(p, f, nf);
+  if (f[0].n == 3 && memcmp(f[0].s, "end", 3) == 0)
+    return parse_end(p, f, nf);
   return fail(p, HEAPFILE_EINPUT,
-              "unknown record '%s' (want 'o', 'r' or a '#' comment)",
+              "unknown record '%s' (want 'o', 'r', 'end' or a '#' comment)",
               excerpt(f[0].s, f[0].n, ex, sizeof ex));
 }
 
@@ -505,6 +556,12 @@ static int parse_lines(parser *p, reader *r) {
     p->lineno++; /* the line that could not be read */
     return fail(p, HEAPFILE_EINPUT, "cannot read: %s", r->read_error);
   }
+  if (p->hf->version >= 3 && !p->end_line)
+    return fail(p, HEAPFILE_EINPUT,
+                "the file ends without its 'end' line: it is cut short (%llu "
+                "objects and %llu references read; copy or write it again)",
+                (unsigned long long)p->hf->nobjects,
+                (unsigned long long)p->hf->nrefs);
   return build_csr(p);
 }
 

@@ -1,5 +1,5 @@
 /*
- * heapfile.h -- the "gcheap" heap snapshot format (versions 1 and 2):
+ * heapfile.h -- the "gcheap" heap snapshot format (versions 1, 2 and 3):
  * parser and loader.
  *
  * Text, one record per line:
@@ -19,6 +19,18 @@
  * typically near 2^30..2^32.  The `drop` parameter leaves an immortal
  * object's external references alone, as CPython would.  A version 1 file
  * has no such field (a fifth field there is refused, as before).
+ *
+ * Version 3 is version 2 plus one last record, required:
+ *
+ *     gcheap 3
+ *     ...
+ *     end <objects> <references>     the number of `o` and of `r` lines
+ *
+ * so that a file cut short (between lines or inside one: a prefix of a
+ * decimal count is another number) is refused instead of loaded as a
+ * smaller, wrong heap.  After it, only comments and blank lines.  Versions
+ * 1 and 2 have no such check; they load with hf->checked = 0 and the
+ * snapshot workload warns once on stderr.
  *
  * Fields are separated by spaces or tabs; a line may end in "\r\n".  Lines
  * whose first non-blank character is '#' are comments and blank lines are
@@ -58,7 +70,7 @@
 extern "C" {
 #endif
 
-#define HEAPFILE_VERSION 2 /* the newest version read (1 and 2) */
+#define HEAPFILE_VERSION 3 /* the newest version read (1, 2 and 3) */
 #define HEAPFILE_MAX_OBJECTS ((uint64_t)UINT32_MAX) /* ids fit in 32 bits */
 
 enum {
@@ -73,7 +85,8 @@ typedef struct heapfile {
   uint64_t nrefs;      /* number of `r` lines */
   uint64_t nexternal;  /* sum of external_refs */
   uint64_t nimmortal;  /* objects flagged immortal (version 2) */
-  unsigned version;    /* the file's, 1 or 2 */
+  unsigned version;    /* the file's, 1, 2 or 3 */
+  int checked;         /* 1: its `end` line matched (version 3) */
   uint32_t *payload;   /* [N] payload bytes */
   uint32_t *external;  /* [N] external references */
   unsigned char *immortal; /* [N] 1 if flagged immortal; NULL if none is */

@@ -1,7 +1,9 @@
 /*
  * snapshot.c -- replays a heap graph read from a "gcheap" file (versions 1
- * and 2, plain or gzipped; heapfile.h), e.g. one written from a live CPython process by
- * scripts/snapshot-python.
+ * to 3, plain or gzipped; heapfile.h), e.g. one written from a live CPython
+ * process by scripts/snapshot-python.  A file of version 1 or 2 has no
+ * `end` line to prove it whole: it loads with a one-line warning on stderr
+ * (once per process and file name).
  *
  * The file is parsed and checked completely before any object exists.  Then
  * every object is allocated and held by one temporary reference, the slots
@@ -302,6 +304,18 @@ int heapfile_build(gc_heap *h, const heapfile *hf, const heapfile_drop *drop,
   return rc;
 }
 
+/* Once per process and file (gcbench loads a file once per benchmark). */
+static void warn_unchecked(const char *file, unsigned version) {
+  static char last[512];
+  if (strncmp(last, file, sizeof last - 1) == 0) return;
+  snprintf(last, sizeof last, "%s", file);
+  fprintf(stderr,
+          "warning: %s is a gcheap %u file, without the 'end' line that "
+          "proves a file whole: a cut-short copy would load as a smaller "
+          "heap (write it again with scripts/snapshot-python for gcheap 3)\n",
+          file, version);
+}
+
 static int snapshot_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
                         wl_answer *ans, char *err, size_t errlen) {
   *ans = (wl_answer){0};
@@ -319,6 +333,7 @@ static int snapshot_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
   int rc = heapfile_load(file, &hf, err, errlen);
   if (rc == HEAPFILE_ENOMEM) return WL_ENOMEM; /* err says so */
   if (rc != HEAPFILE_OK) return WL_EINPUT;
+  if (!hf.checked) warn_unchecked(file, hf.version);
   rc = heapfile_build(h, &hf, &drop, gc_params_num(p, "payload_scale"), seed,
                       ans, err, errlen);
   if (rc == WL_ENOMEM)

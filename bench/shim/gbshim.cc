@@ -4,7 +4,9 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -118,7 +120,58 @@ size_t gbs_count_selected(char *err, size_t errlen) {
   return n;
 }
 
-size_t gbs_run_all(void) { return benchmark::RunSpecifiedBenchmarks(); }
+// Passes everything to `inner`, with the NaN of a cv aggregate (stddev /
+// mean of a counter that is 0 in every repetition: counters are never
+// negative, so mean 0 means no variation) reported as 0.
+namespace {
+class NanFreeCv : public benchmark::BenchmarkReporter {
+ public:
+  explicit NanFreeCv(benchmark::BenchmarkReporter *inner) : inner_(inner) {}
+  bool ReportContext(const Context &c) override {
+    inner_->SetOutputStream(&GetOutputStream());
+    inner_->SetErrorStream(&GetErrorStream());
+    return inner_->ReportContext(c);
+  }
+  void ReportRuns(const std::vector<Run> &runs) override {
+    std::vector<Run> clean(runs);
+    for (Run &r : clean) {
+      if (r.run_type != Run::RT_Aggregate ||
+          r.aggregate_unit != benchmark::StatisticUnit::kPercentage)
+        continue;
+      for (auto &kv : r.counters)
+        if (std::isnan(kv.second.value)) kv.second.value = 0;
+      if (std::isnan(r.real_accumulated_time)) r.real_accumulated_time = 0;
+      if (std::isnan(r.cpu_accumulated_time)) r.cpu_accumulated_time = 0;
+    }
+    inner_->ReportRuns(clean);
+  }
+  void Finalize() override { inner_->Finalize(); }
+
+ private:
+  benchmark::BenchmarkReporter *inner_;
+};
+}  // namespace
+
+size_t gbs_run_all(const char *out_format) {
+  std::unique_ptr<benchmark::BenchmarkReporter> shown(
+      benchmark::CreateDefaultDisplayReporter());
+  NanFreeCv display(shown.get());
+  if (!out_format) return benchmark::RunSpecifiedBenchmarks(&display);
+  std::string f(out_format);
+  std::unique_ptr<benchmark::BenchmarkReporter> written;
+#pragma GCC diagnostic push  // still Google Benchmark's own --benchmark_out_format=csv
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  if (f == "csv")
+    written.reset(new benchmark::CSVReporter);
+  else if (f == "console")
+    written.reset(new benchmark::ConsoleReporter(
+        benchmark::ConsoleReporter::OO_None));
+  else
+    written.reset(new benchmark::JSONReporter);
+#pragma GCC diagnostic pop
+  NanFreeCv file(written.get());
+  return benchmark::RunSpecifiedBenchmarks(&display, &file);
+}
 void gbs_shutdown(void) { benchmark::Shutdown(); }
 
 }  // extern "C"

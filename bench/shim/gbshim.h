@@ -80,8 +80,12 @@ void gbs_add_context(const char *key, const char *value);
  * when none, err gets Google Benchmark's one-line reason (no match, or a
  * regular expression that does not compile). */
 size_t gbs_count_selected(char *err, size_t errlen);
-/* Run the benchmarks that match --benchmark_filter; returns the count. */
-size_t gbs_run_all(void);
+/* Run the benchmarks that match --benchmark_filter; returns the count.
+ * out_format: --benchmark_out_format ("json", "csv", "console") when
+ * --benchmark_out names a file, else NULL.  A coefficient of variation of
+ * a counter that is 0 in every repetition (0 / 0) is reported as 0, not
+ * NaN, on the display and in the file. */
+size_t gbs_run_all(const char *out_format);
 void gbs_shutdown(void);
 
 #ifdef __cplusplus

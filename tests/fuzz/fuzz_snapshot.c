@@ -1,13 +1,17 @@
 /*
- * fuzz_snapshot.c -- feeds its input to the gcheap parser (formats 1 and
- * 2, from memory, no file) and, when it parses, loads it on a heap.
+ * fuzz_snapshot.c -- feeds its input to the gcheap parser (formats 1 to
+ * 3, from memory, no file) and, when it parses, loads it on a heap.
  *
  * Byte 0 picks the collector (modulo the registry) and the drop mode; the
  * rest is the file.  A refused file must come with a one-line message
  * naming the input and a line, and leave nothing allocated (the sanitizer
  * build also checks the parser freed its arrays).  A loaded file must pass
  * a full collection with the answer and the oracle (completeness and exact
- * counts).  The heap has a byte budget, so files with large payloads end in
+ * counts).  A parsed version 3 file is also cut short at every line
+ * boundary and inside every line (a bounded sample of cuts in long
+ * inputs): each cut must be refused, or (only the newline or comments
+ * after the `end` line lost) give exactly the same graph.  The heap has a
+ * byte budget, so files with large payloads end in
  * a clean out-of-memory instead of exhausting the fuzzer.  External
  * references cost one counted root-table entry per object however many
  * they are (up to 2^32 - 1 each), so every valid file is built.  Any
@@ -62,6 +66,55 @@ static void judge(gc_heap *h, const char *collector, const wl_answer *a) {
   if (rep.reachable != a->live) fail(collector, "oracle", "reachable != live");
 }
 
+static int same_graph(const heapfile *a, const heapfile *b) {
+  return a->nobjects == b->nobjects && a->nrefs == b->nrefs &&
+         memcmp(a->first, b->first, (a->nobjects + 1) * sizeof *a->first) ==
+             0 &&
+         memcmp(a->target, b->target, a->nrefs * sizeof *a->target) == 0 &&
+         memcmp(a->external, b->external,
+                a->nobjects * sizeof *a->external) == 0 &&
+         memcmp(a->payload, b->payload, a->nobjects * sizeof *a->payload) ==
+             0;
+}
+
+/* One cut of a version 3 file: refused, or the same graph. */
+static void check_cut(const char *s, size_t k, const heapfile *whole) {
+  heapfile cut;
+  char err[512];
+  int rc = heapfile_parse(s, k, "input", &cut, err, sizeof err);
+  if (rc == HEAPFILE_EINPUT) {
+    check_refusal(err);
+    return;
+  }
+  if (rc != HEAPFILE_OK) return;
+  if (!same_graph(&cut, whole)) {
+    snprintf(err, sizeof err,
+             "a cut at byte %zu loaded another heap (%llu objects, %llu "
+             "references)",
+             k, (unsigned long long)cut.nobjects,
+             (unsigned long long)cut.nrefs);
+    fail("-", "truncation", err);
+  }
+  heapfile_free(&cut);
+}
+
+/* Cut s at each line start and inside each line; at most about 256 cuts
+ * (evenly spread) so that a long input stays linear. */
+static void check_truncations(const char *s, size_t n, const heapfile *whole) {
+  size_t lines = 0;
+  for (size_t i = 0; i < n; i++) lines += s[i] == '\n';
+  size_t stride = lines / 128 + 1, line = 0, start = 0;
+  for (size_t i = 0; i <= n; i++) {
+    if (i < n && s[i] != '\n') continue;
+    if (line++ % stride == 0) {
+      check_cut(s, start, whole);                     /* before the line */
+      if (i > start + 1) check_cut(s, start + (i - start) / 2, whole);
+      if (i > start) check_cut(s, i - 1, whole);      /* its last byte cut */
+    }
+    start = i + 1;
+  }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1) return 0;
   unsigned b = data[0];
@@ -80,6 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   }
   if (rc != HEAPFILE_OK) return 0; /* the parser's own memory ran out */
+  if (hf.version >= 3) check_truncations((const char *)data + 1, size - 1, &hf);
 
   /* automatic collections every few allocations, and a byte budget */
   gc_heap *h = gc_heap_new(collector, "max_bytes=16000000", err, sizeof err);

@@ -7,7 +7,9 @@ mkdir -p "$dir"
 out=$dir/roundtrip-json.gcheap
 rm -f "$out" "$dir/roundtrip-json.json"
 "$python" "$tool" --import json -o "$out" --stats-json "$dir/roundtrip-json.json"
-head -1 "$out" | grep -qx 'gcheap 1' || { echo "FAIL: no gcheap 1 header"; exit 1; }
+head -1 "$out" | grep -qx 'gcheap 3' || { echo "FAIL: no gcheap 3 header"; exit 1; }
+tail -1 "$out" | grep -Eqx 'end [1-9][0-9]* [1-9][0-9]*' ||
+  { echo "FAIL: no end line"; exit 1; }
 grep -q '^# cpython_gc_collect_ns [0-9]' "$out" ||
   { echo "FAIL: no cpython_gc_collect_ns comment"; exit 1; }
 grep -q '"objects": [1-9]' "$dir/roundtrip-json.json" ||

@@ -50,6 +50,7 @@ static const good_file good_files[] = {
     {"empty_heap", 0, 0, 0, 0},
     {"no_final_newline", 2, 0, 0, 2},
     {"garbage_to_root", 2, 1, 0, 1},
+    {"pair_v3", 2, 0, 0, 2},
 };
 #define NGOOD (sizeof good_files / sizeof good_files[0])
 
@@ -62,7 +63,7 @@ typedef struct bad_file {
 static const bad_file bad_files[] = {
     {"empty", 1, "empty"},
     {"magic", 1, "not a gcheap file"},
-    {"version3", 1, "unsupported version 3"},
+    {"version4", 1, "unsupported version 4"},
     {"truncated", 3, "truncated"},
     {"garbled_number", 3, "not a whole number"},
     {"id_out_of_order", 3, "out of order"},
@@ -81,6 +82,9 @@ static const bad_file bad_files[] = {
     {"count_overflow", 5, "object 0 would have 4294967296 references"},
     {"xz", 1, "compressed with xz"},
     {"gzip_cut", -1, "cannot read: the gzip data is cut short"},
+    {"cut_short", 7, "ends without its 'end' line"},
+    {"end_mismatch", 6, "counts 2 objects and 3 references, the file has 2 "
+                        "and 2"},
 };
 #define NBAD (sizeof bad_files / sizeof bad_files[0])
 
@@ -727,10 +731,101 @@ static void test_limits_and_flags(void **state) {
                               sizeof err),
                    HEAPFILE_EINPUT);
   assert_non_null(strstr(err, "garbled object record: 5 fields"));
-  assert_int_equal(parse_text("gcheap 3\n", &hf, err, sizeof err),
+  assert_int_equal(parse_text("gcheap 4\n", &hf, err, sizeof err),
                    HEAPFILE_EINPUT);
   assert_int_equal(parse_text("gcheap 0\n", &hf, err, sizeof err),
                    HEAPFILE_EINPUT);
+}
+
+/* ---- version 3: the end line ------------------------------------------------ */
+
+/* Every prefix of `text` (size n) must be refused, except those that keep
+ * the end line's last digit, which must give the whole file's heap. */
+static void check_every_cut(const char *text, size_t n, size_t step) {
+  heapfile whole, cut;
+  char err[256];
+  assert_int_equal(heapfile_parse(text, n, "mem", &whole, err, sizeof err),
+                   HEAPFILE_OK);
+  assert_int_equal(whole.checked, 1);
+  const char *end = strstr(text, "\nend ");
+  assert_non_null(end);
+  size_t keep = (size_t)(strchr(end + 1, '\n') - text); /* after its digits */
+  for (size_t k = 0; k < n; k += (k + 1 < keep ? step : 1)) {
+    int rc = heapfile_parse(text, k, "mem", &cut, err, sizeof err);
+    if (k < keep) {
+      if (rc != HEAPFILE_EINPUT) fail_msg("a cut at byte %zu loaded", k);
+      assert_true(strncmp(err, "mem:", 4) == 0);
+      continue;
+    }
+    assert_int_equal(rc, HEAPFILE_OK); /* only the newline or comments cut */
+    assert_int_equal(cut.nobjects, whole.nobjects);
+    assert_int_equal(cut.nrefs, whole.nrefs);
+    assert_memory_equal(cut.target, whole.target,
+                        whole.nrefs * sizeof *whole.target);
+    heapfile_free(&cut);
+  }
+  heapfile_free(&whole);
+}
+
+static char *slurp(const char *path, size_t *n) {
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  assert_int_equal(fseek(f, 0, SEEK_END), 0);
+  long len = ftell(f);
+  assert_true(len > 0);
+  rewind(f);
+  char *buf = malloc((size_t)len);
+  assert_non_null(buf);
+  assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
+  fclose(f);
+  *n = (size_t)len;
+  return buf;
+}
+
+static void test_end_line(void **state) {
+  (void)state;
+  heapfile hf;
+  char err[256];
+  /* every byte of a small file, then samples of the CPython heap's */
+  const char *small = "gcheap 3\n# c\no 0 8 1\no 1 8 0\no 2 0 0\nr 0 1\n"
+                      "r 1 0\nr 1 2\nr 2 0\nend 3 4\n# after\n\n";
+  check_every_cut(small, strlen(small), 1);
+  size_t n;
+  char *big = slurp(PYTHON_JSON, &n);
+  check_every_cut(big, n, 997); /* a prime: cuts land anywhere in lines */
+  free(big);
+  /* what the end line refuses */
+  static const struct {
+    const char *text, *why;
+  } bad[] = {
+      {"gcheap 2\no 0 0 0\nend 1 0\n", "mem:3: an 'end' record needs"},
+      {"gcheap 3\no 0 0 0\nend 1 0\no 1 0 0\n",
+       "mem:4: record after the 'end' line of line 3"},
+      {"gcheap 3\no 0 0 0\nend 1 0\nr 0 0\n", "mem:4: record after"},
+      {"gcheap 3\nend 0 0\nend 0 0\n", "mem:3: record after"},
+      {"gcheap 3\no 0 0 0\nend 1\n", "mem:3: truncated end record"},
+      {"gcheap 3\no 0 0 0\nend 1 0 0\n", "mem:3: garbled end record"},
+      {"gcheap 3\no 0 0 0\nend 1 x\n", "not a whole number"},
+      {"gcheap 3\no 0 0 0\nend 10 0\n", "counts 10 objects"},
+      {"gcheap 3\no 0 0 0\n", "mem:2: the file ends without its 'end'"},
+      {"gcheap 3", "mem:1: the file ends without its 'end'"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    assert_int_equal(parse_text(bad[i].text, &hf, err, sizeof err),
+                     HEAPFILE_EINPUT);
+    if (!strstr(err, bad[i].why))
+      fail_msg("%s: got '%s', want '%s'", bad[i].text, err, bad[i].why);
+  }
+  /* the versions before 3 load unchecked */
+  assert_int_equal(parse_text("gcheap 2\no 0 0 1\n", &hf, err, sizeof err),
+                   HEAPFILE_OK);
+  assert_int_equal(hf.checked, 0);
+  heapfile_free(&hf);
+  assert_int_equal(parse_text("gcheap 3\nend 0 0", &hf, err, sizeof err),
+                   HEAPFILE_OK);
+  assert_int_equal(hf.checked, 1);
+  assert_int_equal(hf.version, 3);
+  heapfile_free(&hf);
 }
 
 /* ---- gzip ------------------------------------------------------------------------ */
@@ -780,7 +875,8 @@ int main(void) {
       cmocka_unit_test(test_parse_memory),
       cmocka_unit_test(test_root_counts), cmocka_unit_test(test_binomial),
       cmocka_unit_test(test_synthetic_heaps),
-      cmocka_unit_test(test_limits_and_flags), cmocka_unit_test(test_gzip),
+      cmocka_unit_test(test_limits_and_flags), cmocka_unit_test(test_end_line),
+      cmocka_unit_test(test_gzip),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,14 +5,18 @@
     3.13 on 64-bit and 32-bit: _Py_IsImmortal's test on the count; 3.14+:
     sys._is_immortal), with stand-in `sys` modules;
   - a snapshot whose objects it was told are immortal (this machine's
-    CPython may have none): a gcheap 2 file with the flag and the
+    CPython may have none): a gcheap 3 file with the flag and the
     interpreter's count (capped at 2^32 - 1), which gcrun replays and
     verifies under every collector and drop mode, immortal objects live;
+  - its `end` line: the counts of the file's records; the file cut at
+    line boundaries and inside lines is refused by gcrun (exit 2, one
+    line), the same heap as gcheap 2 loads with a one-line warning;
   - its outputs: a bad -o or --stats-json fails in one line with exit 2
     before the program runs; a regular file is replaced whole or left as
     it was; a device, a FIFO or a symbolic link (/dev/stdout) is written in
     place and stays what it was (private stand-ins, never the machine's
-    /dev entries).
+    /dev entries); -o and --stats-json naming one file (however spelled)
+    are refused before the program runs.
 """
 import importlib.machinery
 import importlib.util
@@ -126,7 +130,7 @@ class ImmortalSnapshotTest(unittest.TestCase):
 
     def test_file(self):
         self.assertEqual(self.rc, 0)
-        self.assertEqual(self.lines[0], "gcheap 2")
+        self.assertEqual(self.lines[0], "gcheap 3")
         self.assertIn("# immortal test", self.lines)
         self.assertIn("# cpython_immortal 3", self.lines)
         flagged = {int(l.split()[1]): int(l.split()[3]) for l in self.lines
@@ -156,13 +160,65 @@ class ImmortalSnapshotTest(unittest.TestCase):
             f.write("gcheap 1\n")
             f.writelines(l[:-len(" immortal")] + "\n"
                          if l.endswith(" immortal") else l + "\n"
-                         for l in self.lines[1:])
+                         for l in self.lines[1:] if not l.startswith("end "))
         for c in COLLECTORS:
             for drop in ("none", "all", "0.5"):
                 live = self.replay(self.out, c, drop)
                 # immortal objects keep their references under every drop
                 self.assertGreaterEqual(live, 3, (c, drop))
             self.assertEqual(self.replay(plain, c, "all"), 0)
+
+
+class EndLineTest(unittest.TestCase):
+    """The last line counts the records; a cut copy is refused."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.out = os.path.join(DIR, "end.gcheap")
+        r = run_tool("-o", cls.out, "--repeat", "1")
+        assert r.returncode == 0, r.stderr
+        with open(cls.out) as f:
+            cls.text = f.read()
+
+    def cut(self, name, text):
+        path = os.path.join(DIR, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_counts(self):
+        lines = self.text.splitlines()
+        self.assertEqual(lines[0], "gcheap 3")
+        objs = sum(1 for l in lines if l.startswith("o "))
+        refs = sum(1 for l in lines if l.startswith("r "))
+        self.assertEqual(lines[-1], "end %d %d" % (objs, refs))
+        r = gcrun("-C", "trial", "-p", "file=" + self.out, "--verify")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("warning", r.stderr)
+
+    def test_cut_files_refused(self):
+        starts = [i + 1 for i, c in enumerate(self.text) if c == "\n"]
+        starts = starts[:-1]  # the whole file is not a cut
+        step = max(1, len(starts) // 40)
+        cuts = starts[::step] + starts[-3:]
+        cuts += [c - 2 for c in cuts if c > 2]  # inside a line
+        cuts.append(len(self.text) - 2)  # inside the end line
+        for k in cuts:
+            path = self.cut("cut.gcheap", self.text[:k])
+            r = gcrun("-C", "trial", "-p", "file=" + path, "--verify")
+            self.assertEqual(r.returncode, 2, (k, r.stderr))
+            self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+            self.assertRegex(r.stderr, r"cut\.gcheap:[0-9]+: ")
+
+    def test_legacy_warns(self):
+        lines = self.text.splitlines(True)
+        legacy = self.cut("legacy.gcheap", "gcheap 2\n" + "".join(
+            l for l in lines[1:] if not l.startswith("end ")))
+        r = gcrun("-C", "trial", "-p", "file=" + legacy, "--verify")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        warned = [l for l in r.stderr.splitlines() if "warning" in l]
+        self.assertEqual(len(warned), 1, r.stderr)
+        self.assertIn("warning: %s is a gcheap 2 file" % legacy, warned[0])
 
 
 class OutputTest(unittest.TestCase):
@@ -191,6 +247,23 @@ class OutputTest(unittest.TestCase):
                      "does not exist")
         self.assertFalse(os.path.exists(good))
 
+    def test_one_file_named_twice(self):
+        out = os.path.join(self.tmp, "x.gcheap")
+        self.refused(["-o", out, "--stats-json", out], "name the same file")
+        self.refused(["-o", out, "--stats-json",
+                      os.path.join(self.tmp, ".", "x.gcheap")],
+                     "name the same file")
+        alias = os.path.join(self.tmp, "alias")
+        os.symlink(self.tmp, alias)  # the folder spelled another way
+        self.refused(["-o", out, "--stats-json",
+                      os.path.join(alias, "x.gcheap")], "name the same file")
+        with open(out, "w") as f:
+            f.write("old\n")
+        self.refused(["-o", out, "--stats-json",
+                      os.path.join(alias, "x.gcheap")], "name the same file")
+        with open(out) as f:
+            self.assertEqual(f.read(), "old\n")
+
     def test_directory(self):
         self.refused(["-o", self.tmp], "is a directory")
 
@@ -202,7 +275,7 @@ class OutputTest(unittest.TestCase):
         r = run_tool("-o", out)
         self.assertEqual(r.returncode, 0, r.stderr)
         with open(out) as f:
-            self.assertEqual(f.readline(), "gcheap 1\n")
+            self.assertEqual(f.readline(), "gcheap 3\n")
         self.assertNotEqual(os.stat(out).st_ino, ino, "not renamed over")
         # a failing program leaves the old file as it was
         with open(out, "w") as f:
@@ -261,7 +334,7 @@ class OutputTest(unittest.TestCase):
         reader.join(10)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertTrue(stat.S_ISFIFO(os.lstat(fifo).st_mode))
-        self.assertTrue(got and got[0].startswith("gcheap 1\n"))
+        self.assertTrue(got and got[0].startswith("gcheap 3\n"))
 
     def test_stdout_and_symlinks_written_through(self):
         stdout = os.path.join(self.tmp, "stdout")
@@ -269,7 +342,7 @@ class OutputTest(unittest.TestCase):
         r = run_tool("-o", stdout)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertTrue(os.path.islink(stdout))
-        self.assertTrue(r.stdout.startswith("gcheap 1\n"))
+        self.assertTrue(r.stdout.startswith("gcheap 3\n"))
         target = os.path.join(self.tmp, "target")
         link = os.path.join(self.tmp, "link")
         with open(target, "w") as f:
@@ -279,7 +352,7 @@ class OutputTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertTrue(os.path.islink(link))
         with open(target) as f:
-            self.assertEqual(f.readline(), "gcheap 1\n")
+            self.assertEqual(f.readline(), "gcheap 3\n")
 
 
 if __name__ == "__main__":

@@ -93,6 +93,7 @@ typedef struct cell {
   char name[256];
   char params[256];        /* row params + n (+ a swept parameter) */
   char tunables[128];      /* a swept tunable or heap budget, "k=v" or "" */
+  const char *allocator;   /* --gcbench_allocators: the heap's, or NULL */
   double heap_factor;      /* a heap sweep's budget / minimum heap, else 0 */
   double min_heap;         /* its minimum heap in bytes, once measured */
   long long extra;         /* custom benchmarks' second size */
@@ -169,9 +170,13 @@ static void bm_cell(gbs_state *st, void *arg) {
     snprintf(c->tunables, sizeof c->tunables, "max_bytes=%.0f",
              c->min_heap * c->heap_factor + 0.5);
   }
-  char tun[160];
-  snprintf(tun, sizeof tun, "%s%s%s", c->r->mode == MODE_COLLECT ? "auto=0" : "",
-           c->r->mode == MODE_COLLECT && *c->tunables ? "," : "", c->tunables);
+  char tun[200];
+  snprintf(tun, sizeof tun, "%s%s%s%s%s",
+           c->r->mode == MODE_COLLECT ? "auto=0" : "",
+           c->r->mode == MODE_COLLECT && *c->tunables ? "," : "", c->tunables,
+           c->allocator && (c->r->mode == MODE_COLLECT || *c->tunables)
+               ? ",allocator=" : c->allocator ? "allocator=" : "",
+           c->allocator ? c->allocator : "");
   gc_param_set ps;
   char err[512];
   if (gc_params_init(&ps, c->wl->params, c->wl->nparams) != 0 ||
@@ -242,11 +247,14 @@ static void bm_cell(gbs_state *st, void *arg) {
     by_gc += (double)s->freed_by_collector;
     leaked += (double)(s->live_objects - ans.live);
     objs += (double)ans.allocated;
+    /* jemalloc's thread peak misses objects another allocator holds:
+     * their own peak is added (gcrun does the same) */
+    gc_alloc_stats as;
+    gc_heap_mem_read(h, &as);
     double pk = (double)gc_mem_thread_peak();
+    if (strcmp(as.allocator, "jemalloc")) pk += (double)s->peak_live_bytes;
     if (pk > peak_alloc) peak_alloc = pk;
-    gc_mem_stats m;
-    gc_mem_read(&m);
-    if ((double)m.resident > peak_res) peak_res = (double)m.resident;
+    if ((double)as.resident > peak_res) peak_res = (double)as.resident;
     if (c->wl->notes_garbage) { /* max over iterations, mean of means */
       gc_unreclaimed u;
       gc_heap_unreclaimed(h, &u);
@@ -835,6 +843,9 @@ static void usage(void) {
       "                          (the live-byte budget in multiples of the\n"
       "                          minimum heap, e.g. heap=1,1.5,2,4; the\n"
       "                          smallest peak any collector reaches)\n"
+      "  --gcbench_allocators=LIST  run every row under each allocator\n"
+      "                          (jemalloc, mimalloc, libc), named\n"
+      "                          .../allocator:NAME/mode:...\n"
       "  --gcbench_collectors=LIST  collectors or profiles (gcrun --list),\n"
       "                          e.g. trial,php-8,nim-orc (default: every\n"
       "                          collector; `floor` rows come with any list)\n"
@@ -886,6 +897,43 @@ static int select_collectors(char *list, const char **sel, size_t *n,
   if (!*n) {
     fprintf(stderr, "gcbench: --gcbench_collectors wants names, e.g. "
                     "--gcbench_collectors=trial,php-8\n");
+    return -1;
+  }
+  return 0;
+}
+
+/* --gcbench_allocators=a,b,...: each one an allocator a heap accepts
+ * (gc_heap_new is asked); the rows then run once under each, named
+ * .../allocator:NAME/mode:... */
+static const char *allocs[3];
+static size_t nalloc;
+static int select_allocators(const char *list, const char **out, size_t *n) {
+  static char buf[128];
+  snprintf(buf, sizeof buf, "%s", list);
+  *n = 0;
+  for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+    char kv[160], err[256];
+    snprintf(kv, sizeof kv, "allocator=%s", tok);
+    gc_heap *h = gc_heap_new("none", kv, err, sizeof err);
+    if (!h) {
+      fprintf(stderr, "gcbench: --gcbench_allocators: %s\n", err);
+      return -1;
+    }
+    gc_heap_free(h);
+    for (size_t i = 0; i < *n; i++)
+      if (!strcmp(out[i], tok)) {
+        fprintf(stderr, "gcbench: --gcbench_allocators names '%s' twice\n", tok);
+        return -1;
+      }
+    if (*n == 3) {
+      fprintf(stderr, "gcbench: --gcbench_allocators: at most 3 names\n");
+      return -1;
+    }
+    out[(*n)++] = tok;
+  }
+  if (!*n) {
+    fprintf(stderr, "gcbench: --gcbench_allocators wants names, e.g. "
+                    "--gcbench_allocators=jemalloc,mimalloc,libc\n");
     return -1;
   }
   return 0;
@@ -1037,6 +1085,8 @@ int main(int argc, char **argv) {
       sized = 1;
     } else if (!strcmp(argv[i], "--gcbench_list")) {
       list_only = 1;
+    } else if (!strncmp(argv[i], "--gcbench_allocators=", 21)) {
+      if (select_allocators(argv[i] + 21, allocs, &nalloc) != 0) return 2;
     } else if (!strncmp(argv[i], "--gcbench_collectors=", 21)) {
       if (select_collectors(argv[i] + 21, sel, &nsel, 64) != 0) return 2;
     } else if (!strncmp(argv[i], "--gcbench_sweep=", 16)) {
@@ -1085,8 +1135,10 @@ int main(int argc, char **argv) {
         const char *name = ci < nc ? sel[ci] : all ? sel[ci - nc - 1] : "floor";
         if (all && !gc_collector_has_root_buffer(name)) continue;
         if (sweeping && !sweep_collector(&sw, name)) continue;
-        for (int v = 0; v < nvals; v++) {
+        for (int v = 0; v < nvals; v++)
+        for (size_t a = 0; a < (nalloc ? nalloc : 1); a++) {
           cell *c = new_cell();
+          c->allocator = nalloc ? allocs[a] : NULL;
           c->r = rw;
           c->wl = wl;
           c->collector = name;
@@ -1107,6 +1159,11 @@ int main(int argc, char **argv) {
             } else { /* heap: budgets set when the benchmark first runs */
               c->heap_factor = strtod(sw.vals[v], NULL);
             }
+          }
+          if (c->allocator) {
+            char kv[64];
+            snprintf(kv, sizeof kv, "allocator=%s", c->allocator);
+            name_params(c->name, sizeof c->name, kv);
           }
           strncat(c->name,
                   all                        ? "/protocol:all/mode:collect"

@@ -291,5 +291,73 @@ with open(os.path.join(badtr, "gcrun", "cycles-naive.json"), "w") as f:
     f.write('{"collector": "naive", "unreclaimed_objects": {"max": 3}}')
 expect_error(badtr, "tradeoff JSON without pause_ns")
 
+# ---- summary.json; a size-derived parameter (cycles' live = n/10) and
+# protocol:all rows, whose floor is the ordinary shape's
+sj = os.path.join(good, "summary.json")
+check(os.path.isfile(sj), "summary.json beside summary.txt")
+if os.path.isfile(sj):
+    with open(sj) as f:
+        doc = json.loads(f.read(), parse_constant=lambda c: 1 / 0)
+    check(doc.get("schema") == 1, f"summary.json schema 1 ({doc.get('schema')})")
+    rg = [e for e in doc.get("collections", [])
+          if e["workload"] == "rings" and e["params"] == {"k": 10, "held": 0}]
+    check(len(rg) == 1 and rg[0]["n"] == 100000 and
+          abs(rg[0]["collectors"]["naive"]["ns_per_vertex"] - 52.5) < 1e-6 and
+          abs(rg[0]["collectors"]["naive"]["over_floor"] - 5.0) < 1e-6 and
+          abs(rg[0]["floor_ns_per_vertex"] - 10.5) < 1e-6,
+          f"summary.json: rings' ns per vertex, x over floor, floor ({rg})")
+    gj = [e for e in doc.get("runs", []) if e["workload"] == "churn" and
+          e["collector"] == "generational" and e["source"] == "gcbench"]
+    check(len(gj) == 1 and abs(gj[0]["p99_pause_ms"] - 0.41) < 0.01 and
+          gj[0]["peak_allocated_bytes"] > 10 * 2**20,
+          f"summary.json: churn's run under generational ({gj})")
+    check(any(e["source"] == "gcrun" for e in doc.get("runs", [])),
+          "summary.json: gcrun's runs too")
+    check(any(e.get("error") == "out of memory" for e in doc.get("runs", [])),
+          "summary.json: a failed row says why")
+
+
+def bench_row(name, ms, objects, **extra):
+    row = {"name": name, "run_name": name, "run_type": "iteration",
+           "repetitions": 1, "repetition_index": 0, "iterations": 1,
+           "real_time": ms, "cpu_time": ms, "time_unit": "ms",
+           "objects": float(objects), "pause_p99_ns": 1000.0,
+           "peak_alloc_bytes": 1048576.0}
+    row.update(extra)
+    return row
+
+
+sized = os.path.join(work, "sized")
+os.makedirs(sized, exist_ok=True)
+rows = []
+for n in (1000, 10000, 100000):
+    for c in ("none", "trial"):
+        rows.append(bench_row(f"cycles/{c}/n:{n}/live:{n // 10}/mode:run",
+                              n / 1e4, n, leaked=float(n if c == "none" else 0)))
+    rows.append(bench_row(f"rings/floor/n:{n}/k:10/held:0/mode:collect", n / 1e5, n))
+    rows.append(bench_row(f"rings/trial/n:{n}/k:10/held:0/mode:collect", n / 2e4, n))
+    rows.append(bench_row(f"rings/trial/n:{n}/k:10/held:0/protocol:all/mode:collect",
+                          n / 1e4, n))
+with open(os.path.join(sized, "gcbench.json"), "w") as f:
+    json.dump({"context": {"schema": "1"}, "benchmarks": rows}, f)
+r = run(sized)
+check(r.returncode == 0, f"plot on cycles and protocol:all rows ({r.stderr.strip()})")
+lines = open(os.path.join(sized, "summary.txt")).read().splitlines()
+cyc = [l for l in lines if l.strip().startswith("cycles")]
+check(len(cyc) == 1 and "live=10000, n=100,000" in cyc[0],
+      f"summary: cycles once, at its largest size ({cyc})")
+allp = [l for l in lines if "protocol=all" in l]
+# n=1e5: trial protocol:all 10 ms / 1e5 = 100 ns, floor 1 ms / 1e5 = 10 ns
+check(len(allp) == 1 and "100 (10.0x)" in allp[0] and allp[0].rstrip().endswith("10"),
+      f"summary: protocol=all rows against the ordinary shape's floor ({allp})")
+with open(os.path.join(sized, "summary.json")) as f:
+    doc = json.load(f)
+cj = [e for e in doc["runs"] if e["workload"] == "cycles"]
+check(len(cj) == 2 and all(e["n"] == 100000 and e["params"] == {"live": 10000}
+                           for e in cj), f"summary.json: cycles at n=1e5 only ({cj})")
+pj = [e for e in doc["collections"] if e["params"].get("protocol") == "all"]
+check(len(pj) == 1 and abs(pj[0]["collectors"]["trial"]["over_floor"] - 10) < 1e-9,
+      f"summary.json: protocol=all over the floor ({pj})")
+
 print(f"{len(failures)} failed")
 sys.exit(1 if failures else 0)

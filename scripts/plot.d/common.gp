@@ -17,4 +17,9 @@ color(name) = name eq 'none' ? '#7f7f7f' : \
               name eq 'trial' ? '#1f77b4' : \
               name eq 'generational' ? '#2ca02c' : \
               name eq 'floor' ? '#000000' : \
-              name eq 'cpython' ? '#9467bd' : '#ff7f0e'
+              name eq 'cpython' ? '#9467bd' : \
+              name eq 'incremental' ? '#ff7f0e' : \
+              name eq 'php' ? '#8c564b' : \
+              name eq 'php-8' ? '#17becf' : \
+              name eq 'nim-orc' ? '#e377c2' : \
+              name eq 'cpython-3.13' ? '#bcbd22' : '#ff7f0e'

@@ -1,25 +1,40 @@
 # tradeoff.gp -- pause p99 against peak unreclaimed garbage, one panel per
-# workload, one point per collector (or collector + tunables), log-log.
+# workload, one point per collector (or collector:tunables), log-log, and
+# a legend panel: colour the collector, symbol the setting.
 # Variables: data (one block per workload, in the order of `workloads`;
-# rows: p99_ms unreclaimed_max collector "label"), names (collectors, for
-# colours), workloads.
+# rows: p99_ms unreclaimed_max collector "label"), labels (collector or
+# collector:tunables, no spaces), workloads.
 load dir.'/common.gp'
 set logscale xy
 set format x '10^{%L}'
 set format y '10^{%L}'
-set xtics 100
 set key off
 set grid
-set offsets graph 0.15, graph 0.15, graph 0.15, graph 0.15
+set offsets graph 0.1, graph 0.1, graph 0.1, graph 0.1
+coll(l) = (strstrt(l, ':') > 0 ? l[1:strstrt(l, ':') - 1] : l)
+sym(i) = 5 + 2 * ((i - 1) % 4) + ((i - 1) / 4 % 2)
 nw = words(workloads)
-set multiplot layout 1, nw title 'Pauses vs unreclaimed garbage (lower left is better)'
+nl = words(labels)
+set multiplot layout 1, nw + 1 title 'Pauses vs unreclaimed garbage (lower left is better)'
 do for [k=1:nw] {
   set title word(workloads, k)
   set xlabel 'pause p99 (ms)'
   if (k == 1) { set ylabel 'peak unreclaimed (objects)' } else { unset ylabel }
-  plot for [i=1:words(names)] data index (k-1) \
-         using ((strcol(3) eq word(names,i)) ? $1 : NaN):2 \
-         with points pt 7 ps 1.4 lc rgb color(word(names,i)), \
-       data index (k-1) using 1:2:4 with labels offset 0,0.9 font ',7' noenhanced
+  plot for [i=1:nl] data index (k-1) \
+         using ((strcol(4) eq word(labels,i)) ? $1 : NaN):2 \
+         with points pt sym(i) ps 1.4 lc rgb color(coll(word(labels,i)))
 }
+# the legend panel
+unset title
+unset xlabel
+unset ylabel
+unset border
+unset tics
+unset grid
+unset logscale
+set xrange [0:1]
+set yrange [0:1]
+set key center center vertical Left reverse noenhanced font ',8' samplen 1 nobox
+plot for [i=1:nl] NaN with points pt sym(i) ps 1.4 lc rgb color(coll(word(labels,i))) \
+       title word(labels,i)
 unset multiplot

@@ -263,9 +263,11 @@ if os.path.isfile(tdat):
     check([b.splitlines()[0].split(":")[0] for b in blocks] == ["# cycles", "# growth", "# churn"],
           "tradeoff has a panel per workload: cycles, growth, churn")
     rows = {b.splitlines()[0].split(":")[0][2:]: b.splitlines()[1:] for b in blocks}
-    check(len(rows.get("cycles", [])) == 6 and len(rows.get("growth", [])) == 4
-          and len(rows.get("churn", [])) == 5, "tradeoff: a point per run")
-    check(any('"generational threshold0=700"' in r for r in rows.get("cycles", [])),
+    check(len(rows.get("cycles", [])) == 5 and len(rows.get("growth", [])) == 3
+          and len(rows.get("churn", [])) == 4, "tradeoff: a point per run but none's")
+    check(not any(r.split()[2] == "none" for b in rows.values() for r in b),
+          "tradeoff leaves none out (no pauses: it would stretch the axis)")
+    check(any('"generational:threshold0=700"' in r for r in rows.get("cycles", [])),
           "tradeoff labels a tunable variant")
     check(any(r.split()[2] == "nim-orc" for r in rows.get("cycles", [])),
           "tradeoff shows a profile (cycles-nim-orc.json)")
@@ -358,6 +360,13 @@ check(len(cj) == 2 and all(e["n"] == 100000 and e["params"] == {"live": 10000}
 pj = [e for e in doc["collections"] if e["params"].get("protocol") == "all"]
 check(len(pj) == 1 and abs(pj[0]["collectors"]["trial"]["over_floor"] - 10) < 1e-9,
       f"summary.json: protocol=all over the floor ({pj})")
+# the protocol:all scaling figure: trial's protocol:all line beside the
+# ordinary rows of the collectors without a root buffer and the floor
+sd = os.path.join(sized, "figures", "data", "scaling-rings-k-10-held-0-protocol-all.dat")
+series = [b.splitlines()[0] for b in open(sd).read().split("\n\n\n") if b.strip()] \
+    if os.path.isfile(sd) else []
+check("# trial" in series and "# floor" in series,
+      f"scaling protocol=all: trial's line and the floor's ({series})")
 
 print(f"{len(failures)} failed")
 sys.exit(1 if failures else 0)

@@ -160,6 +160,18 @@ static volatile uint64_t sink;
 static double min_heap(const row *r, const char *params);
 static void share_min_heap(const cell *c, double bytes);
 
+/* Every row's `objects` (per iteration) and `ns_per_object`: the timed
+ * nanoseconds over those objects, so that ns_per_object x objects is the
+ * row's time per iteration (tests/bench/gcbench_output.py checks it on
+ * every row kind). */
+static void per_object(gbs_state *st, double timed_ns, double iters,
+                       double objs) {
+  if (iters <= 0 || objs <= 0) return;
+  gbs_counter(st, "objects", objs / iters, GBS_DEFAULT);
+  gbs_counter(st, "ns_per_object", timed_ns / objs, GBS_DEFAULT);
+}
+
+
 static void bm_cell(gbs_state *st, void *arg) {
   cell *c = arg;
   int is_floor = strcmp(c->collector, "floor") == 0;
@@ -268,7 +280,7 @@ static void bm_cell(gbs_state *st, void *arg) {
   }
   if (iters > 0) {
     if (pa.n) qsort(pa.v, pa.n, sizeof *pa.v, cmp_u64); /* the floor has none */
-    gbs_counter(st, "objects", objs, GBS_AVG_ITERATIONS);
+    per_object(st, timed_ns, (double)iters, objs);
     gbs_counter(st, "gc_ns", gc_ns, GBS_AVG_ITERATIONS);
     gbs_counter(st, "collections", colls, GBS_AVG_ITERATIONS);
     gbs_counter(st, "examined", examined, GBS_AVG_ITERATIONS);
@@ -290,9 +302,6 @@ static void bm_cell(gbs_state *st, void *arg) {
       gbs_counter(st, "unreclaimed_bytes_mean", ur_bytes_mean,
                   GBS_AVG_ITERATIONS);
     }
-    /* ns per object (of the workload's size n) of the timed part. */
-    gbs_counter(st, "ns_per_object", timed_ns / (double)iters / (double)c->n,
-                GBS_DEFAULT);
     if (c->min_heap > 0) gbs_counter(st, "min_heap_bytes", c->min_heap, GBS_DEFAULT);
     gbs_set_label(st, c->r->mode == MODE_COLLECT
                           ? "times one full collection of a built heap"
@@ -328,7 +337,7 @@ static int make_ring(gc_heap *h, int k, int held) {
 static void bm_locality(gbs_state *st, void *arg) {
   cell *c = arg;
   char err[256];
-  double examined = 0;
+  double examined = 0, timed = 0, iters = 0, objs = 0;
   while (gbs_keep_running(st)) {
     gc_heap *h = gc_heap_new(c->collector, "auto=0", err, sizeof err);
     if (!h) {
@@ -339,11 +348,13 @@ static void bm_locality(gbs_state *st, void *arg) {
     for (long long i = 0; i < c->n / 10 && !bad; i++) bad = make_ring(h, 10, 1);
     gc_collect(h, GC_FULL);
     for (long long i = 0; i < c->extra && !bad; i++) bad = make_ring(h, 10, 0);
+    objs += (double)gc_heap_get_stats(h)->objects_allocated; /* the heap */
     uint64_t before = gc_heap_get_stats(h)->objects_examined;
     uint64_t t0 = gc_now_ns();
     uint64_t freed = gc_collect(h, GC_FULL);
     uint64_t t1 = gc_now_ns();
     gbs_set_iteration_time(st, (double)(t1 - t0) / 1e9);
+    timed += (double)(t1 - t0), iters++;
     examined += (double)(gc_heap_get_stats(h)->objects_examined - before);
     uint64_t want = strcmp(c->collector, "none") ? (uint64_t)c->extra * 10 : 0;
     gc_heap_free(h);
@@ -353,6 +364,7 @@ static void bm_locality(gbs_state *st, void *arg) {
     }
   }
   gbs_counter(st, "examined", examined, GBS_AVG_ITERATIONS);
+  per_object(st, timed, iters, objs);
   gbs_set_label(st, "times one full collection after dropping the rings");
 }
 
@@ -362,7 +374,7 @@ static void bm_locality(gbs_state *st, void *arg) {
 static void bm_young(gbs_state *st, void *arg) {
   cell *c = arg;
   char err[256];
-  double examined = 0;
+  double examined = 0, timed = 0, iters = 0, objs = 0;
   while (gbs_keep_running(st)) {
     gc_heap *h = gc_heap_new(c->collector, "auto=0", err, sizeof err);
     if (!h) {
@@ -372,6 +384,7 @@ static void bm_young(gbs_state *st, void *arg) {
     int bad = 0;
     for (long long i = 0; i < c->n / 10 && !bad; i++) bad = make_ring(h, 10, 1);
     gc_collect(h, GC_FULL);
+    uint64_t old = gc_heap_get_stats(h)->objects_allocated;
     size_t old_roots = gc_root_count(h);
     for (int i = 0; i < 100 && !bad; i++) {
       bad = make_ring(h, 10, 0);
@@ -385,6 +398,8 @@ static void bm_young(gbs_state *st, void *arg) {
     gc_collect(h, 0);
     uint64_t t1 = gc_now_ns();
     gbs_set_iteration_time(st, (double)(t1 - t0) / 1e9);
+    timed += (double)(t1 - t0), iters++;
+    objs += (double)(gc_heap_get_stats(h)->objects_allocated - old); /* young */
     examined += (double)(gc_heap_get_stats(h)->objects_examined - before);
     gc_heap_free(h);
     if (bad) {
@@ -393,6 +408,7 @@ static void bm_young(gbs_state *st, void *arg) {
     }
   }
   gbs_counter(st, "examined", examined, GBS_AVG_ITERATIONS);
+  per_object(st, timed, iters, objs);
   gbs_set_label(st, "times a generation-0 collection beside an old heap");
 }
 
@@ -401,6 +417,7 @@ static void bm_young(gbs_state *st, void *arg) {
 static void bm_chain_rc(gbs_state *st, void *arg) {
   cell *c = arg;
   char err[256];
+  double timed = 0, iters = 0;
   while (gbs_keep_running(st)) {
     gc_heap *h = gc_heap_new("none", "auto=0", err, sizeof err);
     if (!h) {
@@ -417,6 +434,7 @@ static void bm_chain_rc(gbs_state *st, void *arg) {
     gc_decref(h, head);
     uint64_t t1 = gc_now_ns();
     gbs_set_iteration_time(st, (double)(t1 - t0) / 1e9);
+    timed += (double)(t1 - t0), iters++;
     int bad = gc_heap_get_stats(h)->live_objects != 0 || !tail;
     gc_heap_free(h);
     if (bad) {
@@ -424,7 +442,7 @@ static void bm_chain_rc(gbs_state *st, void *arg) {
       return;
     }
   }
-  gbs_counter(st, "objects", (double)c->n, GBS_DEFAULT);
+  per_object(st, timed, iters, iters * (double)c->n);
   gbs_set_label(st, "allocate a chain, drop its head (iterative release)");
 }
 
@@ -433,6 +451,7 @@ static void bm_chain_rc(gbs_state *st, void *arg) {
 static void bm_chain_malloc(gbs_state *st, void *arg) {
   cell *c = arg;
   const size_t bytes = sizeof(gc_object) + sizeof(gc_object *);
+  double timed = 0, iters = 0;
   while (gbs_keep_running(st)) {
     uint64_t t0 = gc_now_ns();
     void **head = malloc(bytes), **tail = head;
@@ -450,8 +469,9 @@ static void bm_chain_malloc(gbs_state *st, void *arg) {
     }
     uint64_t t1 = gc_now_ns();
     gbs_set_iteration_time(st, (double)(t1 - t0) / 1e9);
+    timed += (double)(t1 - t0), iters++;
   }
-  gbs_counter(st, "objects", (double)c->n, GBS_DEFAULT);
+  per_object(st, timed, iters, iters * (double)c->n);
   gbs_set_label(st, "malloc a linked list of the same sizes, free it");
 }
 

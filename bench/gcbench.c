@@ -9,6 +9,10 @@
  *   mode:run      the whole mutator + collector run is timed (automatic
  *                 collection on), then the final full collection
  *
+ * A `floor-free` row goes with every heap that is all garbage: the floor's
+ * pass, then every object freed as a collection frees its garbage
+ * (gc_free_all_objects_: the same allocator and sized free), the limit of
+ * a collection that finds and frees it all.
  * A `floor` row goes with every collect-mode heap: one bare pass over the
  * same objects that touches every object and every edge target, the
  * memory-bound limit of any tracing pass; read each figure as "x over floor".
@@ -61,21 +65,22 @@ typedef struct row {
   const char *workload;
   const char *params; /* fixed parameters, "k=v,k=v"; a value "Fn" is F x n */
   enum mode mode;
+  int garbage; /* every object is garbage: a floor-free row goes with it */
 } row;
 
 static const row matrix[] = {
-    {"chains", "length=100,held=1", MODE_COLLECT},  /* live, acyclic */
-    {"rings", "k=10,held=0", MODE_COLLECT},         /* all garbage */
-    {"rings", "k=10,held=1", MODE_COLLECT},         /* all live */
-    {"rings", "k=10,links=2,held=0", MODE_COLLECT}, /* pyperformance's */
-    {"graphs", "degree=2,model=uniform,held=1", MODE_COLLECT},
-    {"graphs", "degree=2,model=scalefree,held=0.1", MODE_COLLECT},
-    {"levels", "", MODE_COLLECT},
-    {"churn", "", MODE_RUN},
+    {"chains", "length=100,held=1", MODE_COLLECT, 0},  /* live, acyclic */
+    {"rings", "k=10,held=0", MODE_COLLECT, 1},      /* all garbage */
+    {"rings", "k=10,held=1", MODE_COLLECT, 0},         /* all live */
+    {"rings", "k=10,links=2,held=0", MODE_COLLECT, 1}, /* pyperformance's */
+    {"graphs", "degree=2,model=uniform,held=1", MODE_COLLECT, 0},
+    {"graphs", "degree=2,model=scalefree,held=0.1", MODE_COLLECT, 0},
+    {"levels", "", MODE_COLLECT, 0},
+    {"churn", "", MODE_RUN, 0},
     /* CPython gh-142002: garbage outstanding beside a still heap of n/10 */
-    {"cycles", "live=0.1n", MODE_RUN},
-    {"growth", "", MODE_RUN}, /* the mypy report: a heap growing all run */
-    {"trees", "", MODE_RUN},
+    {"cycles", "live=0.1n", MODE_RUN, 0},
+    {"growth", "", MODE_RUN, 0}, /* the mypy report: a heap growing all run */
+    {"trees", "", MODE_RUN, 0},
 };
 
 static const double sizes_default[] = {1e3, 1e4, 1e5, 1e6};
@@ -174,7 +179,8 @@ static void per_object(gbs_state *st, double timed_ns, double iters,
 
 static void bm_cell(gbs_state *st, void *arg) {
   cell *c = arg;
-  int is_floor = strcmp(c->collector, "floor") == 0;
+  int is_floor_free = strcmp(c->collector, "floor-free") == 0;
+  int is_floor = is_floor_free || strcmp(c->collector, "floor") == 0;
   int is_none = strcmp(c->collector, "none") == 0;
   const char *cname = is_floor ? "none" : c->collector;
   if (c->heap_factor > 0) { /* a heap sweep: the budget, measured once */
@@ -208,18 +214,22 @@ static void bm_cell(gbs_state *st, void *arg) {
       break;
     }
     wl_answer ans;
-    uint64_t t0 = 0, t1 = 0;
+    uint64_t t0 = 0, t1 = 0, live_before = 0;
     int rc;
     gc_mem_thread_peak_reset();
     if (c->r->mode == MODE_COLLECT) {
       rc = c->wl->run(h, &ps, 1, &ans, err, sizeof err);
       if (c->buffer_all && rc == WL_OK) gc_heap_buffer_all(h);
+      gc_heap_stats before = *gc_heap_get_stats(h);
       t0 = gc_now_ns();
       if (is_floor)
         sink = floor_pass(h);
       else if (rc == WL_OK)
         gc_collect(h, GC_FULL);
+      if (is_floor_free && rc == WL_OK)
+        sink += gc_free_all_objects_(h);
       t1 = gc_now_ns();
+      live_before = before.live_objects;
     } else {
       t0 = gc_now_ns();
       rc = c->wl->run(h, &ps, 1, &ans, err, sizeof err);
@@ -236,7 +246,9 @@ static void bm_cell(gbs_state *st, void *arg) {
     /* Outside the timed part: check the answer, read the statistics. */
     const gc_heap_stats *s = gc_heap_get_stats(h);
     uint64_t want_live = ans.live + ((is_none || is_floor) ? ans.cyclic : 0);
-    if (s->live_objects != want_live ||
+    /* floor-free freed the heap it passed over: judge the heap it had */
+    uint64_t live = is_floor_free ? live_before : s->live_objects;
+    if (live != want_live ||
         (!is_none && !is_floor && s->freed_by_collector != ans.cyclic)) {
       snprintf(err, sizeof err,
                "wrong answer: %llu live (want %llu), %llu freed by the "
@@ -1148,11 +1160,17 @@ int main(int argc, char **argv) {
     for (size_t s = 0; s < nsizes; s++) {
       /* every collector and the floor; then protocol:all for the
        * collectors that have a root buffer (not in a sweep) */
-      for (size_t ci = 0; ci <= 2 * nc; ci++) {
+      for (size_t ci = 0; ci <= 2 * nc + 1; ci++) {
         if (ci == nc && rw->mode != MODE_COLLECT) break;
-        int all = ci > nc;
+        /* ci == nc: the floor; nc + 1: floor-free (garbage shapes only);
+         * above: protocol:all */
+        if (ci == nc + 1 && (!rw->garbage || sweeping)) continue;
+        int all = ci > nc + 1;
         if (all && sweeping) break;
-        const char *name = ci < nc ? sel[ci] : all ? sel[ci - nc - 1] : "floor";
+        const char *name = ci < nc       ? sel[ci]
+                           : ci == nc    ? "floor"
+                           : ci == nc + 1 ? "floor-free"
+                                          : sel[ci - nc - 2];
         if (all && !gc_collector_has_root_buffer(name)) continue;
         if (sweeping && !sweep_collector(&sw, name)) continue;
         for (int v = 0; v < nvals; v++)

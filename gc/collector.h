@@ -223,6 +223,12 @@ uint64_t gc_run_collection_(gc_heap *h, int gen, int automatic);
  * spares the pass over the garbage's slots (debug builds check it).
  * Afterwards `garbage` is empty.  Returns the number freed. */
 uint64_t gc_free_garbage_(gc_heap *h, gc_link *garbage, int closed);
+/* Free every object of every list as gc_free_garbage_ frees a closed
+ * garbage set (statistics, the allocator's sized free; no pass over the
+ * slots, no unlinking), leaving the lists empty.  Not a collection:
+ * gcbench's floor-free row, the limit of freeing what a collection finds.
+ * Returns the number freed. */
+uint64_t gc_free_all_objects_(gc_heap *h);
 
 /* Run the finalizers of `garbage` (WHITE, as for gc_free_garbage_) and
  * recompute reachability over it: resurrected objects, BLACK, move to

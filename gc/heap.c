@@ -661,6 +661,21 @@ void gc_stolen_(gc_heap *h, gc_object *v) {
     }
 }
 
+uint64_t gc_free_all_objects_(gc_heap *h) {
+  uint64_t freed = 0;
+  for (int g = 0; g < GC_NGENS; g++) {
+    gc_link *l = &h->gens[g];
+    for (gc_link *p = l->next, *next; p != l; p = next) {
+      next = p->next;
+      __builtin_prefetch((char *)p + GC_STREAM_AHEAD);
+      free_object(h, gc_obj(p));
+      freed++;
+    }
+    gc_list_init(l);
+  }
+  return freed;
+}
+
 uint64_t gc_free_garbage_(gc_heap *h, gc_link *garbage, int closed) {
   uint64_t freed = 0;
   /* First drop the references garbage holds on survivors, while every

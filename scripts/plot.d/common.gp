@@ -17,6 +17,7 @@ color(name) = name eq 'none' ? '#7f7f7f' : \
               name eq 'trial' ? '#1f77b4' : \
               name eq 'generational' ? '#2ca02c' : \
               name eq 'floor' ? '#000000' : \
+              name eq 'floor-free' ? '#555555' : \
               name eq 'cpython' ? '#9467bd' : \
               name eq 'incremental' ? '#ff7f0e' : \
               name eq 'php' ? '#8c564b' : \

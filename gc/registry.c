@@ -87,6 +87,21 @@ static const gc_profile profiles[] = {
      "before); no permanent generation, tuple untracking or weak "
      "references; a due increment runs at the next allocation rather than "
      "the next eval-breaker check"},
+    {"cpython-3.14.5", "generational",
+     "threshold0=2000,threshold1=10,threshold2=10,longlived=1,net_count=1",
+     "CPython 3.14.5 Python/gc.c: 3.13's generational collector brought "
+     "forward with minimal changes (gh-148726, PR #148720 on the 3.14 "
+     "branch), so the same schedule as cpython-3.13: thresholds 2000/10/10, "
+     "gc_select_generation with the long-lived rule, generation 0 counting "
+     "allocations minus deallocations (_PyObject_GC_Link, PyObject_GC_Del); "
+     "the heap_size count brought back from 3.14.0 (PR #149195) is reported "
+     "in the statistics and chooses no collection",
+     "no difference from cpython-3.13 changes behaviour on gcbench's object "
+     "model, and tests/schedule pins that the two schedules are the same; "
+     "as for cpython-3.13: atoms are never tracked and tuples and dicts of "
+     "atoms untracked in CPython (every gcbench object is tracked), a due "
+     "collection runs at the next allocation rather than the next "
+     "eval-breaker check, weak references are not modelled"},
 };
 
 const gc_profile *gc_profile_list(size_t *n) {

@@ -26,7 +26,7 @@ for l in $links; do
 done
 # progress: one numbered sequence over all gcrun runs
 grep 'gcrun' "$work/err" | grep -v 'gcrun \[[0-9]*/[0-9]*\]: ' |
-  grep -v '^bench: results go to' > "$work/unnumbered"
+  grep -v '^bench: results go to' | grep -v '^bench: warning: the machine was busy' > "$work/unnumbered"
 [ ! -s "$work/unnumbered" ] || fail "unnumbered gcrun lines: $(cat "$work/unnumbered")"
 nums=$(sed -n 's/^bench: gcrun \[\([0-9]*\)\/\([0-9]*\)\].*/\1 \2/p' "$work/err")
 n=$(printf '%s\n' "$nums" | grep -c .)

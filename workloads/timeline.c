@@ -432,7 +432,17 @@ int timeline_load(const char *path, timeline *tl, char *err, size_t errlen) {
     if (k == 0) break;
     len += (size_t)k;
   }
+  int errnum = 0;
+  gzerror(gz, &errnum); /* zlib ends a cut stream quietly: ask it */
   gzclose(gz);
+  if (errnum == Z_BUF_ERROR) {
+    snprintf(err, errlen,
+             "%s: the gzip data is cut short (an incomplete copy? check it "
+             "with gzip -t)",
+             path);
+    free(buf);
+    return -1;
+  }
   int rc = timeline_parse(buf, len, path, tl, err, errlen);
   free(buf);
   return rc;

@@ -55,8 +55,9 @@ typedef struct parser {
   uint64_t line;
   timeline *tl;
   uint32_t *line_of; /* [N] line of each n record, for reference errors */
+  uint32_t *r_line, *r_rec; /* [R] line and record of each r record */
   uint64_t ndead;
-  int state; /* -1 before the first record, in a record: 0 d, 1 n, 2 u */
+  int state; /* -1 before the first record, in a record: 0 d, 1 n, 2 r, 3 u */
   int trailer;
 } parser;
 
@@ -113,7 +114,7 @@ static int line_end(parser *p, const char *s, const char *end) {
 /* ---- pass 1: sizes ------------------------------------------------------ */
 
 typedef struct sizes {
-  uint64_t lines, c, n, refs, dead;
+  uint64_t lines, c, n, refs, dead, r, rrefs;
 } sizes;
 
 /* Upper bounds on every array, from the record letters and word counts. */
@@ -131,6 +132,7 @@ static void count(const char *buf, size_t len, sizes *z) {
     if (e > s) {
       if (*s == 'c') z->c++;
       if (*s == 'n') z->n++, z->refs += words;
+      if (*s == 'r') z->r++, z->rrefs += words;
       if (*s == 'd' || *s == 'u') z->dead += words;
     }
     s = e + 1;
@@ -143,7 +145,7 @@ static void end_record(parser *p) {
   timeline *tl = p->tl;
   if (p->state < 0) return;
   uint32_t k = tl->ncollections - 1;
-  if (p->state < 2) tl->dead_start[2 * k + 1] = p->ndead; /* no u */
+  if (p->state < 3) tl->dead_start[2 * k + 1] = p->ndead; /* no u */
   tl->dead_start[2 * k + 2] = p->ndead;
   tl->obj_start[k + 1] = tl->nobjects;
 }
@@ -191,11 +193,11 @@ static int parse_d(parser *p, const char *s, const char *end, int u) {
   if (p->state < 0)
     return fail(p, "%c record before the first c record", u ? 'u' : 'd');
   if (!u && p->state > 0)
-    return fail(p, "d record after n or u records (a record's lines come "
-                   "in the order d, n, u)");
-  if (u && p->state < 2) {
+    return fail(p, "d record after n, r or u records (a record's lines "
+                   "come in the order d, n, r, u)");
+  if (u && p->state < 3) {
     tl->dead_start[2 * (tl->ncollections - 1) + 1] = p->ndead;
-    p->state = 2;
+    p->state = 3;
   }
   uint32_t step = 2 * (tl->ncollections - 1) + (u ? 1 : 0);
   uint64_t v, n = 0;
@@ -213,8 +215,8 @@ static int parse_n(parser *p, const char *s, const char *end) {
   timeline *tl = p->tl;
   if (p->state < 0) return fail(p, "n record before the first c record");
   if (p->state > 1)
-    return fail(p, "n record after a u record (a record's lines come in the "
-                   "order d, n, u)");
+    return fail(p, "n record after an r or u record (a record's lines come "
+                   "in the order d, n, r, u)");
   if (p->state == 0) {
     tl->dead_start[2 * (tl->ncollections - 1) + 1] = p->ndead;
     p->state = 1;
@@ -249,6 +251,46 @@ static int parse_n(parser *p, const char *s, const char *end) {
   return 0;
 }
 
+/* r <serial> [<to>...]: the references of an object collection k frees,
+ * as they were when it started; they replace its n record's at its death
+ * (check_refs checks it dies there). */
+static int parse_r(parser *p, const char *s, const char *end) {
+  timeline *tl = p->tl;
+  if (p->state < 0) return fail(p, "r record before the first c record");
+  if (p->state > 2)
+    return fail(p, "r record after a u record (a record's lines come in the "
+                   "order d, n, r, u)");
+  p->state = 2;
+  uint64_t id, to;
+  if (want(p, &s, end, UINT32_MAX - 1, "serial", &id)) return -1;
+  if (id >= tl->nobjects)
+    return fail(p, "r record for object %llu, which has no n record before "
+                   "this line",
+                (unsigned long long)id);
+  if (tl->rix[id] != UINT32_MAX)
+    return fail(p, "a second r record for object %llu",
+                (unsigned long long)id);
+  uint32_t j = tl->nr++;
+  tl->rix[id] = j;
+  tl->r_obj[j] = (uint32_t)id;
+  p->r_line[j] = p->line > UINT32_MAX ? UINT32_MAX : (uint32_t)p->line;
+  p->r_rec[j] = tl->ncollections - 1;
+  tl->r_first[j] = tl->nrrefs;
+  int r;
+  while ((r = next_u64(&s, end, &to)) > 0) {
+    if (to > UINT32_MAX - 1)
+      return fail(p, "reference to %llu: no such serial",
+                  (unsigned long long)to);
+    if (tl->nrrefs - tl->r_first[j] >= GC_MAX_SLOTS)
+      return fail(p, "more than %u references from one object",
+                  (unsigned)GC_MAX_SLOTS);
+    tl->r_target[tl->nrrefs++] = (uint32_t)to;
+  }
+  if (r < 0) return fail(p, "bad reference (expected unsigned decimals)");
+  tl->r_first[j + 1] = tl->nrrefs;
+  return 0;
+}
+
 static int parse_t(parser *p, const char *s, const char *end) {
   timeline *tl = p->tl;
   uint64_t c, n;
@@ -274,7 +316,7 @@ static int parse_line(parser *p, const char *s, const char *end) {
   if (p->trailer) return fail(p, "a record after the trailer (t) line");
   char kind = *s++;
   if (s < end && *s != ' ' && *s != '\t' && *s != '\r')
-    return fail(p, "unknown record (expected c, d, n, u, p or t)");
+    return fail(p, "unknown record (expected c, d, n, r, u, p or t)");
   switch (kind) {
   case 'p': return p->state == -1 ? 0
                    : fail(p, "p line after the first record (the header "
@@ -283,9 +325,10 @@ static int parse_line(parser *p, const char *s, const char *end) {
   case 'd': return parse_d(p, s, end, 0);
   case 'u': return parse_d(p, s, end, 1);
   case 'n': return parse_n(p, s, end);
+  case 'r': return parse_r(p, s, end);
   case 't': return parse_t(p, s, end);
   default:
-    return fail(p, "unknown record (expected c, d, n, u, p or t)");
+    return fail(p, "unknown record (expected c, d, n, r, u, p or t)");
   }
 }
 
@@ -298,6 +341,25 @@ static int check_refs(parser *p) {
     for (uint64_t e = tl->first[i]; e < tl->first[i + 1]; e++) {
       uint32_t t = tl->target[e];
       p->line = p->line_of[i];
+      if (t >= tl->obj_start[k + 1])
+        return fail(p, "reference to object %u, which has no n record by "
+                       "the end of this collection",
+                    t);
+      if (tl->death[t] != TIMELINE_NEVER && tl->death[t] < 2 * k + 1)
+        return fail(p, "reference to object %u, which died before this "
+                       "collection",
+                    t);
+    }
+  }
+  for (uint32_t j = 0; j < tl->nr; j++) {
+    uint32_t i = tl->r_obj[j], k = p->r_rec[j];
+    p->line = p->r_line[j];
+    if (tl->death[i] != 2 * k + 1)
+      return fail(p, "r record for object %u, which this collection does "
+                     "not free (an r line belongs to a u object)",
+                  i);
+    for (uint64_t e = tl->r_first[j]; e < tl->r_first[j + 1]; e++) {
+      uint32_t t = tl->r_target[e];
       if (t >= tl->obj_start[k + 1])
         return fail(p, "reference to object %u, which has no n record by "
                        "the end of this collection",
@@ -324,7 +386,14 @@ static int alloc_arrays(timeline *tl, const sizes *z) {
   tl->dead_start = calloc(2 * c + 1, sizeof *tl->dead_start);
   tl->gen = calloc(c, sizeof *tl->gen);
   tl->collected = calloc(c, sizeof *tl->collected);
-  return tl->size && tl->external && tl->birth && tl->death && tl->first &&
+  size_t r = (size_t)z->r + 1;
+  tl->rix = malloc(n * sizeof *tl->rix);
+  tl->r_obj = malloc(r * sizeof *tl->r_obj);
+  tl->r_first = calloc(r + 1, sizeof *tl->r_first);
+  tl->r_target = malloc(((size_t)z->rrefs + 1) * sizeof *tl->r_target);
+  if (tl->rix)
+    for (size_t i = 0; i < n; i++) tl->rix[i] = UINT32_MAX;
+  return tl->rix && tl->r_obj && tl->r_first && tl->r_target && tl->size && tl->external && tl->birth && tl->death && tl->first &&
                  tl->target && tl->obj_start && tl->dead && tl->dead_start &&
                  tl->gen && tl->collected
              ? 0
@@ -344,8 +413,10 @@ int timeline_parse(const char *buf, size_t len, const char *name,
     return -1;
   }
   p.line_of = malloc(((size_t)z.n + 1) * sizeof *p.line_of);
-  if (!p.line_of || alloc_arrays(tl, &z)) {
-    free(p.line_of);
+  p.r_line = malloc(((size_t)z.r + 1) * sizeof *p.r_line);
+  p.r_rec = malloc(((size_t)z.r + 1) * sizeof *p.r_rec);
+  if (!p.line_of || !p.r_line || !p.r_rec || alloc_arrays(tl, &z)) {
+    free(p.line_of), free(p.r_line), free(p.r_rec);
     timeline_free(tl);
     snprintf(err, errlen,
              "%s: out of memory reading the capture (a smaller capture, or "
@@ -384,7 +455,7 @@ int timeline_parse(const char *buf, size_t len, const char *name,
       tl->first[i + 1] += tl->first[i];
     rc = check_refs(&p);
   }
-  free(p.line_of);
+  free(p.line_of), free(p.r_line), free(p.r_rec);
   if (rc) timeline_free(tl);
   return rc;
 }
@@ -392,6 +463,7 @@ void timeline_free(timeline *tl) {
   free(tl->size), free(tl->external), free(tl->birth), free(tl->death);
   free(tl->first), free(tl->target), free(tl->obj_start), free(tl->dead);
   free(tl->dead_start), free(tl->gen), free(tl->collected);
+  free(tl->rix), free(tl->r_obj), free(tl->r_first), free(tl->r_target);
   memset(tl, 0, sizeof *tl);
 }
 
@@ -456,11 +528,29 @@ static inline int kept(const timeline *tl, uint32_t from, uint32_t to) {
   return tl->death[to] == TIMELINE_NEVER || tl->death[to] == tl->death[from];
 }
 
+/* The references object i has when it dies: its r record's if it has
+ * one, else its n record's. */
+static const uint32_t *final_refs(const timeline *tl, uint32_t i,
+                                  uint64_t *n) {
+  uint32_t j = tl->rix[i];
+  if (j == UINT32_MAX) {
+    *n = tl->first[i + 1] - tl->first[i];
+    return tl->target + tl->first[i];
+  }
+  *n = tl->r_first[j + 1] - tl->r_first[j];
+  return tl->r_target + tl->r_first[j];
+}
+
+/* Slots: room for the kept references of its n record and of its r
+ * record. */
 static uint32_t nslots(const timeline *tl, uint32_t i) {
-  uint32_t n = 0;
+  uint32_t n = 0, m = 0;
   for (uint64_t e = tl->first[i]; e < tl->first[i + 1]; e++)
     n += (uint32_t)kept(tl, i, tl->target[e]);
-  return n;
+  uint64_t nr;
+  const uint32_t *to = final_refs(tl, i, &nr);
+  for (uint64_t e = 0; e < nr; e++) m += (uint32_t)kept(tl, i, to[e]);
+  return n > m ? n : m;
 }
 
 /* cyclic[i] = 1 if object i dies and reference counting cannot free it:
@@ -475,9 +565,12 @@ static int classify(const timeline *tl, unsigned char *cyclic,
     free(in), free(work);
     return -1;
   }
-  for (uint32_t i = 0; i < tl->nobjects; i++)
-    for (uint64_t e = tl->first[i]; e < tl->first[i + 1]; e++)
-      if (kept(tl, i, tl->target[e])) in[tl->target[e]]++;
+  for (uint32_t i = 0; i < tl->nobjects; i++) {
+    uint64_t nr;
+    const uint32_t *to = final_refs(tl, i, &nr);
+    for (uint64_t e = 0; e < nr; e++)
+      if (kept(tl, i, to[e])) in[to[e]]++;
+  }
   size_t sp = 0;
   uint64_t live = 0, rc = 0;
   for (uint32_t i = 0; i < tl->nobjects; i++) {
@@ -488,8 +581,10 @@ static int classify(const timeline *tl, unsigned char *cyclic,
   while (sp > 0) {
     uint32_t o = work[--sp];
     cyclic[o] = 0, rc++;
-    for (uint64_t e = tl->first[o]; e < tl->first[o + 1]; e++) {
-      uint32_t t = tl->target[e];
+    uint64_t nr;
+    const uint32_t *to = final_refs(tl, o, &nr);
+    for (uint64_t e = 0; e < nr; e++) {
+      uint32_t t = to[e];
       if (kept(tl, o, t) && --in[t] == 0 && tl->death[t] != TIMELINE_NEVER)
         work[sp++] = t;
     }
@@ -523,6 +618,20 @@ static uint32_t payload(const replay *r, uint32_t i) {
 static void die(replay *r, uint32_t step) {
   const timeline *tl = r->tl;
   uint64_t objs = 0, bytes = 0;
+  /* first the references the dying objects had at their death (targets
+   * in the same step, still held, or never dying) */
+  for (uint64_t j = tl->dead_start[step]; j < tl->dead_start[step + 1]; j++) {
+    uint32_t i = tl->dead[j];
+    if (tl->rix[i] == UINT32_MAX) continue;
+    gc_object *o = gc_root_get(r->h, (size_t)r->root[i]);
+    uint64_t nr;
+    const uint32_t *to = final_refs(tl, i, &nr);
+    uint32_t slot = 0;
+    for (uint64_t e = 0; e < nr; e++)
+      if (kept(tl, i, to[e]))
+        gc_slot_set(r->h, o, slot++, gc_root_get(r->h, (size_t)r->root[to[e]]));
+    while (slot < r->slots[i]) gc_slot_set(r->h, o, slot++, NULL);
+  }
   for (uint64_t j = tl->dead_start[step]; j < tl->dead_start[step + 1]; j++) {
     uint32_t i = tl->dead[j];
     gc_root_set(r->h, (size_t)r->root[i], NULL);

@@ -13,10 +13,13 @@
  *     n <serial> <size> <external> [<to>...]
  *                                           an object first seen by it, with
  *                                           its references to known objects
+ *     r <serial> [<to>...]                  an older object collection k
+ *                                           frees: its references then
  *     u <serial> [<serial>...]              objects collection k freed
  *     t <collections> <objects>             trailer, the last record
  *
- * Within a collection's record the lines come in the order d, n, u.
+ * Within a collection's record the lines come in the order d, n, r, u;
+ * an r record names an object of that record's u lines.
  * Serials are given by `n` lines in order 0, 1, ...; a reference names an
  * object defined by the end of its record and alive then; an object dies
  * (d or u) at most once, after it was born.  '#' lines are comments.  A
@@ -52,6 +55,12 @@ typedef struct timeline {
   uint64_t *dead_start; /* [2C + 1] into dead, per step */
   uint32_t *gen;        /* [C] generation of each collection */
   uint64_t *collected;  /* [C] CPython's collected count */
+  uint32_t nr;          /* r records */
+  uint64_t nrrefs;      /* references in them */
+  uint32_t *rix;        /* [N] index of the object's r record, or UINT32_MAX */
+  uint32_t *r_obj;      /* [R] its object */
+  uint64_t *r_first;    /* [R + 1] into r_target */
+  uint32_t *r_target;   /* [nrrefs] */
 } timeline;
 
 /* 0, or -1 with err "NAME:LINE: reason", or -2 (out of memory). */

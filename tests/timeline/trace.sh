@@ -36,5 +36,13 @@ grep -q "\"objects_allocated\": $nobj," "$dir/run.json" || fail "allocated != $n
 [ $? = 2 ] && [ "$(wc -l <"$dir/err")" = 1 ] || fail "missing program: $(cat "$dir/err")"
 "$trace" --threshold 1,2 -o "$dir/x.gz" "$prog" 2>"$dir/err"
 [ $? = 2 ] && [ "$(wc -l <"$dir/err")" = 1 ] || fail "bad threshold: $(cat "$dir/err")"
+"$trace" -o "$dir/no-such-dir/x.gz" "$prog" >/dev/null 2>"$dir/err"
+[ $? = 2 ] && [ "$(wc -l <"$dir/err")" = 1 ] || fail "missing folder: $(cat "$dir/err")"
 [ ! -e "$dir/x.gz" ] || fail "a refused capture wrote its file"
+# a capture's file is readable as any new file is (not the temporary's 0600)
+[ "$(stat -c %a "$dir/cap.gz")" = "$(printf '%o' $((0666 & ~$(umask))))" ] ||
+  fail "mode $(stat -c %a "$dir/cap.gz")"
+# a device is written through, never replaced
+"$trace" -o /dev/null "$prog" >/dev/null 2>&1 || fail "-o /dev/null"
+[ -c /dev/null ] || fail "/dev/null replaced"
 echo "ok: $ncoll collections, $nobj objects"

@@ -9,8 +9,9 @@
  *   2. the objects first seen at collection k are allocated, each held by
  *      one counted root entry of max(external, 1) references, and their
  *      references are stored;
- *   3. the objects collection k freed (`u`) lose their entry, so they become
- *      garbage here too.
+ *   3. the objects collection k freed (`u`) take the references they had
+ *      when it started (their `r` records, for those seen before), then
+ *      lose their entry, so they become garbage here too.
  *
  * Collections are not replayed: the heap's own collector runs its own
  * schedule over this mutator.  Every object the capture says is alive is

@@ -5,12 +5,13 @@
 #include "workload.h"
 
 extern const workload wl_pair, wl_chains, wl_rings, wl_graphs, wl_trees,
-    wl_levels, wl_churn, wl_cycles, wl_growth, wl_snapshot, wl_finalizers;
+    wl_levels, wl_churn, wl_cycles, wl_growth, wl_snapshot, wl_finalizers,
+    wl_timeline;
 
 static const workload *const workloads[] = {
     &wl_pair,   &wl_chains, &wl_rings,  &wl_graphs,   &wl_trees,
     &wl_levels, &wl_churn,  &wl_cycles, &wl_growth,   &wl_snapshot,
-    &wl_finalizers,
+    &wl_finalizers, &wl_timeline,
 };
 
 const workload *const *wl_list(size_t *n) {

@@ -30,6 +30,8 @@ static const struct {
     {"growth", "n=30000,keep=0.3,size=5,cyclic=0.5,window=9"},
     {"churn", "n=40000,live=5000,cyclic=0.3,replace=0.05"},
     {"churn", "n=20000,live=300,cyclic=0.7,replace=0.5,window=3,group=2"},
+    /* a real program's heap (tests/timeline) */
+    {"timeline", "file=" TIMELINE_CAPTURE},
 };
 
 /* Collections every few allocations, per collector (others: defaults). */

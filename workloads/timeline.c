@@ -130,11 +130,14 @@ static void count(const char *buf, size_t len, sizes *z) {
       if ((*q != ' ' && *q != '\t') && (q == s || q[-1] == ' ' || q[-1] == '\t'))
         words++;
     z->lines++;
-    if (e > s) {
-      if (*s == 'c') z->c++;
-      if (*s == 'n') z->n++, z->refs += words;
-      if (*s == 'r') z->r++, z->rrefs += words;
-      if (*s == 'd' || *s == 'u') z->dead += words;
+    /* the record's letter as parse_line finds it: after blanks */
+    const char *k = s;
+    while (k < e && (*k == ' ' || *k == '\t' || *k == '\r')) k++;
+    if (k < e) {
+      if (*k == 'c') z->c++;
+      if (*k == 'n') z->n++, z->refs += words;
+      if (*k == 'r') z->r++, z->rrefs += words;
+      if (*k == 'd' || *k == 'u') z->dead += words;
     }
     s = e + 1;
   }

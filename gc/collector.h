@@ -8,6 +8,10 @@
  *  - Between collections every live object is on exactly one of the heap's
  *    generation lists h->gens[0..GC_NGENS-1]; new objects are appended to
  *    gens[0].  A collector that has no generations uses gens[0] only.
+ *    A collector with heap_walk set has no lists at all: its objects carry
+ *    no gc_link (16 bytes less each), the heap allocates them from a
+ *    mimalloc heap of their own, and the collector finds them by walking
+ *    that heap's blocks (gc_heap_walk_).
  *  - Outside a collection every object is BLACK (or PURPLE while in trial
  *    deletion's root buffer), not COLLECTING, and its gc_refs is the
  *    collector's (trial deletion keeps a buffer index there).
@@ -42,6 +46,9 @@ struct gc_collector {
   const gc_param_def *tunables;
   size_t ntunables;
   size_t state_size; /* bytes of private state, zeroed, at h->state */
+  /* 1: objects without list links, found by walking the heap's mimalloc
+   * heap (requires allocator=mimalloc, which becomes the default). */
+  int heap_walk;
 
   /* Read the tunables into the state.  GC_OK or GC_EINVAL with err set. */
   int (*init)(gc_heap *h, const gc_param_set *tunables, char *err,
@@ -89,6 +96,7 @@ struct gc_heap {
   const gc_collector *collector;
   void *state; /* collector's private state (state_size bytes) */
   gc_link gens[GC_NGENS];
+  size_t link_bytes; /* sizeof(gc_link) if objects carry list links, else 0 */
   uint64_t alloc_since; /* allocations since the last collection (less
                            frees, under net_count) */
   uint64_t young_at_start; /* alloc_since when the running collection
@@ -200,6 +208,28 @@ static inline uint32_t gc_scan_len_(const gc_object *o) {
          i_++)                                                         \
       if (s_[i_]) __builtin_prefetch(s_[i_]);                          \
   } while (0)
+
+/* Call fn on every live object of a heap_walk heap, in the allocator's
+ * order (mimalloc's pages, addresses ascending within a page), until fn
+ * returns 0.  Nothing may be allocated from or freed to the heap during the
+ * walk.  Returns 0 if fn stopped it, 1 if it went through. */
+typedef int (*gc_walk_fn)(gc_object *o, void *arg);
+int gc_heap_walk_(gc_heap *h, gc_walk_fn fn, void *arg);
+
+/* Free a garbage set that a heap_walk collector threaded through its
+ * members' first 8 bytes (gc_chain_set_, from `first` to NULL), every
+ * member flagged GC_F_COLLECTING.  As gc_free_garbage_: references from the
+ * set to objects outside it are dropped first (unless `closed`), then every
+ * member is freed.  Returns the number freed. */
+uint64_t gc_free_garbage_chain_(gc_heap *h, gc_object *first, int closed);
+static inline void gc_chain_set_(gc_object *o, gc_object *next) {
+  __builtin_memcpy((void *)o, &next, sizeof next); /* refcnt and gc_refs */
+}
+static inline gc_object *gc_chain_next_(const gc_object *o) {
+  gc_object *n;
+  __builtin_memcpy(&n, (const void *)o, sizeof n);
+  return n;
+}
 
 /* Failure injection for a collector's own arrays (heap tunable
  * fail_collector): 1 if this growth is to fail, as if realloc had. */

@@ -31,7 +31,7 @@ static void move_reachable_white(gc_link *r) {
       gc_object *t = s[i];
       if (t && gc_get_color(t) == GC_WHITE) {
         revive(t);
-        gc_list_move(r, &t->link);
+        gc_list_move(r, gc_link_of(t));
       }
     }
   }

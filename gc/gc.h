@@ -24,8 +24,9 @@
  *
  * When a count reaches zero the object is released at once: its slots are
  * decremented and its memory freed.  Release is iterative (an intrusive stack
- * threaded through the collector links), so dropping a 10,000,000-long chain
- * does not grow the C stack.  A decrement that leaves a count above zero is
+ * threaded through the dead objects: their list link, or the first 8 bytes of
+ * the header when they have none), so dropping a 10,000,000-long chain does
+ * not grow the C stack.  A decrement that leaves a count above zero is
  * reported to collectors that asked for it (trial deletion's possible roots).
  */
 #ifndef GC_H
@@ -47,8 +48,15 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------------
- * The object header: 32 bytes on 64-bit, the same as CPython's PyObject +
- * PyGC_Head.  The slots follow the header, the payload follows the slots.
+ * The object header: 16 bytes on 64-bit, the same as CPython's PyObject.
+ * The slots follow the header, the payload follows the slots.
+ *
+ * The collector's list links (CPython's PyGC_Head) are a prefix that exists
+ * only when the heap's collector keeps lists: they sit just before the
+ * header (gc_link_of), so such an object costs 32 bytes of header, as in
+ * CPython's default build.  A collector that finds its objects by walking
+ * the allocator's heap instead (heapwalk, as CPython's free-threaded build
+ * since gh-112529) has objects without the prefix, 16 bytes smaller.
  * ---------------------------------------------------------------------- */
 
 typedef struct gc_link {
@@ -56,7 +64,6 @@ typedef struct gc_link {
 } gc_link;
 
 typedef struct gc_object {
-  gc_link link;     /* first member: a gc_link* is a gc_object* (see gc_obj) */
   uint32_t refcnt;  /* slots of live objects + external references */
   uint32_t gc_refs; /* collector scratch (a copy of refcnt, a buffer index) */
   uint32_t nslots : 27; /* reference slots after the header (<= GC_MAX_SLOTS) */
@@ -66,18 +73,24 @@ typedef struct gc_object {
    * collection, which then look at slot 0 alone (refscan.c, trial.c);
    * meaningless between collections. */
   uint32_t one_target : 1;
-  uint32_t : 4;
+  uint32_t linked : 1; /* a gc_link precedes the header (gc_link_of) */
+  uint32_t : 3;
   uint32_t info; /* payload bytes << 8 | flags (GC_F_*) */
 } gc_object;
 
-/* What CPython spends per object on 64-bit (PyGC_Head + PyObject), with the
- * collector's fields included. */
+/* PyObject's 16 bytes; with the list prefix, PyGC_Head + PyObject's 32. */
 #ifdef __cplusplus
-static_assert(sizeof(gc_object) == 32 || sizeof(void *) != 8,
-              "the object header must stay 32 bytes on 64-bit");
+static_assert(sizeof(gc_object) == 16 || sizeof(void *) != 8,
+              "the object header must stay 16 bytes on 64-bit");
+static_assert(sizeof(gc_link) + sizeof(gc_object) == 32 ||
+                  sizeof(void *) != 8,
+              "a listed object's header must stay 32 bytes on 64-bit");
 #else
-_Static_assert(sizeof(gc_object) == 32 || sizeof(void *) != 8,
-               "the object header must stay 32 bytes on 64-bit");
+_Static_assert(sizeof(gc_object) == 16 || sizeof(void *) != 8,
+               "the object header must stay 16 bytes on 64-bit");
+_Static_assert(sizeof(gc_link) + sizeof(gc_object) == 32 ||
+                   sizeof(void *) != 8,
+               "a listed object's header must stay 32 bytes on 64-bit");
 #endif
 
 /* Flag bits in the low byte of info.  Collectors own the colour; the heap
@@ -110,7 +123,9 @@ typedef enum gc_color {
 #define GC_NGENS 3
 #define GC_FULL (-1) /* gc_collect: every generation, every object */
 
-static inline gc_object *gc_obj(gc_link *l) { return (gc_object *)l; }
+/* The object a list link belongs to, and an object's link (o->linked). */
+static inline gc_object *gc_obj(gc_link *l) { return (gc_object *)(l + 1); }
+static inline gc_link *gc_link_of(gc_object *o) { return (gc_link *)o - 1; }
 static inline gc_object **gc_slots(gc_object *o) {
   return (gc_object **)(o + 1);
 }
@@ -120,9 +135,10 @@ static inline uint32_t gc_payload_size(const gc_object *o) {
 static inline unsigned char *gc_payload(gc_object *o) {
   return (unsigned char *)(gc_slots(o) + o->nslots);
 }
+/* The bytes an object takes: list prefix (if any), header, slots, payload. */
 static inline size_t gc_object_bytes(const gc_object *o) {
-  return sizeof(gc_object) + (size_t)o->nslots * sizeof(gc_object *) +
-         gc_payload_size(o);
+  return (o->linked ? sizeof(gc_link) : 0) + sizeof(gc_object) +
+         (size_t)o->nslots * sizeof(gc_object *) + gc_payload_size(o);
 }
 static inline gc_color gc_get_color(const gc_object *o) {
   return (gc_color)(o->info & GC_F_COLOR_MASK);
@@ -224,6 +240,10 @@ gc_object *gc_new(gc_heap *h, uint32_t nslots, uint32_t payload);
 uint64_t gc_heap_budget(const gc_heap *h);
 uint64_t gc_heap_object_cost(const gc_heap *h, uint32_t nslots,
                              uint32_t payload);
+/* The bytes one object of this shape takes (gc_object_bytes before it
+ * exists): 16 more under a collector that keeps lists. */
+uint64_t gc_heap_object_bytes(const gc_heap *h, uint32_t nslots,
+                              uint32_t payload);
 
 /* Release path, out of line: o's count has reached zero. */
 void gc_release_(gc_heap *h, gc_object *o);
@@ -448,7 +468,8 @@ typedef struct gc_unreclaimed {
 void gc_heap_unreclaimed(const gc_heap *h, gc_unreclaimed *out);
 
 /* The list of generation g (0..GC_NGENS-1), for passes that must not pay a
- * call per object (gcbench's floor).  Read only. */
+ * call per object (gcbench's floor).  Read only.  Empty under a collector
+ * that walks the allocator's heap (heapwalk): its objects have no links. */
 const gc_link *gc_heap_gen_list(const gc_heap *h, int g);
 
 /* Every live object, in no particular order (fn must not mutate the heap). */

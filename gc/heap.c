@@ -293,6 +293,25 @@ gc_heap *gc_heap_new(const char *name, const char *tunables, char *err,
 #ifdef GC_SYSTEM_MALLOC
   m = "system";
 #endif
+  if (c->heap_walk) {
+    /* Its objects are the blocks of a mimalloc heap: no other allocator
+     * will do, and no checker's malloc either (sanitizer builds still
+     * check everything else). */
+    if (h->alloc != GC_ALLOC_MIMALLOC &&
+        hset.given[gc_params_find(&hset, "allocator")]) {
+      snprintf(err, errlen,
+               "collector '%s' finds its objects by walking a mimalloc heap: "
+               "use allocator=mimalloc (or leave allocator unset)",
+               c->name);
+      free(h->state);
+      free(h);
+      h = NULL;
+      goto out;
+    }
+    h->alloc = GC_ALLOC_MIMALLOC;
+    m = NULL;
+  }
+  h->link_bytes = c->heap_walk ? 0 : sizeof(gc_link);
   if (m && strcmp(m, "system") == 0) h->alloc = GC_ALLOC_SYSTEM;
   if (h->alloc == GC_ALLOC_LIBC && libc_resolve() != 0) {
     snprintf(err, errlen, "allocator libc: glibc's __libc_malloc not found");
@@ -359,8 +378,14 @@ static inline uint64_t object_cost(const gc_heap *h, size_t bytes) {
 
 uint64_t gc_heap_object_cost(const gc_heap *h, uint32_t nslots,
                              uint32_t payload) {
-  return object_cost(h, sizeof(gc_object) +
+  return object_cost(h, h->link_bytes + sizeof(gc_object) +
                             (size_t)nslots * sizeof(gc_object *) + payload);
+}
+
+uint64_t gc_heap_object_bytes(const gc_heap *h, uint32_t nslots,
+                              uint32_t payload) {
+  return h->link_bytes + sizeof(gc_object) +
+         (uint64_t)nslots * sizeof(gc_object *) + payload;
 }
 
 uint64_t gc_heap_budget(const gc_heap *h) { return h->max_bytes; }
@@ -380,11 +405,12 @@ static inline void *alloc_memory(const gc_heap *h, size_t bytes) {
   }
 }
 static inline void free_memory(const gc_heap *h, gc_object *o) {
+  void *m = o->linked ? (void *)gc_link_of(o) : (void *)o;
   switch (h->alloc) {
-  case GC_ALLOC_JEMALLOC: sdallocx(o, gc_object_bytes(o), 0); break;
-  case GC_ALLOC_MIMALLOC: mi_free_size(o, gc_object_bytes(o)); break;
-  case GC_ALLOC_LIBC: libc_free(o); break;
-  default: free(o);
+  case GC_ALLOC_JEMALLOC: sdallocx(m, gc_object_bytes(o), 0); break;
+  case GC_ALLOC_MIMALLOC: mi_free_size(m, gc_object_bytes(o)); break;
+  case GC_ALLOC_LIBC: libc_free(m); break;
+  default: free(m);
   }
 }
 
@@ -440,7 +466,10 @@ void gc_heap_free(gc_heap *h) {
     }
   }
   if (h->collector->fini) h->collector->fini(h);
-  if (h->mi_heap) mi_heap_delete(h->mi_heap);
+  /* Without lists the objects are found in the mimalloc heap only: destroy
+   * frees every block of it at once. */
+  if (h->mi_heap && !h->link_bytes) mi_heap_destroy(h->mi_heap);
+  else if (h->mi_heap) mi_heap_delete(h->mi_heap);
   free(h->state);
   free(h->garbage);
   free(h->roots);
@@ -548,18 +577,21 @@ gc_object *gc_new(gc_heap *h, uint32_t nslots, uint32_t payload) {
     h->sample(h, h->sample_arg);
   }
   size_t slot_bytes = (size_t)nslots * sizeof(gc_object *);
-  size_t bytes = sizeof(gc_object) + slot_bytes + payload;
+  const size_t link = h->link_bytes;
+  size_t bytes = link + sizeof(gc_object) + slot_bytes + payload;
   uint64_t cost = object_cost(h, bytes);
   if (gc_unlikely(h->budget_used + cost > h->max_bytes)) return NULL;
-  gc_object *o = alloc_memory(h, bytes);
-  if (gc_unlikely(!o)) return NULL;
+  char *m = alloc_memory(h, bytes);
+  if (gc_unlikely(!m)) return NULL;
+  gc_object *o = (gc_object *)(m + link);
   o->refcnt = 1;
   o->gc_refs = 0;
   o->nslots = nslots;
   o->one_target = 0;
+  o->linked = link != 0;
   o->info = payload << GC_PAYLOAD_SHIFT; /* BLACK, generation 0 */
   memset(gc_slots(o), 0, slot_bytes + payload);
-  gc_list_append(&h->gens[0], &o->link);
+  if (link) gc_list_append(&h->gens[0], gc_link_of(o));
   h->alloc_since++;
   h->stats.objects_allocated++;
   if (gc_unlikely(h->cookie)) cookie_write(o, h->stats.objects_allocated);
@@ -614,18 +646,40 @@ static int finalize_at_zero(gc_heap *h, gc_object *o) {
   return 0;
 }
 
+/* The release stack's link: a dead object's list link.next once it is off
+ * its list, or, with no list link, its first 8 bytes (a count of zero and
+ * collector scratch that no collector without lists reads after death). */
+static inline void release_push(gc_object *o, gc_object **stack) {
+  if (o->linked) {
+    gc_link *l = gc_link_of(o);
+    gc_list_unlink(l);
+    l->next = *stack ? gc_link_of(*stack) : NULL;
+  } else {
+    gc_chain_set_(o, *stack);
+  }
+  *stack = o;
+}
+static inline gc_object *release_pop(gc_object **stack) {
+  gc_object *o = *stack;
+  if (o->linked) {
+    gc_link *n = gc_link_of(o)->next;
+    *stack = n ? gc_obj(n) : NULL;
+  } else {
+    *stack = gc_chain_next_(o);
+  }
+  return o;
+}
+
 /* Release o (count zero) and everything whose count drops to zero with it.
  * Iterative: objects waiting to be released form a stack threaded through
- * their link.next, which they no longer need once unlinked. */
+ * themselves (release_push), which they no longer need once dead. */
 void gc_release_(gc_heap *h, gc_object *o) {
   if (gc_unlikely(finalizer_pending(o)) && !finalize_at_zero(h, o)) return;
-  gc_list_unlink(&o->link);
-  o->link.next = NULL;
-  gc_link *stack = &o->link;
+  gc_object *stack = NULL;
+  release_push(o, &stack);
   const int wants_roots = h->hot.wants_roots;
   while (stack) {
-    o = gc_obj(stack);
-    stack = stack->next;
+    o = release_pop(&stack);
     gc_object **s = gc_slots(o);
     for (uint32_t i = 0, n = o->nslots; i < n; i++) {
       gc_object *t = s[i];
@@ -633,9 +687,7 @@ void gc_release_(gc_heap *h, gc_object *o) {
       if (--t->refcnt == 0) {
         if (gc_unlikely(finalizer_pending(t)) && !finalize_at_zero(h, t))
           continue;
-        gc_list_unlink(&t->link);
-        t->link.next = stack;
-        stack = &t->link;
+        release_push(t, &stack);
       } else if (wants_roots && !(t->info & GC_F_BUFFERED)) {
         h->collector->possible_root(h, t);
       }
@@ -661,8 +713,21 @@ void gc_stolen_(gc_heap *h, gc_object *v) {
     }
 }
 
+static int gather_one(gc_object *o, void *arg);
+
 uint64_t gc_free_all_objects_(gc_heap *h) {
   uint64_t freed = 0;
+  if (!h->link_bytes) { /* thread them, then free: not during the walk */
+    gc_object *first = NULL;
+    gc_heap_walk_(h, gather_one, &first);
+    while (first) {
+      gc_object *o = first;
+      first = gc_chain_next_(o);
+      free_object(h, o);
+      freed++;
+    }
+    return freed;
+  }
   for (int g = 0; g < GC_NGENS; g++) {
     gc_link *l = &h->gens[g];
     for (gc_link *p = l->next, *next; p != l; p = next) {
@@ -708,6 +773,63 @@ uint64_t gc_free_garbage_(gc_heap *h, gc_link *garbage, int closed) {
   }
   gc_list_init(garbage);
   return freed;
+}
+
+uint64_t gc_free_garbage_chain_(gc_heap *h, gc_object *first, int closed) {
+  uint64_t freed = 0;
+#ifndef GC_DEBUG
+  if (!closed || gc_unlikely(h->cookie))
+#endif
+    for (gc_object *o = first; o; o = gc_chain_next_(o)) {
+      gc_object **s = gc_slots(o);
+      if (gc_unlikely(h->cookie)) cookie_check(h, o, "collection");
+      for (uint32_t i = 0, n = o->nslots; i < n; i++) {
+        gc_object *t = s[i];
+        if (t && !(t->info & GC_F_COLLECTING)) {
+          GC_CHECK(!closed, "free garbage",
+                   "a closed garbage set refers to survivor %p", (void *)t);
+          s[i] = NULL;
+          gc_decref(h, t);
+        }
+      }
+    }
+  for (gc_object *o = first, *next; o; o = next) {
+    next = gc_chain_next_(o);
+    __builtin_prefetch((char *)o + GC_STREAM_AHEAD);
+    free_object(h, o);
+    freed++;
+  }
+  return freed;
+}
+
+/* ----------------------------------------------------------------------
+ * Walking the mimalloc heap (collectors without lists)
+ * -------------------------------------------------------------------- */
+
+typedef struct walk_ctx {
+  gc_walk_fn fn;
+  void *arg;
+} walk_ctx;
+
+static bool walk_block(const mi_heap_t *heap, const mi_heap_area_t *area,
+                       void *block, size_t block_size, void *arg) {
+  (void)heap, (void)area, (void)block_size;
+  if (!block) return true; /* the area itself */
+  walk_ctx *w = arg;
+  return w->fn((gc_object *)block, w->arg) != 0;
+}
+
+int gc_heap_walk_(gc_heap *h, gc_walk_fn fn, void *arg) {
+  if (h->link_bytes || !h->mi_heap) return 1;
+  walk_ctx w = {fn, arg};
+  return mi_heap_visit_blocks(h->mi_heap, true, walk_block, &w) ? 1 : 0;
+}
+
+static int gather_one(gc_object *o, void *arg) {
+  gc_object **first = arg;
+  gc_chain_set_(o, *first);
+  *first = o;
+  return 1;
 }
 
 /* ======================================================================
@@ -1048,7 +1170,38 @@ const gc_link *gc_heap_gen_list(const gc_heap *h, int g) {
   return (g >= 0 && g < GC_NGENS) ? &h->gens[g] : NULL;
 }
 
+typedef struct foreach_acc {
+  gc_object **v;
+  size_t n, cap;
+  int failed;
+} foreach_acc;
+
+static int foreach_gather(gc_object *o, void *arg) {
+  foreach_acc *a = arg;
+  if (a->n == a->cap) {
+    size_t cap = a->cap ? 2 * a->cap : 1024;
+    gc_object **v = realloc(a->v, cap * sizeof *v);
+    if (!v) {
+      a->failed = 1;
+      return 0;
+    }
+    a->v = v;
+    a->cap = cap;
+  }
+  a->v[a->n++] = o;
+  return 1;
+}
+
 void gc_heap_foreach(gc_heap *h, void (*fn)(gc_object *, void *), void *arg) {
+  if (!h->link_bytes) { /* fn may not allocate during a walk: gather first */
+    foreach_acc a = {0};
+    gc_heap_walk_(h, foreach_gather, &a);
+    if (a.failed)
+      gc_fatal_("foreach", "out of memory listing %zu live objects", a.n);
+    for (size_t i = 0; i < a.n; i++) fn(a.v[i], arg);
+    free(a.v);
+    return;
+  }
   for (int g = 0; g < GC_NGENS; g++) {
     gc_link *l = &h->gens[g];
     for (gc_link *p = l->next; p != l;) {

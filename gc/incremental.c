@@ -234,7 +234,7 @@ static inline uint64_t move_to_reachable(gc_object *o, gc_link *reachable,
                                          unsigned visited) {
   if (!o || gc_get_gen(o) == visited) return 0;
   gc_set_gen(o, visited);
-  gc_list_move(reachable, &o->link);
+  gc_list_move(reachable, gc_link_of(o));
   return 1;
 }
 
@@ -308,7 +308,7 @@ static uint64_t expand_region_transitively_reachable(gc_link *increment,
       gc_object *t = s[i];
       if (t && gc_get_gen(t) == pending) {
         gc_set_gen(t, st->visited);
-        gc_list_move(increment, &t->link);
+        gc_list_move(increment, gc_link_of(t));
         n++;
       }
     }

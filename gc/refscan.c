@@ -108,7 +108,7 @@ static void move_unreachable(gc_link *young, gc_link *unreachable,
         if (!t || !(t->info & GC_F_COLLECTING)) continue;
         if (gc_get_color(t) == GC_WHITE) {
           gc_set_color(t, GC_BLACK);
-          gc_list_move(young, &t->link);
+          gc_list_move(young, gc_link_of(t));
           t->gc_refs = 1;
         } else if (t->gc_refs == 0) {
           t->gc_refs = 1;

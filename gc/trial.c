@@ -573,7 +573,7 @@ static void mark_roots(trial_state *st) {
 static inline void whiten(trial_state *st, walk *k, gc_object *o,
                           gc_link *garbage) {
   o->info = (o->info & ~GC_F_COLOR_MASK) | GC_WHITE | GC_F_COLLECTING;
-  gc_list_move(garbage, &o->link);
+  gc_list_move(garbage, gc_link_of(o));
   walk_push(st, k, o);
 }
 
@@ -601,7 +601,7 @@ static size_t scan_black(trial_state *st, gc_object *s, gc_link *young) {
       } else if (c == GC_WHITE) {
         /* Whitened before: garbage may refer to it. */
         t->info &= ~(GC_F_COLOR_MASK | GC_F_COLLECTING); /* BLACK */
-        gc_list_move(young, &t->link);
+        gc_list_move(young, gc_link_of(t));
         st->open = 1;
       } else {
         continue;

@@ -101,7 +101,7 @@ static gc_object *make_group(churn *c, uint64_t len, int cyc, size_t build) {
  * 2) and nothing else refers to it: a cycle becomes garbage that only a
  * collector frees. */
 static void group_dropped(churn *c, uint64_t len, int cyc) {
-  if (cyc) gc_note_garbage(c->h, len, len * wl_object_bytes(2, c->payload));
+  if (cyc) gc_note_garbage(c->h, len, len * wl_object_bytes(c->h, 2, c->payload));
 }
 
 static int churn_run(gc_heap *h, const gc_param_set *p, uint64_t seed,

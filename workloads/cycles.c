@@ -108,7 +108,7 @@ static int cycles_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
     rc = make_cycle(h, &win, len, payload, nodes, nlive, &r);
     if (rc != WL_OK) break;
     done += len;
-    wl_window_push(&win, len, len * wl_object_bytes(2, payload));
+    wl_window_push(&win, len, len * wl_object_bytes(h, 2, payload));
   }
   wl_window_drain(&win);
   free(nodes);

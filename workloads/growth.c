@@ -148,7 +148,7 @@ static int growth_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
     else
       chain_objs += len;
     wl_window_push(&win, cyc ? len : 0,
-                   cyc ? len * wl_object_bytes(2, g.payload) : 0);
+                   cyc ? len * wl_object_bytes(h, 2, g.payload) : 0);
   }
   wl_window_drain(&win);
   free(g.blocks);

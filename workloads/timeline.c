@@ -640,7 +640,7 @@ static void die(replay *r, uint32_t step) {
     uint32_t i = tl->dead[j];
     gc_root_set(r->h, (size_t)r->root[i], NULL);
     if (r->cyclic[i])
-      objs++, bytes += wl_object_bytes(r->slots[i], payload(r, i));
+      objs++, bytes += wl_object_bytes(r->h, r->slots[i], payload(r, i));
   }
   if (objs) gc_note_garbage(r->h, objs, bytes);
 }

@@ -133,10 +133,11 @@ void wl_window_push(wl_window *w, uint64_t garbage_objects,
  * frees the window's own arrays: call it on every path. */
 void wl_window_drain(wl_window *w);
 
-/* Bytes of one object with nslots slots and payload bytes (gc_object_bytes
- * before it exists), for gc_note_garbage. */
-static inline uint64_t wl_object_bytes(uint32_t nslots, uint32_t payload) {
-  return sizeof(gc_object) + (uint64_t)nslots * sizeof(gc_object *) + payload;
+/* Bytes of one object of h with nslots slots and payload bytes
+ * (gc_object_bytes before it exists), for gc_note_garbage. */
+static inline uint64_t wl_object_bytes(const gc_heap *h, uint32_t nslots,
+                                       uint32_t payload) {
+  return gc_heap_object_bytes(h, nslots, payload);
 }
 
 #ifdef __cplusplus

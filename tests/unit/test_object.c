@@ -37,7 +37,7 @@
 
 /* Bytes of an object as the heap counts them. */
 #define OBJ_BYTES(nslots, payload) \
-  (sizeof(gc_object) + (size_t)(nslots) * sizeof(gc_object *) + (payload))
+  (sizeof(gc_link) + sizeof(gc_object) + (size_t)(nslots) * sizeof(gc_object *) + (payload))
 
 static gc_heap *heap(const char *collector, const char *tunables) {
   char err[256];
@@ -76,7 +76,11 @@ static void test_new_object(void **state) {
   for (uint32_t i = 0; i < 3; i++) assert_null(gc_slot_get(o, i));
   for (uint32_t i = 0; i < 10; i++) assert_int_equal(gc_payload(o)[i], 0);
   /* The payload follows the slots, inside the object's bytes. */
-  assert_ptr_equal(gc_payload(o), (unsigned char *)o + OBJ_BYTES(3, 0));
+  assert_ptr_equal(gc_payload(o),
+                   (unsigned char *)o + OBJ_BYTES(3, 0) - sizeof(gc_link));
+  /* The list link precedes the header (collectors that keep lists). */
+  assert_true(o->linked);
+  assert_ptr_equal(gc_obj(gc_link_of(o)), o);
 
   assert_int_equal(stats(h)->objects_allocated, 1);
   assert_int_equal(stats(h)->live_objects, 1);
@@ -94,7 +98,7 @@ static void test_new_object(void **state) {
   /* Zero slots and zero payload: a bare header. */
   o = gc_new(h, 0, 0);
   assert_non_null(o);
-  assert_int_equal(gc_object_bytes(o), sizeof(gc_object));
+  assert_int_equal(gc_object_bytes(o), sizeof(gc_link) + sizeof(gc_object));
   assert_null(gc_slot_get(o, 0));
   gc_decref(h, o);
   gc_heap_free(h);

@@ -175,7 +175,7 @@ static void test_none_keeps_everything(void **state) {
   gc_heap_unreclaimed(h, &u);
   assert_int_equal(u.objects, 1000);
   assert_int_equal(u.max_objects, 1000);
-  assert_int_equal(u.bytes, 1000 * (sizeof(gc_object) + 2 * sizeof(void *) + 8));
+  assert_int_equal(u.bytes, 1000 * (sizeof(gc_link) + sizeof(gc_object) + 2 * sizeof(void *) + 8));
   assert_true(u.mean_objects > 0 && u.mean_objects < 1000);
   gc_heap_free(h);
   gc_params_free(&ps);

@@ -269,6 +269,10 @@ uint64_t gc_free_all_objects_(gc_heap *h);
  * finalizer.  Returns the number of objects moved to `survivors`. */
 uint64_t gc_finalize_garbage_(gc_heap *h, gc_link *garbage, gc_link *survivors);
 
+/* Append o to gc.garbage (legacy_finalizers=1), with a reference of the
+ * list's own.  0, or -1 when out of memory (o is not appended). */
+int gc_garbage_append_(gc_heap *h, gc_object *o);
+
 /* Abort with "gcbench: invariant violated (where): what". */
 void gc_fatal_(const char *where, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -37,7 +37,7 @@ static void move_reachable_white(gc_link *r) {
   }
 }
 
-static int garbage_push(gc_heap *h, gc_object *o) {
+int gc_garbage_append_(gc_heap *h, gc_object *o) {
   if (h->ngarbage == h->garbage_cap) {
     size_t cap = h->garbage_cap ? h->garbage_cap * 2 : 64;
     gc_object **g = realloc(h->garbage, cap * sizeof *g);
@@ -69,7 +69,7 @@ static uint64_t keep_legacy(gc_heap *h, gc_link *garbage, gc_link *survivors) {
   /* gc.garbage's references first: nothing of `kept` is WHITE any more, so
    * the increments cannot touch the garbage set's bookkeeping. */
   for (gc_link *p = kept.next; p != &kept; p = p->next)
-    if (garbage_push(h, gc_obj(p)) != 0) break; /* out of memory: kept anyway */
+    if (gc_garbage_append_(h, gc_obj(p)) != 0) break; /* out of memory: kept anyway */
   move_reachable_white(&kept);
   uint64_t n = gc_list_size(&kept);
   h->stats.uncollectable += n;

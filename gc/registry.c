@@ -8,6 +8,7 @@ extern const gc_collector gc_collector_naive;
 extern const gc_collector gc_collector_trial;
 extern const gc_collector gc_collector_generational;
 extern const gc_collector gc_collector_incremental;
+extern const gc_collector gc_collector_heapwalk;
 
 static const gc_collector *const collectors[] = {
     &gc_collector_none,
@@ -15,6 +16,7 @@ static const gc_collector *const collectors[] = {
     &gc_collector_trial,
     &gc_collector_generational,
     &gc_collector_incremental,
+    &gc_collector_heapwalk,
 };
 
 const gc_collector *const *gc_collector_list(size_t *n) {
@@ -102,6 +104,30 @@ static const gc_profile profiles[] = {
      "atoms untracked in CPython (every gcbench object is tracked), a due "
      "collection runs at the next allocation rather than the next "
      "eval-breaker check, weak references are not modelled"},
+    {"cpython-3.14t", "heapwalk",
+     "threshold=2000,scaled=1,local=512,mark_alive=1,mem_defer=1",
+     "CPython 3.14's free-threaded build, Python/gc_free_threading.c as at "
+     "python/cpython@0090365 (mark alive from known roots, update_refs / "
+     "mark_heap / scan_heap over mi_heap_visit_blocks, young.threshold "
+     "2000 seen in steps of LOCAL_ALLOC_COUNT_THRESHOLD 512 and scaled to "
+     "long_lived_total / 4), plus 3.14's process-memory deferral "
+     "(gc_should_collect_mem_usage: 10% or 128 KiB growth, or 40 x "
+     "threshold deferred), which that commit does not have and is modelled "
+     "from its description",
+     "no threads: no per-thread heaps, biased or deferred reference counts, "
+     "stop-the-world or abandoned segments; the deferral measures the live "
+     "objects' allocator cost, not the process's RSS and swap; the mark "
+     "stack is bounded (an overflow costs a walk) where CPython's grows; "
+     "mark alive reaches from the root table, CPython's from interpreter "
+     "roots and frames; no tuple untracking, weak references or prefetch "
+     "buffer; a due collection runs at the next allocation"},
+    {"cpython-3.15t", "heapwalk",
+     "threshold=2000,scaled=1,local=512,mark_alive=1,mem_defer=0",
+     "CPython's free-threaded collector without the process-memory "
+     "deferral, which 3.15 removed (gh-148937): Python/gc_free_threading.c "
+     "as at python/cpython@0090365, the same walks and schedule as "
+     "cpython-3.14t otherwise",
+     "as cpython-3.14t, less the deferral"},
 };
 
 const gc_profile *gc_profile_list(size_t *n) {

@@ -1,0 +1,528 @@
+/*
+ * heapwalk.c -- CPython's free-threaded collector (Python/gc_free_threading.c
+ * as of python/cpython@0090365728756749142e1c2202c6213c44a0aa3d): no lists.
+ *
+ * Objects carry no gc_link (16 bytes less each, as gh-112529 removed
+ * PyGC_Head from the free-threaded build) and nothing is linked or unlinked
+ * when they are created or freed.  A collection finds them by walking every
+ * block of the mimalloc heap that holds them and nothing else
+ * (gc_heap_walk_, mi_heap_visit_blocks), in the phases of gc_collect_internal:
+ *
+ *   1. mark alive: everything reachable from the root table (CPython: the
+ *      sys dict, builtins, the static types' dicts and the frames' stack
+ *      references) is flagged ALIVE and takes no further part;
+ *   2. update_refs (a walk): every other object gets gc_refs = refcnt and
+ *      is flagged UNREACHABLE; each reference from it to another such
+ *      object is subtracted from that one's gc_refs;
+ *   3. mark_heap (a walk): an UNREACHABLE object with gc_refs > 0 is
+ *      referred to from outside; it and everything it reaches lose the flag;
+ *   4. scan_heap (a walk): what is still UNREACHABLE is garbage, threaded
+ *      into a list through its first 8 bytes (CPython: through ob_tid); the
+ *      rest is counted as long_lived_total;
+ *   5. finalizers, then reachability recomputed over the garbage (PEP 442,
+ *      handle_resurrected_objects), each step a walk;
+ *   6. the garbage is freed.
+ *
+ * Nothing is allocated during a collection.  The mark stack is allocated
+ * once, with the heap (tunable `stack` entries).  When it is full, an
+ * object to be followed is flagged GRAY instead ("marked, slots not yet
+ * followed") and, once the stack is empty, a walk of the heap picks the
+ * GRAY objects up again, as often as it takes: the marking is monotone, so
+ * this ends, and costs one walk per overflow.  (CPython's stacks grow in
+ * chunks; when one cannot, it abandons the mark-alive pass or the
+ * collection and raises MemoryError.)
+ *
+ * When (record_allocation, gc_should_collect): CPython counts allocations
+ * minus deallocations of tracked objects per thread and adds the count to
+ * young.count in steps of LOCAL_ALLOC_COUNT_THRESHOLD (512); at such a step
+ * it schedules a collection when young.count > young.threshold (2000) and
+ * young.count > long_lived_total / 4 (the survivors of the last
+ * collection), the second test skipped when old[0].threshold is 0 (here
+ * scaled=0).  gcbench's one thread sees the count it would have flushed:
+ * the allocations less the deallocations since the last collection,
+ * rounded toward zero to a multiple of `local`.  Deallocations during a
+ * collection count, so a collection that frees k objects starts the next
+ * count at -k.
+ *
+ * 3.14's process-memory deferral (mem_defer=1, profile cpython-3.14t):
+ * once the count is due, the collection runs only if the deferred count
+ * exceeds 40 x threshold or the process has grown by more than max(last /
+ * 10, 128 KiB) since the last collection; otherwise the count is moved
+ * into the deferred count and starts again.  gcbench measures the
+ * process by the allocator's cost of the live objects (the heap's budget
+ * figure: deterministic, and what an RSS reading of a benchmark process is
+ * made of), not /proc.  3.15 removed the deferral again (gh-148937).
+ */
+#include <stdlib.h>
+
+#include "collector.h"
+
+/* Flags: the generation bits and COLLECTING, which a collector without
+ * generations or buffer is free to use. */
+#define HW_ALIVE (1u << GC_F_GEN_SHIFT)       /* reached by mark alive */
+#define HW_HELD (2u << GC_F_GEN_SHIFT)        /* +1 while finalizers run */
+#define HW_UNREACHABLE GC_F_COLLECTING        /* tentatively garbage */
+/* GC_GRAY: marked, slots not yet followed (the stack was full). */
+
+static const gc_param_def heapwalk_tunables[] = {
+    {"threshold", GC_P_INT, "2000", 1, 1e12,
+     "young.threshold: a collection is due when the count of allocations "
+     "less deallocations passes it"},
+    {"scaled", GC_P_INT, "1", 0, 1,
+     "1: the count must also pass long_lived_total / 4 (the survivors of "
+     "the last collection); 0: as old[0].threshold == 0"},
+    {"local", GC_P_INT, "512", 1, 1e9,
+     "LOCAL_ALLOC_COUNT_THRESHOLD: the count is seen in steps of this many "
+     "(1: every allocation)"},
+    {"mark_alive", GC_P_INT, "1", 0, 1,
+     "1: mark what the root table reaches alive before the heap walks "
+     "(GC_ENABLE_MARK_ALIVE); 0: every object takes part in every walk"},
+    {"mem_defer", GC_P_INT, "0", 0, 1,
+     "1: 3.14's deferral: a due collection waits until the live objects' "
+     "memory has grown by max(last / 10, 128 KiB) or 40 x threshold "
+     "allocations are deferred"},
+    {"stack", GC_P_INT, "65536", 1, 1e9,
+     "entries of the mark stack, allocated with the heap; when it is full, "
+     "a walk of the heap finds the objects left to follow"},
+};
+
+typedef struct hw_state {
+  uint64_t threshold, local;
+  int scaled, mark_alive, mem_defer, inject;
+  gc_object **stack;
+  size_t cap, n;
+  int overflow;
+  /* the count: allocations less deallocations since base_* */
+  uint64_t base_alloc, base_freed;
+  uint64_t long_lived_total;
+  uint64_t deferred_count, last_mem_kib;
+  /* one collection */
+  uint64_t examined, survivors, garbage_n, pending_fin, revived;
+  gc_object *garbage; /* threaded through the first 8 bytes */
+  int closed;
+  gc_heap *h;
+} hw_state;
+
+static uint64_t freed_total(const gc_heap *h) {
+  return h->stats.freed_by_rc + h->stats.freed_by_collector;
+}
+
+/* Allocations less deallocations since the count last started. */
+static int64_t hw_count(const gc_heap *h) {
+  const hw_state *st = h->state;
+  return (int64_t)(h->stats.objects_allocated - st->base_alloc) -
+         (int64_t)(freed_total(h) - st->base_freed);
+}
+
+static void hw_count_restart(gc_heap *h) {
+  hw_state *st = h->state;
+  st->base_alloc = h->stats.objects_allocated;
+  st->base_freed = freed_total(h);
+}
+
+/* What young.count would hold: the count in whole steps of `local`. */
+static int64_t hw_seen(const hw_state *st, int64_t count) {
+  int64_t l = (int64_t)st->local;
+  return count >= 0 ? count / l * l : -(-count / l * l);
+}
+
+/* The smallest count gc_should_collect says yes to. */
+static int64_t hw_due_at(const hw_state *st) {
+  uint64_t x = st->threshold;
+  if (st->scaled && st->long_lived_total / 4 > x) x = st->long_lived_total / 4;
+  return (int64_t)((x / st->local + 1) * st->local);
+}
+
+/* Come back when the count can first be due (frees may delay it). */
+static void hw_arm(gc_heap *h) {
+  const hw_state *st = h->state;
+  int64_t need = hw_due_at(st) - hw_count(h);
+  gc_arm_trigger_(h, h->alloc_since + (uint64_t)(need > 0 ? need : 1));
+}
+
+static int heapwalk_init(gc_heap *h, const gc_param_set *t, char *err,
+                         size_t errlen) {
+  hw_state *st = h->state;
+  st->h = h;
+  st->threshold = (uint64_t)gc_params_int(t, "threshold");
+  st->scaled = (int)gc_params_int(t, "scaled");
+  st->local = (uint64_t)gc_params_int(t, "local");
+  st->mark_alive = (int)gc_params_int(t, "mark_alive");
+  st->mem_defer = (int)gc_params_int(t, "mem_defer");
+  st->cap = (size_t)gc_params_int(t, "stack");
+  st->inject = h->fail_collector > 0;
+  st->stack = malloc(st->cap * sizeof *st->stack);
+  if (!st->stack) {
+    snprintf(err, errlen, "out of memory for heapwalk's mark stack of %zu "
+             "entries (tunable stack)", st->cap);
+    return GC_ENOMEM;
+  }
+  h->net_count = 0; /* the trigger counts allocations; hw_count the rest */
+  hw_count_restart(h);
+  hw_arm(h);
+  return GC_OK;
+}
+
+static void heapwalk_fini(gc_heap *h) {
+  hw_state *st = h->state;
+  free(st->stack);
+}
+
+/* ----------------------------------------------------------------------
+ * The bounded mark stack
+ * -------------------------------------------------------------------- */
+
+/* o is marked; its slots are to be followed. */
+static inline void hw_push(hw_state *st, gc_object *o) {
+  if (gc_likely(st->n < st->cap) &&
+      !(gc_unlikely(st->inject) && gc_grow_fails_(st->h))) {
+    __builtin_prefetch(o);
+    st->stack[st->n++] = o;
+  } else {
+    gc_set_color(o, GC_GRAY);
+    st->overflow = 1;
+  }
+}
+
+/* Mark alive: follow to every object not yet ALIVE. */
+static void drain_alive(hw_state *st) {
+  while (st->n) {
+    gc_object *o = st->stack[--st->n];
+    gc_object **s = gc_slots(o);
+    for (uint32_t i = 0, k = o->nslots; i < k; i++) {
+      gc_object *t = s[i];
+      if (t && !(t->info & HW_ALIVE)) {
+        t->info |= HW_ALIVE;
+        hw_push(st, t);
+      }
+    }
+  }
+}
+
+/* mark_reachable: follow to every object still UNREACHABLE. */
+static void drain_reachable(hw_state *st) {
+  while (st->n) {
+    gc_object *o = st->stack[--st->n];
+    gc_object **s = gc_slots(o);
+    for (uint32_t i = 0, k = o->nslots; i < k; i++) {
+      gc_object *t = s[i];
+      if (t && (t->info & HW_UNREACHABLE)) {
+        t->info &= ~HW_UNREACHABLE;
+        st->revived++;
+        hw_push(st, t);
+      }
+    }
+  }
+}
+
+typedef struct rescan_arg {
+  hw_state *st;
+  void (*drain)(hw_state *);
+} rescan_arg;
+
+static int rescan_one(gc_object *o, void *arg) {
+  rescan_arg *r = arg;
+  if (gc_get_color(o) != GC_GRAY) return 1;
+  gc_set_color(o, GC_BLACK);
+  hw_push(r->st, o);
+  r->drain(r->st);
+  return 1;
+}
+
+/* Follow what the stack could not hold: walks until none is left GRAY. */
+static void hw_finish(hw_state *st, void (*drain)(hw_state *)) {
+  drain(st);
+  rescan_arg r = {st, drain};
+  while (st->overflow) {
+    st->overflow = 0;
+    gc_heap_walk_(st->h, rescan_one, &r);
+  }
+}
+
+/* ----------------------------------------------------------------------
+ * The phases
+ * -------------------------------------------------------------------- */
+
+static void mark_alive_from_roots(gc_heap *h, hw_state *st) {
+  for (size_t i = 0; i < h->nroots; i++) {
+    gc_object *o = h->roots[i];
+    if (o && !(o->info & HW_ALIVE)) {
+      o->info |= HW_ALIVE;
+      hw_push(st, o);
+      drain_alive(st);
+    }
+  }
+  hw_finish(st, drain_alive);
+}
+
+/* gc_maybe_init_refs: the first time a walk meets o, directly or as a
+ * target, it becomes UNREACHABLE with gc_refs 0.  gc_refs is unsigned and
+ * may pass below zero until o's own turn adds its count: the sum comes out
+ * right modulo 2^32. */
+static inline void init_refs(gc_object *o) {
+  if (!(o->info & HW_UNREACHABLE)) {
+    o->info |= HW_UNREACHABLE;
+    o->gc_refs = 0;
+  }
+}
+
+static int update_refs(gc_object *o, void *arg) {
+  hw_state *st = arg;
+  st->examined++;
+  if (o->info & HW_ALIVE) return 1;
+  init_refs(o);
+  o->gc_refs += o->refcnt;
+  gc_object **s = gc_slots(o);
+  for (uint32_t i = 0, k = o->nslots; i < k; i++) {
+    gc_object *t = s[i];
+    if (t && !(t->info & HW_ALIVE)) {
+      init_refs(t);
+      t->gc_refs--;
+    }
+  }
+  return 1;
+}
+
+static int mark_heap(gc_object *o, void *arg) {
+  hw_state *st = arg;
+  if ((o->info & (HW_ALIVE | HW_UNREACHABLE)) != HW_UNREACHABLE) return 1;
+  GC_CHECK(o->gc_refs <= o->refcnt, "heapwalk mark",
+           "gc_refs %u above refcnt %u: references not counted",
+           o->gc_refs, o->refcnt);
+  if (o->gc_refs == 0) return 1;
+  o->info &= ~HW_UNREACHABLE;
+  hw_push(st, o);
+  drain_reachable(st);
+  return 1;
+}
+
+static inline int finalizer_pending(const gc_heap *h, const gc_object *o) {
+  return h->legacy_finalizers
+             ? (o->info & GC_F_FINALIZER) != 0
+             : (o->info & (GC_F_FINALIZER | GC_F_FINALIZED)) == GC_F_FINALIZER;
+}
+
+/* Thread garbage object o onto the list; note a reference out of the set. */
+static inline void thread_garbage(hw_state *st, gc_object *o) {
+  gc_object **s = gc_slots(o);
+  for (uint32_t i = 0, k = o->nslots; i < k; i++)
+    if (s[i] && !(s[i]->info & HW_UNREACHABLE)) st->closed = 0;
+  gc_chain_set_(o, st->garbage); /* refcnt and gc_refs: no longer needed */
+  st->garbage = o;
+}
+
+/* scan_heap_visitor.  Without finalizers in the heap the garbage is
+ * threaded here; with them it stays flagged for the steps below. */
+static int scan_heap(gc_object *o, void *arg) {
+  hw_state *st = arg;
+  if (o->info & HW_UNREACHABLE) {
+    st->garbage_n++;
+    if (!st->h->hot.has_finalizable) {
+      thread_garbage(st, o);
+    } else if (finalizer_pending(st->h, o)) {
+      st->pending_fin++;
+    }
+    return 1;
+  }
+  o->info &= ~HW_ALIVE;
+  st->survivors++;
+  return 1;
+}
+
+static int thread_unreachable(gc_object *o, void *arg) {
+  hw_state *st = arg;
+  o->info &= ~HW_HELD;
+  if (o->info & HW_UNREACHABLE) thread_garbage(st, o);
+  return 1;
+}
+
+/* PEP 442, as gc_finalize_garbage_ does it over a list, over the heap. */
+static int hold(gc_object *o, void *arg) {
+  (void)arg;
+  if (o->info & HW_UNREACHABLE) {
+    o->refcnt++;
+    o->info |= HW_HELD;
+  }
+  return 1;
+}
+
+/* Gather up to a stackful of garbage objects whose finalizer is due. */
+static int gather_finalizable(gc_object *o, void *arg) {
+  hw_state *st = arg;
+  if ((o->info & HW_UNREACHABLE) && finalizer_pending(st->h, o)) {
+    st->stack[st->n++] = o;
+    if (st->n == st->cap) return 0;
+  }
+  return 1;
+}
+
+static int refs_from_outside(gc_object *o, void *arg) {
+  (void)arg;
+  if (o->info & HW_UNREACHABLE) o->gc_refs = o->refcnt - 1; /* less hold */
+  return 1;
+}
+
+static int subtract_inside(gc_object *o, void *arg) {
+  (void)arg;
+  if (!(o->info & HW_UNREACHABLE)) return 1;
+  gc_object **s = gc_slots(o);
+  for (uint32_t i = 0, k = o->nslots; i < k; i++)
+    if (s[i] && (s[i]->info & HW_UNREACHABLE)) s[i]->gc_refs--;
+  return 1;
+}
+
+static int resurrect(gc_object *o, void *arg) {
+  hw_state *st = arg;
+  if (!(o->info & HW_UNREACHABLE) || o->gc_refs == 0) return 1;
+  o->info &= ~HW_UNREACHABLE;
+  st->revived++;
+  hw_push(st, o);
+  drain_reachable(st);
+  return 1;
+}
+
+static int release_hold(gc_object *o, void *arg) {
+  hw_state *st = arg;
+  if (!(o->info & HW_HELD)) return 1;
+  o->info &= ~HW_HELD;
+  if (o->info & HW_UNREACHABLE) {
+    thread_garbage(st, o);
+  } else {
+    o->refcnt--;
+    GC_CHECK(o->refcnt > 0, "heapwalk finalize",
+             "resurrected object with count 0");
+  }
+  return 1;
+}
+
+/* Legacy (pre-3.4): objects with finalizers, and all they reach, are kept;
+ * the former go to gc.garbage. */
+static int keep_legacy(gc_object *o, void *arg) {
+  hw_state *st = arg;
+  if (!(o->info & HW_UNREACHABLE) || !(o->info & GC_F_FINALIZER)) return 1;
+  o->info &= ~HW_UNREACHABLE;
+  st->revived++;
+  if (gc_garbage_append_(st->h, o) != 0) { /* kept anyway */ }
+  hw_push(st, o);
+  drain_reachable(st);
+  return 1;
+}
+
+static void finalize(gc_heap *h, hw_state *st) {
+  if (h->legacy_finalizers) {
+    st->revived = 0;
+    gc_heap_walk_(h, keep_legacy, st);
+    hw_finish(st, drain_reachable);
+    h->stats.uncollectable += st->revived;
+    gc_heap_walk_(h, thread_unreachable, st);
+    return;
+  }
+  gc_heap_walk_(h, hold, st);
+  /* Run them a stackful at a time: a finalizer may allocate and free, which
+   * no walk may see happen. */
+  for (;;) {
+    st->n = 0;
+    gc_heap_walk_(h, gather_finalizable, st);
+    size_t n = st->n;
+    if (!n) break;
+    st->n = 0;
+    for (size_t i = 0; i < n; i++) {
+      gc_object *o = st->stack[i];
+      o->info |= GC_F_FINALIZED;
+      h->stats.finalizers_run++;
+      if (h->finalizer) h->finalizer(h, o, h->finalizer_arg);
+    }
+  }
+  gc_heap_walk_(h, refs_from_outside, st);
+  gc_heap_walk_(h, subtract_inside, st);
+  st->revived = 0;
+  gc_heap_walk_(h, resurrect, st);
+  hw_finish(st, drain_reachable);
+  h->stats.resurrected += st->revived;
+  gc_heap_walk_(h, release_hold, st);
+}
+
+static void heapwalk_collect(gc_heap *h, int gen, gc_collection_record *rec) {
+  (void)gen; /* every collection is of the whole heap */
+  hw_state *st = h->state;
+  hw_count_restart(h); /* young.count = 0 */
+  st->examined = st->survivors = st->garbage_n = st->pending_fin = 0;
+  st->garbage = NULL;
+  st->closed = 1;
+  st->n = 0;
+  st->overflow = 0;
+  if (st->mark_alive) mark_alive_from_roots(h, st);
+  gc_heap_walk_(h, update_refs, st);
+  gc_heap_walk_(h, mark_heap, st);
+  hw_finish(st, drain_reachable);
+  gc_heap_walk_(h, scan_heap, st);
+  if (h->hot.has_finalizable) {
+    if (st->pending_fin)
+      finalize(h, st);
+    else if (st->garbage_n)
+      gc_heap_walk_(h, thread_unreachable, st);
+  }
+  st->long_lived_total = st->survivors;
+  rec->examined = st->examined;
+  gc_free_garbage_chain_(h, st->garbage, st->closed);
+  st->garbage = NULL;
+  st->deferred_count = 0;
+  st->last_mem_kib = h->budget_used / 1024;
+  hw_arm(h);
+}
+
+/* gc_should_collect, and with mem_defer 3.14's gc_should_collect_mem_usage.
+ * Returns 1 to collect now. */
+static int hw_due(gc_heap *h, hw_state *st) {
+  int64_t seen = hw_seen(st, hw_count(h));
+  if (seen <= (int64_t)st->threshold) return 0;
+  if (st->scaled && seen <= (int64_t)(st->long_lived_total / 4)) return 0;
+  if (!st->mem_defer) return 1;
+  if (st->deferred_count + (uint64_t)seen > 40 * st->threshold) return 1;
+  uint64_t mem = h->budget_used / 1024, last = st->last_mem_kib;
+  uint64_t grow = last / 10 > 128 ? last / 10 : 128;
+  if (mem > last && mem - last > grow) return 1;
+  /* deferred: young.count moves to deferred_count and starts again */
+  st->deferred_count += (uint64_t)seen;
+  st->base_alloc += (uint64_t)seen;
+  return 0;
+}
+
+static void heapwalk_auto(gc_heap *h) {
+  hw_state *st = h->state;
+  if (hw_due(h, st))
+    gc_run_collection_(h, 0, 1); /* CPython reports generation 0 */
+  else
+    hw_arm(h);
+}
+
+/* Outside a collection every object is BLACK and carries none of the
+ * collection's flags. */
+static int check_clean(gc_object *o, void *arg) {
+  const char *where = arg;
+  if ((o->info & (GC_F_COLOR_MASK | HW_ALIVE | HW_HELD | HW_UNREACHABLE)) ||
+      o->linked)
+    gc_fatal_(where, "heapwalk: object %p has flags 0x%x after a collection",
+              (void *)o, o->info & GC_INFO_FLAGS);
+  return 1;
+}
+
+static void heapwalk_validate(gc_heap *h, const char *where) {
+  gc_heap_walk_(h, check_clean, (void *)where);
+}
+
+const gc_collector gc_collector_heapwalk = {
+    .name = "heapwalk",
+    .summary = "CPython's free-threaded collector: no lists (16 bytes less "
+               "per object), walks the mimalloc heap's blocks; mark alive "
+               "from the roots, then subtract-refs over the rest",
+    .tunables = heapwalk_tunables,
+    .ntunables = sizeof heapwalk_tunables / sizeof heapwalk_tunables[0],
+    .state_size = sizeof(hw_state),
+    .heap_walk = 1,
+    .init = heapwalk_init,
+    .fini = heapwalk_fini,
+    .collect = heapwalk_collect,
+    .auto_collect = heapwalk_auto,
+    .validate = heapwalk_validate,
+};

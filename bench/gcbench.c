@@ -1175,6 +1175,10 @@ int main(int argc, char **argv) {
         if (sweeping && !sweep_collector(&sw, name)) continue;
         for (int v = 0; v < nvals; v++)
         for (size_t a = 0; a < (nalloc ? nalloc : 1); a++) {
+          /* heapwalk's objects are a mimalloc heap's blocks: no other */
+          if (nalloc && strcmp(allocs[a], "mimalloc") &&
+              gc_collector_walks_heap(name))
+            continue;
           cell *c = new_cell();
           c->allocator = nalloc ? allocs[a] : NULL;
           c->r = rw;

@@ -831,6 +831,15 @@ int main(int argc, char **argv) {
   size_t nruns = collector_list(cspec, cnames);
   for (size_t i = 0; i < nruns; i++) { /* every name and -c, before any run */
     gc_heap *h = gc_heap_new(cnames[i], tunables, err, sizeof err);
+    if (!h && nruns > 1 && gc_collector_walks_heap(cnames[i]) &&
+        !strstr(cname, cnames[i])) {
+      /* "all" under another allocator: heapwalk takes mimalloc only */
+      if (!quiet)
+        fprintf(stderr, "gcrun: -C all: %s left out: %s\n", cnames[i], err);
+      memmove(&cnames[i], &cnames[i + 1], (nruns - i - 1) * sizeof *cnames);
+      nruns--, i--;
+      continue;
+    }
     if (!h) die(EXIT_USAGE, "%s", err);
     gc_heap_free(h);
   }

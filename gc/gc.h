@@ -489,6 +489,10 @@ uint64_t gc_heap_buffer_all(gc_heap *h);
  * (gc_heap_buffer_all can change what its next collection examines), 0 if
  * not or unknown. */
 int gc_collector_has_root_buffer(const char *name);
+/* 1 if the named collector, or a profile's collector, finds its objects by
+ * walking a mimalloc heap (heapwalk: it takes allocator=mimalloc only), 0
+ * if not or unknown. */
+int gc_collector_walks_heap(const char *name);
 
 /* jemalloc's statistics, refreshed (mallctl "epoch"): call at phase
  * boundaries only, never inside a timed region.  0 if unavailable. */

@@ -1241,6 +1241,11 @@ uint64_t gc_heap_buffer_all(gc_heap *h) {
   return offered;
 }
 
+int gc_collector_walks_heap(const char *name) {
+  const gc_collector *c = gc_collector_resolve_(name, NULL);
+  return c && c->heap_walk;
+}
+
 int gc_collector_has_root_buffer(const char *name) {
   const gc_collector *c = gc_collector_resolve_(name, NULL);
   return c && c->possible_root != NULL;

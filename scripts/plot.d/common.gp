@@ -20,6 +20,9 @@ color(name) = name eq 'none' ? '#7f7f7f' : \
               name eq 'floor-free' ? '#555555' : \
               name eq 'cpython' ? '#9467bd' : \
               name eq 'incremental' ? '#ff7f0e' : \
+              name eq 'heapwalk' ? '#006d5b' : \
+              name eq 'cpython-3.14t' ? '#4daf4a' : \
+              name eq 'cpython-3.15t' ? '#006d5b' : \
               name eq 'php' ? '#8c564b' : \
               name eq 'php-8' ? '#17becf' : \
               name eq 'nim-orc' ? '#e377c2' : \

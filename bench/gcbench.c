@@ -66,21 +66,28 @@ typedef struct row {
   const char *params; /* fixed parameters, "k=v,k=v"; a value "Fn" is F x n */
   enum mode mode;
   int garbage; /* every object is garbage: a floor-free row goes with it */
+  const char *allocator; /* the row's own allocator (NULL: the default or
+                            --gcbench_allocators') */
 } row;
 
 static const row matrix[] = {
-    {"chains", "length=100,held=1", MODE_COLLECT, 0},  /* live, acyclic */
-    {"rings", "k=10,held=0", MODE_COLLECT, 1},      /* all garbage */
-    {"rings", "k=10,held=1", MODE_COLLECT, 0},         /* all live */
-    {"rings", "k=10,links=2,held=0", MODE_COLLECT, 1}, /* pyperformance's */
-    {"graphs", "degree=2,model=uniform,held=1", MODE_COLLECT, 0},
-    {"graphs", "degree=2,model=scalefree,held=0.1", MODE_COLLECT, 0},
-    {"levels", "", MODE_COLLECT, 0},
-    {"churn", "", MODE_RUN, 0},
+    {"chains", "length=100,held=1", MODE_COLLECT, 0, NULL},  /* live, acyclic */
+    {"rings", "k=10,held=0", MODE_COLLECT, 1, NULL},      /* all garbage */
+    {"rings", "k=10,held=1", MODE_COLLECT, 0, NULL},         /* all live */
+    {"rings", "k=10,links=2,held=0", MODE_COLLECT, 1, NULL}, /* pyperformance's */
+    {"graphs", "degree=2,model=uniform,held=1", MODE_COLLECT, 0, NULL},
+    {"graphs", "degree=2,model=scalefree,held=0.1", MODE_COLLECT, 0, NULL},
+    {"levels", "", MODE_COLLECT, 0, NULL},
+    /* list walk against heap walk: live rings under mimalloc, in address
+     * order and on a heap whose allocation order no longer follows
+     * addresses (rings' scatter) */
+    {"rings", "k=10,held=1", MODE_COLLECT, 0, "mimalloc"},
+    {"rings", "k=10,held=1,scatter=0.9", MODE_COLLECT, 0, "mimalloc"},
+    {"churn", "", MODE_RUN, 0, NULL},
     /* CPython gh-142002: garbage outstanding beside a still heap of n/10 */
-    {"cycles", "live=0.1n", MODE_RUN, 0},
-    {"growth", "", MODE_RUN, 0}, /* the mypy report: a heap growing all run */
-    {"trees", "", MODE_RUN, 0},
+    {"cycles", "live=0.1n", MODE_RUN, 0, NULL},
+    {"growth", "", MODE_RUN, 0, NULL}, /* the mypy report: a heap growing all run */
+    {"trees", "", MODE_RUN, 0, NULL},
 };
 
 static const double sizes_default[] = {1e3, 1e4, 1e5, 1e6};
@@ -1174,13 +1181,15 @@ int main(int argc, char **argv) {
         if (all && !gc_collector_has_root_buffer(name)) continue;
         if (sweeping && !sweep_collector(&sw, name)) continue;
         for (int v = 0; v < nvals; v++)
-        for (size_t a = 0; a < (nalloc ? nalloc : 1); a++) {
+        for (size_t a = 0; a < (rw->allocator || !nalloc ? 1 : nalloc); a++) {
+          const char *al = rw->allocator ? rw->allocator
+                           : nalloc      ? allocs[a]
+                                         : NULL;
           /* heapwalk's objects are a mimalloc heap's blocks: no other */
-          if (nalloc && strcmp(allocs[a], "mimalloc") &&
-              gc_collector_walks_heap(name))
+          if (al && strcmp(al, "mimalloc") && gc_collector_walks_heap(name))
             continue;
           cell *c = new_cell();
-          c->allocator = nalloc ? allocs[a] : NULL;
+          c->allocator = al;
           c->r = rw;
           c->wl = wl;
           c->collector = name;

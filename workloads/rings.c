@@ -6,9 +6,19 @@
  *
  * Parameters: `n` objects in rings of `k` (the last ring takes the
  * remainder: a ring of 1 is a self-loop); `links` 1 or 2; `held` fraction of
- * rings still held by a root at the end (chosen at random from the seed).
- * Answer: held rings live, the others cyclic.
+ * rings still held by a root at the end (chosen at random from the seed);
+ * `scatter` > 0 first allocates n fillers of the same shape and frees that
+ * fraction of them in random order, holding the rest: the rings then fill
+ * the holes in the allocator's free-list order, so the order of allocation
+ * (a list collector's list order) no longer follows addresses, as in a heap
+ * a long run has shuffled.  mimalloc and glibc hand freed blocks back last
+ * freed first, so their order is random; jemalloc refills the lowest free
+ * address first, so its order stays close to address order.
+ * Answer: held rings and the held fillers live, the other rings cyclic,
+ * the freed fillers freed by reference counting.
  */
+#include <stdlib.h>
+
 #include "rng.h"
 #include "workload.h"
 
@@ -18,7 +28,46 @@ static const gc_param_def rings_params[] = {
     {"links", GC_P_INT, "1", 1, 2, "1: singly linked, 2: doubly linked"},
     {"held", GC_P_REAL, "0", 0, 1, "fraction of rings held at the end"},
     {"payload", GC_P_INT, "0", 0, GC_MAX_PAYLOAD, "payload bytes per object"},
+    {"scatter", GC_P_REAL, "0", 0, 0.99,
+     "fraction of n fillers freed in random order before the rings are "
+     "built (the rest held): allocation order then no longer follows "
+     "addresses (mimalloc, libc)"},
 };
+
+/* n fillers, the fraction `scatter` of them freed in random order, the
+ * rest held by the root table. */
+static int scatter_heap(gc_heap *h, uint64_t n, double scatter,
+                        uint32_t links, uint32_t payload, wl_rng *r,
+                        wl_answer *ans) {
+  gc_object **f = malloc(n * sizeof *f);
+  if (!f) return WL_ENOMEM;
+  uint64_t m = 0;
+  int rc = WL_OK;
+  for (; m < n; m++)
+    if (!(f[m] = gc_new(h, links, payload))) {
+      rc = WL_ENOMEM;
+      break;
+    }
+  ans->allocated += m;
+  for (uint64_t i = m; i > 1; i--) { /* Fisher-Yates */
+    uint64_t j = wl_rng_below(r, i);
+    gc_object *t = f[i - 1];
+    f[i - 1] = f[j];
+    f[j] = t;
+  }
+  uint64_t drop = rc == WL_OK ? (uint64_t)(scatter * (double)m) : m;
+  for (uint64_t i = 0; i < m; i++) {
+    if (i >= drop && gc_root_push(h, f[i]) < 0) {
+      rc = WL_ENOMEM;
+      drop = m; /* the rest go too */
+    }
+    if (i >= drop) ans->live++;
+    else ans->freed_by_rc++;
+    gc_decref(h, f[i]);
+  }
+  free(f);
+  return rc;
+}
 
 /* One ring of len objects; *first gets its first member with the caller's
  * reference (NULL if the first allocation failed).  *made counts what was
@@ -50,9 +99,14 @@ static int rings_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
   uint32_t links = (uint32_t)gc_params_int(p, "links");
   double held = gc_params_num(p, "held");
   uint32_t payload = (uint32_t)gc_params_int(p, "payload");
+  double scatter = gc_params_num(p, "scatter");
   wl_rng r;
   wl_rng_seed(&r, seed);
   *ans = (wl_answer){0};
+  if (scatter > 0) {
+    int rc = scatter_heap(h, n, scatter, links, payload, &r, ans);
+    if (rc != WL_OK) return rc;
+  }
   for (uint64_t done = 0; done < n;) {
     uint64_t len = n - done < k ? n - done : k, made = 0;
     int keep = wl_rng_unit(&r) < held;
@@ -78,8 +132,10 @@ static int rings_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
 /* Held rings stay; under `none` the dropped ones stay too. */
 static void rings_estimate(const gc_param_set *p, int leaks, wl_estimate *e) {
   double n = (double)gc_params_int(p, "n"), held = gc_params_num(p, "held");
-  e->allocations = (uint64_t)n;
-  e->live = (uint64_t)(n * (leaks || held >= 1 ? 1 : held * 0.95));
+  double scatter = gc_params_num(p, "scatter");
+  e->allocations = (uint64_t)(scatter > 0 ? 2 * n : n);
+  e->live = (uint64_t)(n * (leaks || held >= 1 ? 1 : held * 0.95) +
+                       (scatter > 0 ? n * (1 - scatter) : 0));
   e->nslots = (uint32_t)gc_params_int(p, "links");
   e->payload = (uint32_t)gc_params_int(p, "payload");
 }

@@ -106,6 +106,7 @@ static gc_heap *judged_heap(const char *collector, const char *tunables) {
 static gc_heap *auto_heap(const char *collector, unsigned threshold) {
   static const char *const forms[] = {
       "auto=1,threshold0=%u,threshold1=2,threshold2=2",
+      "auto=1,threshold=%u,local=1", /* heapwalk: the count unbuffered */
       "auto=1,threshold=%u",
       "auto=1",
   };

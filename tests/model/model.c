@@ -829,7 +829,9 @@ static void draw_tunables(model *m, size_t c, int own) {
       add_tunable(m, nm, chance(m, 5) ? "0" : "1");
     else if (strcmp(nm, "allocator") == 0) {
       static const char *const alloc[] = {"jemalloc", "mimalloc", "libc"};
-      add_tunable(m, nm, alloc[draw(m, 3)]);
+      /* heapwalk's objects are a mimalloc heap's blocks: no other */
+      add_tunable(m, nm, gc_collector_walks_heap(m->name) ? "mimalloc"
+                                                           : alloc[draw(m, 3)]);
     }
     /* failure injection and max_bytes: the model has no GC_ENOMEM */
   }

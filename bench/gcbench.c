@@ -211,7 +211,7 @@ static void bm_cell(gbs_state *st, void *arg) {
   }
   pause_acc pa = {0};
   double gc_ns = 0, colls = 0, by_rc = 0, by_gc = 0, leaked = 0, examined = 0;
-  double peak_alloc = 0, peak_res = 0, objs = 0, timed_ns = 0;
+  double peak_alloc = 0, peak_res = 0, objs = 0, timed_ns = 0, bpo = 0;
   double ur_max = 0, ur_mean = 0, ur_bytes_max = 0, ur_bytes_mean = 0;
   int64_t iters = 0;
   while (gbs_keep_running(st)) {
@@ -237,6 +237,8 @@ static void bm_cell(gbs_state *st, void *arg) {
         sink += gc_free_all_objects_(h);
       t1 = gc_now_ns();
       live_before = before.live_objects;
+      if (live_before)
+        bpo = (double)before.live_bytes / (double)live_before;
     } else {
       t0 = gc_now_ns();
       rc = c->wl->run(h, &ps, 1, &ans, err, sizeof err);
@@ -313,6 +315,9 @@ static void bm_cell(gbs_state *st, void *arg) {
                 GBS_DEFAULT);
     gbs_counter(st, "peak_alloc_bytes", peak_alloc, GBS_DEFAULT);
     gbs_counter(st, "peak_resident_bytes", peak_res, GBS_DEFAULT);
+    /* what one live object takes when the collection starts: header, list
+     * link (collectors that keep lists), slots, payload */
+    if (bpo > 0) gbs_counter(st, "bytes_per_object", bpo, GBS_DEFAULT);
     if (c->wl->notes_garbage && c->r->mode == MODE_RUN) {
       /* garbage unreachable but not yet freed, exact (gc.h) */
       gbs_counter(st, "unreclaimed_max", ur_max, GBS_DEFAULT);

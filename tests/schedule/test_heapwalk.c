@@ -243,6 +243,8 @@ static void test_collects_with_any_stack(void **state) {
   ring_and_garbage("stack=1");
   ring_and_garbage("mark_alive=0");
   ring_and_garbage("mark_alive=0,stack=2");
+  ring_and_garbage("prefetch=0");
+  ring_and_garbage("prefetch=0,stack=1");
   ring_and_garbage("fail_collector=0.5");
 }
 

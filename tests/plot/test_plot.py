@@ -340,6 +340,11 @@ for n in (1000, 10000, 100000):
     rows.append(bench_row(f"rings/trial/n:{n}/k:10/held:0/mode:collect", n / 2e4, n))
     rows.append(bench_row(f"rings/trial/n:{n}/k:10/held:0/protocol:all/mode:collect",
                           n / 1e4, n))
+    # the list walk against the heap walk: live rings, scattered, mimalloc
+    for c, ms, bpo in (("generational", n / 2e4, 40.0), ("heapwalk", n / 4e4, 24.0)):
+        rows.append(bench_row(f"rings/{c}/k:10/held:1/scatter:0.9/n:{n}/"
+                              f"allocator:mimalloc/mode:collect", ms, n,
+                              bytes_per_object=bpo))
 with open(os.path.join(sized, "gcbench.json"), "w") as f:
     json.dump({"context": {"schema": "1"}, "benchmarks": rows}, f)
 r = run(sized)
@@ -367,6 +372,17 @@ series = [b.splitlines()[0] for b in open(sd).read().split("\n\n\n") if b.strip(
     if os.path.isfile(sd) else []
 check("# trial" in series and "# floor" in series,
       f"scaling protocol=all: trial's line and the floor's ({series})")
+
+# n=1e5: generational 5 ms / 1e5 = 50 ns, heapwalk 2.5 ms = 25 ns, 0.50x;
+# 40 and 24 bytes per object
+hwl = [l for l in lines if "scatter=0.9" in l and "0.50x" in l]
+check(len(hwl) == 1 and hwl[0].split()[-2:] == ["40", "24"],
+      f"summary: the list walk against the heap walk ({hwl})")
+hj = doc.get("heapwalk") or []
+check(len(hj) == 1 and abs(hj[0]["generational_ns_per_vertex"] - 50) < 1e-9 and
+      abs(hj[0]["heapwalk_ns_per_vertex"] - 25) < 1e-9 and
+      hj[0]["heapwalk_bytes_per_object"] == 24,
+      f"summary.json: heapwalk against generational ({hj})")
 
 print(f"{len(failures)} failed")
 sys.exit(1 if failures else 0)

@@ -347,6 +347,12 @@ for n in (1000, 10000, 100000):
                               bytes_per_object=bpo))
 with open(os.path.join(sized, "gcbench.json"), "w") as f:
     json.dump({"context": {"schema": "1"}, "benchmarks": rows}, f)
+# scripts/bench --allocators' runs: churn under generational, two allocators
+os.makedirs(os.path.join(sized, "gcrun", "alloc"), exist_ok=True)
+for a, total, gc in (("jemalloc", 300e6, 100e6), ("mimalloc", 250e6, 90e6)):
+    with open(os.path.join(sized, "gcrun", "alloc", f"churn-generational-{a}.json"), "w") as f:
+        json.dump({"total_time_ns": total, "gc_time_ns": gc,
+                   "pause_ns": {"p99": 2e6}, "peak_allocated_bytes": 3 * 2**20}, f)
 r = run(sized)
 check(r.returncode == 0, f"plot on cycles and protocol:all rows ({r.stderr.strip()})")
 lines = open(os.path.join(sized, "summary.txt")).read().splitlines()
@@ -373,6 +379,14 @@ series = [b.splitlines()[0] for b in open(sd).read().split("\n\n\n") if b.strip(
 check("# trial" in series and "# floor" in series,
       f"scaling protocol=all: trial's line and the floor's ({series})")
 
+# the allocator table: mutator = total - collections
+al = [l.split() for l in lines if l.strip().startswith("churn") and "mimalloc" in l]
+check(len(al) == 1 and al[0][:5] == ["churn", "generational", "mimalloc", "160", "ms"],
+      f"summary: churn's run under mimalloc, mutator 160 ms ({al})")
+aj = doc.get("allocators") or []
+check(len(aj) == 2 and {e["allocator"] for e in aj} == {"jemalloc", "mimalloc"} and
+      all(abs(e["mutator_ms"] + e["gc_ms"] - (300 if e["allocator"] == "jemalloc" else 250)) < 1e-9
+          for e in aj), f"summary.json: the allocator runs ({aj})")
 # n=1e5: generational 5 ms / 1e5 = 50 ns, heapwalk 2.5 ms = 25 ns, 0.50x;
 # 40 and 24 bytes per object
 hwl = [l for l in lines if "scatter=0.9" in l and "0.50x" in l]

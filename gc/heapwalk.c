@@ -208,8 +208,9 @@ static void drain_alive_plain(hw_state *st) {
  * goes in, so that its header has arrived by the time it comes out.  No
  * object is read before it leaves the FIFO, so an object may be queued
  * more than once; the one that finds it not yet ALIVE follows it.  The
- * stack takes what the FIFO has no room for and refills it below
- * HW_BUF_LO.  Objects on the stack here are queued, not yet marked (the
+ * stack takes what the FIFO has no room for, if not ALIVE already (so that
+ * many references to few objects, as in `levels`, do not fill it with
+ * duplicates), and refills the FIFO below HW_BUF_LO.  Objects on the stack here are queued, not yet marked (the
  * stack is this drain's alone: mark alive runs first). */
 enum { HW_BUF = 256, HW_BUF_HI = 16, HW_BUF_LO = 8 };
 
@@ -218,7 +219,7 @@ static inline void buf_push(hw_state *st, gc_object **buf, unsigned *in,
   if (*in - out < HW_BUF) {
     __builtin_prefetch(t);
     buf[(*in)++ & (HW_BUF - 1)] = t;
-  } else {
+  } else if (!(t->info & HW_ALIVE)) { /* spare the stack the duplicates */
     hw_push(st, t); /* GRAY on overflow: the rescan queues it again */
   }
 }
@@ -237,9 +238,10 @@ static void drain_alive_prefetch(hw_state *st) {
     gc_object *o = buf[out++ & (HW_BUF - 1)];
     if (o->info & HW_ALIVE) continue;
     o->info |= HW_ALIVE;
-    gc_object **s = gc_slots(o);
+    gc_object **s = gc_slots(o), *prev = NULL;
     for (uint32_t i = 0, k = o->nslots; i < k; i++)
-      if (s[i]) buf_push(st, buf, &in, out, s[i]);
+      if (s[i] && s[i] != prev) /* a run of one target: queued once */
+        buf_push(st, buf, &in, out, prev = s[i]);
   }
 }
 

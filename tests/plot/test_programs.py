@@ -106,6 +106,13 @@ check("<td class=num>6.25 ms</td>" in page, "index.html's table has sphinx's p99
 check("<td class=num>640/62/6</td>" in page, "index.html's captures table")
 check('href="programs/programs.json"' in page, "index.html links programs.json")
 
+# ---- bench-programs' own folder (programs.json at its top) plots too
+own = os.path.join(work, "own")
+shutil.copytree(os.path.join(fixture, "programs"), own)
+r = run(own)
+check(r.returncode == 0 and os.path.isfile(os.path.join(own, "figures", "programs.png")),
+      f"plot on bench-programs' own folder ({r.returncode}: {r.stderr.strip()})")
+
 # ---- malformed: one line, exit 2, no index written
 bad = os.path.join(work, "bad")
 shutil.copytree(fixture, bad)

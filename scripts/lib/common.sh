@@ -48,6 +48,35 @@ ensure_peer_packages() {
   return 0
 }
 
+# The real programs of scripts/bench --programs (scripts/bench-programs):
+# pyflakes, docutils and Sphinx from Debian, installed on demand and only
+# for --programs.
+GCBENCH_PROGRAM_PACKAGES="pyflakes3 python3-docutils python3-sphinx"
+
+# ensure_program_packages [PKG...] -- install the missing ones (default: all
+# of GCBENCH_PROGRAM_PACKAGES); never fails: a program whose package is still
+# missing afterwards is skipped by scripts/bench-programs with one line.
+ensure_program_packages() {
+  local missing=() p
+  for p in ${@:-$GCBENCH_PROGRAM_PACKAGES}; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+      missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    log "program packages missing: ${missing[*]} (sudo apt-get install -y ${missing[*]})"
+    return 0
+  fi
+  log "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  for p in "${missing[@]}"; do
+    apt_get install -y -qq --no-install-recommends "$p" >&2 ||
+      { apt_get update -qq >&2 && apt_get install -y -qq --no-install-recommends "$p" >&2; } ||
+      log "could not install $p; its program is skipped"
+  done
+  return 0
+}
+
 # Install whatever is missing: with apt-get as root, else print the line.
 ensure_packages() {
   local missing=() p

@@ -88,24 +88,38 @@ static void test_first_collection_at_flush(void **state) {
   gc_heap_free(h);
 }
 
-/* Deallocations lower the count: 2048 allocations, 100 freed by reference
- * counting, and the collection waits for 100 more. */
-static void test_deallocations_count(void **state) {
-  (void)state;
+/* 2048 held, `freed` of them freed by reference counting: the
+ * allocations, the one that runs it included, to the first collection. */
+static uint64_t after_frees(int freed) {
   gc_heap *h = heap("heapwalk", NULL);
   for (int i = 0; i < 2048; i++) hold_new(h, 0);
-  for (int i = 0; i < 100; i++)
+  for (int i = 0; i < freed; i++)
     assert_int_equal(gc_root_set(h, (size_t)i, NULL), GC_OK);
-  assert_int_equal(allocations_to_collection(h, 0, 10000), 101);
+  uint64_t k = allocations_to_collection(h, 0, 10000);
   gc_heap_free(h);
-  /* 30 freed: the count, 2018, is past 2000 but young.count holds 1536
-   * (three flushes), so the collection still waits for 30 more. */
-  h = heap("heapwalk", NULL);
-  for (int i = 0; i < 2048; i++) hold_new(h, 0);
-  for (int i = 0; i < 30; i++)
-    assert_int_equal(gc_root_set(h, (size_t)i, NULL), GC_OK);
-  assert_int_equal(allocations_to_collection(h, 0, 10000), 31);
+  return k;
+}
+
+/* Deallocations lower the count: 100 freed, and the collection waits for
+ * 100 more.  30 freed: the count, 2018, is past 2000 but young.count holds
+ * 1536 (three flushes), so the collection still waits for 30 more. */
+static void test_deallocations_count(void **state) {
+  (void)state;
+  assert_int_equal(after_frees(100), 101);
+  assert_int_equal(after_frees(30), 31);
+}
+
+/* 20,000 objects kept by a full collection, then the allocations to the
+ * next automatic one. */
+static uint64_t after_survivors(const char *tunables) {
+  gc_heap *h = heap("heapwalk", tunables);
+  gc_set_auto(h, 0);
+  for (int i = 0; i < 20000; i++) hold_new(h, 0);
+  gc_set_auto(h, 1);
+  gc_collect(h, GC_FULL);
+  uint64_t k = allocations_to_collection(h, 0, 100000);
   gc_heap_free(h);
+  return k;
 }
 
 /* long_lived_total / 4: after a collection that keeps 20,000 objects the
@@ -113,20 +127,8 @@ static void test_deallocations_count(void **state) {
  * rule (old[0].threshold == 0). */
 static void test_scaled_by_survivors(void **state) {
   (void)state;
-  gc_heap *h = heap("heapwalk", NULL);
-  gc_set_auto(h, 0);
-  for (int i = 0; i < 20000; i++) hold_new(h, 0);
-  gc_set_auto(h, 1);
-  gc_collect(h, GC_FULL);
-  assert_int_equal(allocations_to_collection(h, 0, 100000), 5121);
-  gc_heap_free(h);
-  h = heap("heapwalk", "scaled=0");
-  gc_set_auto(h, 0);
-  for (int i = 0; i < 20000; i++) hold_new(h, 0);
-  gc_set_auto(h, 1);
-  gc_collect(h, GC_FULL);
-  assert_int_equal(allocations_to_collection(h, 0, 100000), 2049);
-  gc_heap_free(h);
+  assert_int_equal(after_survivors(NULL), 5121);
+  assert_int_equal(after_survivors("scaled=0"), 2049);
 }
 
 /* What a collection frees counts against the next one: 1,000 objects of

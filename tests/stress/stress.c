@@ -7,7 +7,7 @@
  *
  *   gcstress [--size N] [--depth D] [--collector NAME] [--huge] [--help]
  *
- * --huge is --size 100000000 (not run by the tests: see the README for its
+ * --huge is --size 100000000 (not run by the tests: see tests/README.md for its
  * peak memory).  Prints one line per case with its time and the process's
  * peak resident memory; exit 0 when every case verified, 1 otherwise, 2 on
  * bad usage, 3 out of memory.

@@ -72,6 +72,10 @@
  *    reaches it again in scan, since scan and scan_black follow every edge
  *    of every GRAY object they expand.  PHP's gc_scan_roots skips such
  *    roots by colour; dropping them saves the second look.
+ *  - A root whose subgraph is a chain or a singly linked ring is decided
+ *    first by reading alone (the path trial, before mark_roots): a live
+ *    one is left BLACK and never coloured, a garbage ring is gathered at
+ *    once.  Only roots whose subgraph has another shape are coloured GRAY.
  *  - Scan gathers an object the moment it turns WHITE, instead of a third
  *    walk (CollectWhite) from every root after the scan: a pass over the
  *    garbage saved.  The few that a later scan_black turns BLACK again go
@@ -141,6 +145,7 @@
  *   in_order=65536       roots from which roots expand in buffer order
  *   max_roots=0          cap on buffered roots (0: as memory allows)
  *   near=2048            bytes: a root so close to its reacher expands at once
+ *   path=1024            longest chain or ring a path trial decides unwritten
  *
  * A lower threshold means shorter pauses and less garbage held between
  * collections, but more collections, each tracing whatever live data the
@@ -198,6 +203,11 @@ static const gc_param_def trial_tunables[] = {
      "cap on buffered roots (0: as memory allows); past it the next "
      "collection scans the whole heap instead (bounded buffer, slower "
      "collection)"},
+    {"path", GC_P_INT, "1024", 0, 1e9,
+     "longest chain or singly linked ring (objects) that a root's path "
+     "trial decides by reading alone, without colouring it (0: off); "
+     "longer paths, and roots that reach other shapes, take the "
+     "ordinary walk"},
     {"near", GC_P_INT, "2048", 0, 1048576,
      "with in_order: a root reached from an object within this many bytes "
      "of it (the next link of a chain allocated in order) is expanded at "
@@ -222,7 +232,7 @@ typedef struct trial_state {
   uint64_t examined; /* objects coloured GRAY in this collection */
   /* Tunables, and the current (adaptive) threshold. */
   uint64_t base_threshold, threshold, step, max_threshold, min_freed;
-  uint64_t max_roots, in_order;
+  uint64_t max_roots, in_order, path;
   uintptr_t near; /* bytes: a root this close to its reacher does not wait */
   double min_yield, whole_heap;
   int adaptive;
@@ -243,6 +253,7 @@ static int trial_init(gc_heap *h, const gc_param_set *t, char *err,
   st->max_roots = (uint64_t)gc_params_int(t, "max_roots");
   st->in_order = (uint64_t)gc_params_int(t, "in_order");
   st->near = (uintptr_t)gc_params_int(t, "near");
+  st->path = (uint64_t)gc_params_int(t, "path");
   if (st->max_roots == 0 || st->max_roots > UINT32_MAX)
     st->max_roots = UINT32_MAX; /* the index must fit in gc_refs */
   if (st->max_threshold < st->base_threshold) {
@@ -539,19 +550,166 @@ enum { ROOTS_AHEAD = 8, SHORT_WALK = 2 };
       GC_PREFETCH_EDGES((st)->work[(i) + ROOTS_AHEAD]);          \
   } while (0)
 
+/* ----------------------------------------------------------------------
+ * The path trial: trial deletion without writes, for chains and rings
+ * ------------------------------------------------------------------------
+ *
+ * A root whose subgraph is a path -- each object holds at most one distinct
+ * target, as a chain or a singly linked ring does -- can be decided by
+ * reading alone.  The walk from the root s follows the one target until it
+ * ends at NULL (a chain), comes back to s (a ring), meets an object that is
+ * GRAY or WHITE already (the subgraph overlaps what mark_gray has coloured),
+ * meets an object with two targets, revisits an object other than s (Brent's
+ * cycle detection: a path that runs into a ring without s), or exceeds
+ * `cap` objects.  In the last four cases it decides nothing and s takes the
+ * ordinary walk.  S below is everything s reaches; on a path each object but
+ * s is referred to from S by its predecessor's slots only, and s by the last
+ * object's (a ring) or by nothing (a chain).
+ *
+ *  - A chain: s has no reference from S and a count above zero, so it is
+ *    held from outside S, and it reaches all of S: PATH_LIVE.
+ *  - A ring whose members' counts all equal the references from S: nothing
+ *    outside refers into S, so S is garbage, whatever else the collection
+ *    decides: PATH_GARBAGE, and path_whiten gathers it now (it refers to
+ *    nothing outside S, so it leaves `open` clear).
+ *  - A ring with one member held from outside S: every member is reachable
+ *    from it: PATH_LIVE.
+ *
+ * PATH_LIVE leaves S BLACK and untouched but for the roots on it, which
+ * path_drop takes out of this collection (BLACK, not BUFFERED): no header
+ * is written for a live chain or ring held at its head, where mark_gray and
+ * scan_black would write each header twice.  It is sound even when what
+ * holds S is itself garbage: S stays out of the GRAY set only until a walk
+ * that does colour GRAY reaches it, and that walk then colours S GRAY as
+ * it would any BLACK object.  Completeness still holds.  Take a garbage
+ * component C that nothing outside C refers to (every garbage object hangs
+ * from one); its buffered member b reaches all of C, so b's own path trial
+ * cannot see b held from outside, and neither can the path trial of any
+ * root on a path through b, which would be in C too.  So C is either
+ * whitened as a ring or coloured GRAY from b by mark_gray, and so is
+ * everything it reaches; the header's argument then applies to the GRAY
+ * set. */
+enum { PATH_UNDECIDED = 0, PATH_LIVE, PATH_GARBAGE };
+
+/* The one distinct target of o, or NULL if it has none; *slots counts the
+ * slots holding it.  Returns o itself if o has two distinct targets. */
+static inline gc_object *path_next(gc_object *o, uint32_t *slots) {
+  gc_object **slot = gc_slots(o), *t = NULL;
+  uint32_t m = 0;
+  for (uint32_t i = 0, n = o->nslots; i < n; i++) {
+    gc_object *x = slot[i];
+    if (!x) continue;
+    if (t && x != t) return o;
+    t = x;
+    m++;
+  }
+  *slots = m;
+  return t;
+}
+
+/* The trial of the subgraph of s, a PURPLE root, if it is a path (above).
+ * Reads only.  *steps is set to the objects read. */
+static int path_trial(gc_object *s, uint64_t cap, uint64_t *steps) {
+  gc_object *o = s, *tortoise = s;
+  uint64_t n = 0, power = 1, lam = 0;
+  uint32_t in = 0; /* slots of o's predecessor that hold o */
+  int held = 0;    /* a member other than s is held from outside S */
+  int r = PATH_UNDECIDED;
+  for (;;) {
+    uint32_t m = 0;
+    gc_object *t = path_next(o, &m);
+    n++;
+    if (o != s) held |= o->refcnt > in;
+    if (t == o) break; /* two targets */
+    if (!t) {
+      r = PATH_LIVE;
+      break;
+    }
+    if (t == s) {
+      r = held || s->refcnt > m ? PATH_LIVE : PATH_GARBAGE;
+      break;
+    }
+    gc_color c = gc_get_color(t);
+    if (c == GC_GRAY || c == GC_WHITE || n >= cap || t == tortoise) break;
+    if (++lam == power) { /* Brent: the tortoise jumps ahead */
+      tortoise = t;
+      power *= 2;
+      lam = 0;
+    }
+    __builtin_prefetch((char *)t + GC_STREAM_AHEAD);
+    in = m;
+    o = t;
+  }
+  *steps = n;
+  return r;
+}
+
+/* PATH_LIVE: the roots among the `steps` objects of s's path (s and any
+ * PURPLE member) turn BLACK and leave the collection: their turns skip
+ * them. */
+static void path_drop(gc_object *s, uint64_t steps) {
+  gc_object *o = s;
+  for (uint64_t i = 0; i < steps && o; i++) {
+    if (o->info & GC_F_BUFFERED) {
+      gc_clear_flag(o, GC_F_BUFFERED);
+      gc_set_color(o, GC_BLACK);
+    }
+    uint32_t m;
+    o = path_next(o, &m);
+  }
+}
+
+/* PATH_GARBAGE: the ring of s turns WHITE and joins `garbage`, as scan
+ * would gather it; its roots leave the collection. */
+static void path_whiten(gc_object *s, gc_link *garbage) {
+  gc_object *o = s;
+  do {
+    uint32_t m;
+    gc_object *t = path_next(o, &m);
+    o->info = (o->info & ~(GC_F_COLOR_MASK | GC_F_BUFFERED)) | GC_WHITE |
+              GC_F_COLLECTING;
+    gc_list_move(garbage, gc_link_of(o));
+    o = t;
+  } while (o != s);
+}
+
 /* Afterwards every object reachable from a root is GRAY, and its gc_refs is
  * refcnt minus the references it receives from GRAY objects: the references
  * from outside the GRAY set, external handles included; and of the roots in
  * the detached buffer, only those no earlier root's walk expanded are
  * still BUFFERED.  One walk serves every root (a root's own walk cost as
  * much as a ring of 10). */
-static void mark_roots(trial_state *st) {
+static void mark_roots(trial_state *st, gc_link *garbage) {
   walk k;
   walk_begin(st, &k);
   size_t expanded = 0;
+  /* Objects the path trials may read in this collection: a walk that
+   * decides covers objects no other decided walk covers, so only shapes
+   * that defeat the trial (many roots into one long path) exhaust it, and
+   * they then cost one extra read of the heap at most. */
+  uint64_t budget = st->path ? st->heap->stats.live_objects + st->nwork : 0;
   for (size_t i = 0; i < st->nwork; i++) {
     if (st->defer && expanded <= SHORT_WALK) PREFETCH_ROOTS(st, i);
     gc_object *s = st->work[i];
+    if (!(s->info & GC_F_BUFFERED)) { /* decided by a path trial */
+      expanded = 0;
+      continue;
+    }
+    if (budget && gc_get_color(s) == GC_PURPLE) {
+      uint64_t cap = budget < st->path ? budget : st->path, steps = 0;
+      int r = path_trial(s, cap, &steps);
+      budget -= steps;
+      expanded = steps;
+      if (r != PATH_UNDECIDED) k.examined += steps; /* else mark_gray's */
+      if (r == PATH_LIVE) {
+        path_drop(s, steps);
+        continue;
+      }
+      if (r == PATH_GARBAGE) {
+        path_whiten(s, garbage);
+        continue;
+      }
+    }
     if (gc_get_color(s) == GC_GRAY && !(s->info & st->defer)) {
       /* Reached from a root kept before it, and expanded: scan reaches it
        * from there too, so it needs no turn of its own. */
@@ -747,7 +905,7 @@ static void trial_collect(gc_heap *h, int gen, gc_collection_record *rec) {
   if (!overflowed) {
     st->defer =
         st->in_order && st->nwork >= st->in_order ? GC_F_BUFFERED : 0;
-    mark_roots(st);
+    mark_roots(st, &garbage);
     scan_roots(st, &h->gens[0], &garbage);
     closed = !st->open;
   } else {

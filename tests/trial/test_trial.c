@@ -97,6 +97,207 @@ static gc_object *make_live_root(gc_heap *h) {
 }
 
 /* ======================================================================
+ * The path trial (chains and singly linked rings decided by reading)
+ * ==================================================================== */
+
+enum { SENTINEL = 0x5eed };
+
+/* Every member of the ring at `first` gets gc_refs = SENTINEL, which only a
+ * write by the collector changes (BLACK objects' gc_refs is otherwise
+ * unused). */
+static void ring_mark(gc_object *first) {
+  gc_object *o = first;
+  do {
+    if (!is_buffered(o)) o->gc_refs = SENTINEL;
+    o = gc_slot_get(o, 0);
+  } while (o != first);
+}
+
+/* Members not buffered whose header the collection wrote. */
+static size_t ring_written(gc_object *first) {
+  size_t w = 0;
+  gc_object *o = first;
+  do {
+    w += o != first && o->gc_refs != SENTINEL;
+    o = gc_slot_get(o, 0);
+  } while (o != first);
+  return w;
+}
+
+/* A live ring held at its buffered head is decided by reading alone: the
+ * other members' headers are never written (path=0 writes every one), the
+ * head leaves the buffer BLACK, and the objects read count as examined. */
+static void test_path_live_ring_unwritten(void **state) {
+  (void)state;
+  const char *tun[] = {"auto=0", "auto=0,path=0"};
+  for (int t = 0; t < 2; t++) {
+    gc_heap *h = trial_heap(tun[t]);
+    gc_object *first = make_ring(h, 10, 1);
+    assert_true(gc_root_push(h, first) >= 0);
+    gc_decref(h, first);
+    assert_true(is_buffered(first));
+    ring_mark(first);
+    assert_int_equal(gc_collect(h, GC_FULL), 0);
+    assert_int_equal(last_record(h)->examined, 10);
+    assert_int_equal(ring_written(first), t == 0 ? 0 : 9);
+    assert_false(is_buffered(first));
+    assert_int_equal(gc_get_color(first), GC_BLACK);
+    validate(h);
+    assert_oracle(h);
+    gc_heap_free(h);
+  }
+}
+
+/* Every member buffered (gcbench's protocol:all): the first root's trial
+ * decides the ring, live or garbage, and takes the other roots out of the
+ * collection; nothing is examined twice. */
+static void test_path_every_member_buffered(void **state) {
+  (void)state;
+  for (int held = 0; held < 2; held++) {
+    gc_heap *h = trial_heap("auto=0");
+    gc_object *first = make_ring(h, 10, 1);
+    if (held) assert_true(gc_root_push(h, first) >= 0);
+    gc_decref(h, first); /* buffers first */
+    gc_object *o = gc_slot_get(first, 0);
+    while (o != first) { /* a second reference, dropped: buffered */
+      gc_incref(o);
+      gc_decref(h, o);
+      assert_true(is_buffered(o));
+      o = gc_slot_get(o, 0);
+    }
+    assert_int_equal(gc_collect(h, GC_FULL), held ? 0 : 10);
+    assert_int_equal(last_record(h)->examined, 10);
+    assert_int_equal(stats(h)->live_objects, held ? 10 : 0);
+    validate(h);
+    assert_oracle(h);
+    gc_heap_free(h);
+  }
+}
+
+/* A chain held at its buffered head: live, whatever its length; one longer
+ * than `path` takes the ordinary walk (and is examined once). */
+static void test_path_chain(void **state) {
+  (void)state;
+  const char *tun[] = {"auto=0", "auto=0,path=50"};
+  for (int t = 0; t < 2; t++) {
+    gc_heap *h = trial_heap(tun[t]);
+    gc_object *head = gc_new(h, 1, 0), *o = head;
+    for (int i = 1; i < 100; i++) {
+      gc_object *n = gc_new(h, 1, 0);
+      gc_slot_steal(h, o, 0, n);
+      o = n;
+    }
+    assert_true(gc_root_push(h, head) >= 0);
+    gc_decref(h, head);
+    assert_int_equal(gc_collect(h, GC_FULL), 0);
+    assert_int_equal(last_record(h)->examined, 100);
+    assert_int_equal(stats(h)->live_objects, 100);
+    validate(h);
+    assert_oracle(h);
+    gc_heap_free(h);
+  }
+}
+
+/* A ring S whose only outside reference comes from garbage U (U -> U and
+ * U -> S).  S's root comes first and its path trial finds S held from
+ * outside: left alone.  U's turn colours U and S GRAY, and both are freed
+ * in this collection. */
+static void test_path_held_by_garbage(void **state) {
+  (void)state;
+  gc_heap *h = trial_heap("auto=0");
+  gc_object *s = make_ring(h, 10, 1);
+  gc_object *u = gc_new(h, 2, 0);
+  gc_slot_set(h, u, 0, u);
+  gc_slot_set(h, u, 1, s);
+  gc_decref(h, s); /* root 0: S, held by U */
+  gc_decref(h, u); /* root 1: U, held by itself */
+  assert_true(is_buffered(s) && is_buffered(u));
+  assert_int_equal(gc_collect(h, GC_FULL), 11);
+  assert_int_equal(stats(h)->live_objects, 0);
+  validate(h);
+  assert_oracle(h);
+  gc_heap_free(h);
+}
+
+/* Shapes the path trial does not decide take the ordinary walk.
+ *  - A path that runs into a ring without its root: R (held by the root
+ *    table) -> A -> B -> C -> A.  A, buffered first by the steal, is a ring
+ *    held from outside (by R): decided live, 3 read.  R's trial runs round
+ *    A, B, C until Brent's detection stops it; mark_gray then examines 4.
+ *    Once R is dropped, A's ring is garbage and its trial gathers it.
+ *  - An object already GRAY: with roots expanded in buffer order (in_order=1,
+ *    near=0), X (X -> X, X -> G) colours G GRAY and leaves it for its turn.
+ *    S <-> G is garbage too, but G is held from X, so a trial from S that
+ *    read past G would find the ring held and take G out of the
+ *    collection: S and G would survive it.  S's trial stops at G. */
+static void test_path_undecided(void **state) {
+  (void)state;
+  gc_heap *h = trial_heap("auto=0");
+  gc_object *r = gc_new(h, 1, 0), *a = make_ring(h, 3, 1);
+  assert_true(gc_root_push_steal(h, r) >= 0);
+  gc_slot_steal(h, r, 0, a); /* buffers A */
+  gc_incref(r);
+  gc_decref(h, r); /* buffers R */
+  assert_true(is_buffered(a) && is_buffered(r));
+  assert_int_equal(gc_collect(h, GC_FULL), 0);
+  assert_int_equal(last_record(h)->examined, 3 + 4);
+  validate(h);
+  gc_root_truncate(h, 0); /* R freed by counting; A buffered */
+  assert_true(is_buffered(a));
+  assert_int_equal(gc_collect(h, GC_FULL), 3);
+  assert_int_equal(last_record(h)->examined, 3);
+  assert_int_equal(stats(h)->live_objects, 0);
+  validate(h);
+  assert_oracle(h);
+  gc_heap_free(h);
+
+  h = trial_heap("auto=0,in_order=1,near=0");
+  gc_object *x = gc_new(h, 2, 0), *sg = make_ring(h, 2, 1);
+  gc_object *g = gc_slot_get(sg, 0);
+  gc_slot_set(h, x, 0, x);
+  gc_slot_set(h, x, 1, g);
+  gc_decref(h, x); /* root 0: X */
+  gc_decref(h, sg); /* root 1: S */
+  gc_incref(g);
+  gc_decref(h, g); /* root 2: G */
+  assert_int_equal(gc_collect(h, GC_FULL), 3);
+  assert_int_equal(stats(h)->live_objects, 0);
+  validate(h);
+  assert_oracle(h);
+  gc_heap_free(h);
+}
+
+/* A path decided live and then reached by an ordinary walk is read again
+ * by that walk; many roots into one shared chain would read it once each,
+ * but the collection's budget (live objects + roots) stops the trials. */
+static void test_path_budget(void **state) {
+  (void)state;
+  enum { LEN = 500, ROOTS = 1000 };
+  gc_heap *h = trial_heap("auto=0");
+  gc_object *head = gc_new(h, 1, 0), *o = head;
+  assert_true(gc_root_push_steal(h, head) >= 0);
+  for (int i = 1; i < LEN; i++) {
+    gc_object *n = gc_new(h, 1, 0);
+    gc_slot_steal(h, o, 0, n);
+    o = n;
+  }
+  for (int i = 0; i < ROOTS; i++) { /* live: each held by the root table */
+    gc_object *q = gc_new(h, 1, 0);
+    gc_slot_set(h, q, 0, head);
+    assert_true(gc_root_push(h, q) >= 0);
+    gc_decref(h, q);
+  }
+  assert_int_equal(gc_collect(h, GC_FULL), 0);
+  /* Decided trials read at most the budget plus one path's cap. */
+  assert_true(last_record(h)->examined <= LEN + 2 * ROOTS + 1024);
+  assert_true(last_record(h)->examined >= LEN + ROOTS);
+  assert_int_equal(stats(h)->live_objects, LEN + ROOTS);
+  validate(h);
+  assert_oracle(h);
+  gc_heap_free(h);
+}
+
+/* ======================================================================
  * The seed's pair
  * ==================================================================== */
 
@@ -463,7 +664,11 @@ static void test_fixed_threshold(void **state) {
 /* min_yield: 100 pairs that each also refer to a live chain of 1000 free
  * 200 of the 1200 objects examined (yield 1/6). */
 static size_t yield_run(const char *tunables) {
-  gc_heap *h = trial_heap(tunables);
+  /* path=0: a path trial of the chain's head would read the chain once
+   * more in the second collection (see test_path_live_then_reached) */
+  char tun[128];
+  snprintf(tun, sizeof tun, "%s,path=0", tunables);
+  gc_heap *h = trial_heap(tun);
   gc_object *chain = gc_new(h, 1, 0);
   assert_true(gc_root_push_steal(h, chain) >= 0);
   for (int i = 1; i < 1000; i++) {
@@ -661,7 +866,9 @@ static void test_arrays_cannot_grow(void **state) {
   int normal = 0, stack_failed = 0, buffer_failed = 0;
   for (int seed = 1; seed <= 64; seed++) {
     char tun[96];
-    snprintf(tun, sizeof tun, "auto=0,fail_collector=0.5,fail_seed=%d", seed);
+    /* path=0: the garbage pairs would be decided without the stack */
+    snprintf(tun, sizeof tun, "auto=0,path=0,fail_collector=0.5,fail_seed=%d",
+             seed);
     gc_heap *h = trial_heap(tun);
     for (int i = 0; i < 5; i++) /* live, never a possible root */
       assert_true(gc_root_push_steal(h, gc_new(h, 0, 0)) >= 0);
@@ -815,12 +1022,14 @@ static void test_tunables(void **state) {
   while (gc_collector_name(idx) && strcmp(gc_collector_name(idx), "trial"))
     idx++;
   const gc_param_def *defs = gc_collector_tunables(idx, &n);
-  assert_int_equal(n, 10);
+  assert_int_equal(n, 11);
   const char *want[] = {"threshold",  "adaptive",  "step",
                         "max_threshold", "min_freed", "min_yield",
-                        "whole_heap", "in_order",  "max_roots", "near"};
+                        "whole_heap", "in_order",  "max_roots", "path",
+                        "near"};
   const char *defaults[] = {"10000", "1",    "10000", "1000000000", "100",
-                            "0.05",  "0",    "65536", "0",          "2048"};
+                            "0.05",  "0",    "65536", "0",          "1024",
+                            "2048"};
   for (size_t i = 0; i < n; i++) {
     assert_string_equal(defs[i].name, want[i]);
     assert_string_equal(defs[i].def, defaults[i]);
@@ -1140,8 +1349,9 @@ static void test_in_order_slot_runs(void **state) {
 static void test_in_order_near_root_push_fails(void **state) {
   (void)state;
   enum { FILL = 1024, WIDE = FILL + 3 };
-  const char *tun[] = {"auto=0,in_order=1,near=1048576",
-                       "auto=0,in_order=1,near=0"};
+  /* path=0: N <-> N2 would be decided by a path trial, not pushed */
+  const char *tun[] = {"auto=0,in_order=1,near=1048576,path=0",
+                       "auto=0,in_order=1,near=0,path=0"};
   for (int t = 0; t < 2; t++) {
     gc_heap *h = trial_heap(tun[t]);
     /* Grow the stack and both buffer arrays (detach_buffer swaps them). */
@@ -1258,6 +1468,12 @@ int main(void) {
       cmocka_unit_test(test_ring_garbage),
       cmocka_unit_test(test_ring_held),
       cmocka_unit_test(test_ring_held_by_unexamined),
+      cmocka_unit_test(test_path_live_ring_unwritten),
+      cmocka_unit_test(test_path_every_member_buffered),
+      cmocka_unit_test(test_path_chain),
+      cmocka_unit_test(test_path_held_by_garbage),
+      cmocka_unit_test(test_path_undecided),
+      cmocka_unit_test(test_path_budget),
       cmocka_unit_test(test_wide_hub),
       cmocka_unit_test(test_forget),
       cmocka_unit_test(test_threshold_triggers_at_next_allocation),

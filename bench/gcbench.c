@@ -215,6 +215,8 @@ static void bm_cell(gbs_state *st, void *arg) {
   double ur_max = 0, ur_mean = 0, ur_bytes_max = 0, ur_bytes_mean = 0;
   int64_t iters = 0;
   while (gbs_keep_running(st)) {
+    /* Every collect-mode heap on fresh pages, as the process's first */
+    if (c->r->mode == MODE_COLLECT) gc_mem_trim_();
     gc_heap *h = gc_heap_new(cname, tun, err, sizeof err);
     if (!h) {
       gbs_skip_with_error(st, err);

@@ -79,6 +79,15 @@ void gc_mem_thread_peak_reset(void) {
   mallctl("thread.peak.reset", NULL, NULL, NULL, 0);
 }
 
+void gc_mem_trim_(void) {
+  char purge[64];
+  snprintf(purge, sizeof purge, "arena.%u.purge", (unsigned)MALLCTL_ARENAS_ALL);
+  mallctl("thread.tcache.flush", NULL, NULL, NULL, 0);
+  mallctl(purge, NULL, NULL, NULL, 0);
+  mi_collect(true);
+  malloc_trim(0);
+}
+
 /* ======================================================================
  * Heap tunables (every collector accepts these)
  * ==================================================================== */

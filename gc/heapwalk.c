@@ -461,7 +461,8 @@ static int keep_legacy(gc_object *o, void *arg) {
   if (!(o->info & HW_UNREACHABLE) || !(o->info & GC_F_FINALIZER)) return 1;
   o->info &= ~HW_UNREACHABLE;
   st->revived++;
-  if (gc_garbage_append_(st->h, o) != 0) { /* kept anyway */ }
+  /* Out of memory: not in gc.garbage, but kept alive all the same. */
+  (void)gc_garbage_append_(st->h, o);
   hw_push(st, o);
   drain_reachable(st);
   return 1;

@@ -267,6 +267,77 @@ static void test_path_undecided(void **state) {
   gc_heap_free(h);
 }
 
+/* A doubly linked ring of n (slot 0: next, slot 1: previous); returns the
+ * first object, holding the caller's reference. */
+static gc_object *make_dring(gc_heap *h, size_t n) {
+  gc_object *first = make_ring(h, n, 2), *o = first;
+  do {
+    gc_object *next = gc_slot_get(o, 0);
+    gc_slot_set(h, next, 1, o);
+    o = next;
+  } while (o != first);
+  return first;
+}
+
+/* Doubly linked rings are paths too: each member holds its two neighbours,
+ * one of them the object the walk came from.  Garbage is gathered at once,
+ * a ring held at its head or at another member is live, and nothing is
+ * examined twice or written (the members' gc_refs keep a sentinel). */
+static void test_path_doubly_linked(void **state) {
+  (void)state;
+  for (int held = 0; held < 3; held++) { /* 0: garbage, 1: head, 2: member */
+    gc_heap *h = trial_heap("auto=0");
+    gc_object *first = make_dring(h, 10);
+    gc_object *member = gc_slot_get(gc_slot_get(first, 0), 0);
+    if (held == 1) assert_true(gc_root_push(h, first) >= 0);
+    if (held == 2) assert_true(gc_root_push(h, member) >= 0);
+    gc_decref(h, first);
+    assert_true(is_buffered(first));
+    ring_mark(first);
+    assert_int_equal(gc_collect(h, GC_FULL), held ? 0 : 10);
+    assert_int_equal(last_record(h)->examined, 10);
+    if (held) assert_int_equal(ring_written(first), 0);
+    assert_int_equal(stats(h)->live_objects, held ? 10 : 0);
+    validate(h);
+    assert_oracle(h);
+    gc_heap_free(h);
+  }
+  /* Rings of 2 and 3: the back link of s is the last object. */
+  for (size_t n = 2; n <= 3; n++) {
+    gc_heap *h = trial_heap("auto=0");
+    gc_decref(h, make_dring(h, n));
+    assert_int_equal(gc_collect(h, GC_FULL), n);
+    assert_int_equal(last_record(h)->examined, n);
+    assert_oracle(h);
+    gc_heap_free(h);
+  }
+}
+
+/* S <-> V1 -> V2 <-> V3 with V3 held from outside and S not: a path, but
+ * V3 does not reach S, so "a member is held" does not make S live.  The
+ * trial leaves it to the walk, which frees S and V1 and keeps V2, V3. */
+static void test_path_member_held_not_reaching(void **state) {
+  (void)state;
+  gc_heap *h = trial_heap("auto=0");
+  gc_object *s = gc_new(h, 1, 0), *v1 = gc_new(h, 2, 0);
+  gc_object *v2 = gc_new(h, 1, 0), *v3 = gc_new(h, 1, 0);
+  gc_slot_set(h, s, 0, v1);
+  gc_slot_set(h, v1, 0, s);
+  gc_slot_set(h, v1, 1, v2);
+  gc_slot_set(h, v2, 0, v3);
+  gc_slot_set(h, v3, 0, v2);
+  assert_true(gc_root_push_steal(h, v3) >= 0);
+  gc_decref(h, s); /* buffered first: held by V1 only */
+  gc_decref(h, v1);
+  gc_decref(h, v2);
+  assert_true(is_buffered(s));
+  assert_int_equal(gc_collect(h, GC_FULL), 2);
+  assert_int_equal(stats(h)->live_objects, 2);
+  validate(h);
+  assert_oracle(h);
+  gc_heap_free(h);
+}
+
 /* A path decided live and then reached by an ordinary walk is read again
  * by that walk; many roots into one shared chain would read it once each,
  * but the collection's budget (live objects + roots) stops the trials. */
@@ -1474,6 +1545,8 @@ int main(void) {
       cmocka_unit_test(test_path_held_by_garbage),
       cmocka_unit_test(test_path_undecided),
       cmocka_unit_test(test_path_budget),
+      cmocka_unit_test(test_path_doubly_linked),
+      cmocka_unit_test(test_path_member_held_not_reaching),
       cmocka_unit_test(test_wide_hub),
       cmocka_unit_test(test_forget),
       cmocka_unit_test(test_threshold_triggers_at_next_allocation),

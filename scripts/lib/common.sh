@@ -25,27 +25,36 @@ apt_get() {
 # installed on demand and only for --peers.
 GCBENCH_PEER_PACKAGES="php-cli nim"
 
-# Try to install the missing peer runtimes; never fails: a peer still
-# missing afterwards is skipped by its script with one line saying so.
-ensure_peer_packages() {
-  local missing=() p
-  for p in $GCBENCH_PEER_PACKAGES; do
+# ensure_optional_packages WHAT PKG... -- install the missing ones among
+# PKG; never fails: whatever is still missing afterwards is skipped by its
+# script with one line (WHAT names it in the messages: "peer", "program").
+ensure_optional_packages() {
+  local what=$1 missing=() p
+  shift
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
       missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ]; then
-    log "peer runtimes missing: ${missing[*]} (sudo apt-get install -y ${missing[*]})"
+    log "$what packages missing: ${missing[*]} (sudo apt-get install -y ${missing[*]})"
     return 0
   fi
-  log "installing peer runtimes ${missing[*]}"
+  log "installing $what packages ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   for p in "${missing[@]}"; do
     apt_get install -y -qq --no-install-recommends "$p" >&2 ||
       { apt_get update -qq >&2 && apt_get install -y -qq --no-install-recommends "$p" >&2; } ||
-      log "could not install $p; its peer is skipped"
+      log "could not install $p; its $what is skipped"
   done
   return 0
+}
+
+# Try to install the missing peer runtimes; never fails: a peer still
+# missing afterwards is skipped by its script with one line saying so.
+ensure_peer_packages() {
+  # shellcheck disable=SC2086  # a list of package names
+  ensure_optional_packages peer $GCBENCH_PEER_PACKAGES
 }
 
 # The real programs of scripts/bench --programs (scripts/bench-programs):
@@ -57,24 +66,8 @@ GCBENCH_PROGRAM_PACKAGES="pyflakes3 python3-docutils python3-sphinx"
 # of GCBENCH_PROGRAM_PACKAGES); never fails: a program whose package is still
 # missing afterwards is skipped by scripts/bench-programs with one line.
 ensure_program_packages() {
-  local missing=() p
-  for p in ${@:-$GCBENCH_PROGRAM_PACKAGES}; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-      missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  if [ "$(id -u)" -ne 0 ]; then
-    log "program packages missing: ${missing[*]} (sudo apt-get install -y ${missing[*]})"
-    return 0
-  fi
-  log "installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  for p in "${missing[@]}"; do
-    apt_get install -y -qq --no-install-recommends "$p" >&2 ||
-      { apt_get update -qq >&2 && apt_get install -y -qq --no-install-recommends "$p" >&2; } ||
-      log "could not install $p; its program is skipped"
-  done
-  return 0
+  # shellcheck disable=SC2086  # a list of package names
+  ensure_optional_packages program ${@:-$GCBENCH_PROGRAM_PACKAGES}
 }
 
 # Install whatever is missing: with apt-get as root, else print the line.

@@ -850,6 +850,19 @@ int main(int argc, char **argv) {
   /* ---- outputs: checked and opened before the run ---- */
   static gc_out json, pfile, tfile; /* static: die() abandons them */
   {
+    /* no output may name an input: a workload's "file" parameter (the
+     * snapshot, the capture) is read during the run */
+    const char *opt[] = {"--json", "--pauses", "--timeline"};
+    const char *path[] = {json_path, pauses_path, timeline_path};
+    const char *in_opt[] = {"-p file"}, *in_path[] = {NULL};
+    for (size_t i = 0; i < wl->nparams; i++)
+      if (!strcmp(wl->params[i].name, "file"))
+        in_path[0] = gc_params_str(&ps, "file");
+    if (gc_out_check_inputs(opt, path, 3, in_opt, in_path, 1, err,
+                            sizeof err) != 0)
+      die(EXIT_USAGE, "%s", err);
+  }
+  {
     gc_out *outs[] = {&json, &pfile, &tfile};
     const char *opt[] = {"--json", "--pauses", "--timeline"};
     const char *path[] = {json_path, pauses_path, timeline_path};

@@ -353,6 +353,18 @@ static void reset_peak_resident(void) {
   fclose(f);
 }
 
+/* gc_oracle_check as a job for the oracle's thread. */
+typedef struct check_job {
+  gc_heap *h;
+  int flags, rc;
+  gc_oracle_report rep;
+} check_job;
+
+static void check_apart(void *arg) {
+  check_job *j = arg;
+  j->rc = gc_oracle_check(j->h, j->flags, &j->rep);
+}
+
 /* The final checks: counts against the workload's answer, then the oracle.
  * Returns 1 when everything passed; each problem is one line on stderr. */
 static int judge(gc_heap *h, const char *cname, const wl_answer *ansp,
@@ -380,11 +392,14 @@ static int judge(gc_heap *h, const char *cname, const wl_answer *ansp,
     EXPECT("uncollectable", st->uncollectable, ans.uncollectable);
   }
 #undef EXPECT
+  check_job j = {h, GC_ORACLE_COUNTS | (is_none ? 0 : GC_ORACLE_COMPLETE),
+                 0, {0}};
   gc_oracle_report rep;
-  int flags = GC_ORACLE_COUNTS | (is_none ? 0 : GC_ORACLE_COMPLETE);
   /* under `none` no finalizer resurrects and nothing is kept */
   uint64_t reach = ans.live - (is_none ? ans.resurrected + ans.uncollectable : 0);
-  if (gc_oracle_check(h, flags, &rep) != 0) {
+  gcv_apart(check_apart, &j); /* its memory is not the run's (verify.h) */
+  rep = j.rep;
+  if (j.rc != 0) {
     fprintf(stderr, "gcrun: verify: %s: oracle: %s\n", cname, rep.error);
     problems++;
   } else if (rep.reachable != reach) {

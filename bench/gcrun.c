@@ -679,6 +679,27 @@ static void print_table(FILE *f, const run_result *r, size_t n) {
              "during the run)\n");
 }
 
+/* After several runs, one line saying which ran out of memory (or were
+ * refused before running) and which completed. */
+static void nomem_line(const run_result *r, size_t n) {
+  char out[1024] = "", done[1024] = "";
+  size_t nout = 0, ndone = 0;
+  for (size_t i = 0; i < n; i++) {
+    int oom = r[i].code == EXIT_NOMEM;
+    char *list = oom ? out : done;
+    size_t *k = oom ? &nout : &ndone;
+    size_t len = strlen(list);
+    snprintf(list + len, sizeof out - len, "%s%s", (*k)++ ? ", " : "",
+             r[i].cname);
+  }
+  if (!ndone)
+    fprintf(stderr, "gcrun: every run ran out of memory (%s); try a smaller "
+            "size (-p n=...) or a larger -c max_bytes\n", out);
+  else
+    fprintf(stderr, "gcrun: %s ran out of memory; %s completed; try a "
+            "smaller size (-p n=...) or a larger -c max_bytes\n", out, done);
+}
+
 /* ======================================================================
  * main
  * ==================================================================== */
@@ -957,12 +978,7 @@ int main(int argc, char **argv) {
     if (!json_stdout && gc_out_flush_stdout("gcrun") != 0) bad = 1;
   }
   if (failed) die(EXIT_VERIFY, "verification failed (see above)");
-  for (size_t i = 0; nruns > 1 && !bad && i < nruns; i++)
-    if (res[i].code == EXIT_NOMEM) {
-      fprintf(stderr, "gcrun: %s ran out of memory (the others completed); "
-              "try a smaller size (-p n=...)\n", res[i].cname);
-      break;
-    }
+  if (nruns > 1 && !bad && nomem) nomem_line(res, nruns);
   gc_params_free(&ps);
   free(tunables);
   free(params);

@@ -78,11 +78,13 @@ int gcv_apart(void (*job)(void *), void *arg) {
   return 1;
 }
 
+void gcv_start(void) { pthread_once(&apart.once, apart_start); }
+
 void gcv_init(gcv *v, gcv_mode mode) {
   memset(v, 0, sizeof *v);
   v->mode = mode;
   v->budget = GCV_BUDGET;
-  if (mode != GCV_OFF) pthread_once(&apart.once, apart_start);
+  if (mode != GCV_OFF) gcv_start();
   v->apart = apart.up;
 }
 

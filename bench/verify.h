@@ -77,8 +77,13 @@ typedef struct gcv {
 int gcv_parse(const char *s, gcv_mode *mode);
 const char *gcv_mode_name(gcv_mode mode);
 
-/* Also starts, once per process, the oracle's thread when mode is not
- * GCV_OFF (before a run's memory figures are reset). */
+/* Start the oracle's thread (once per process; gcv_init does it when mode
+ * is not GCV_OFF).  A program whose figures must not depend on --verify
+ * calls it first, verifying or not: starting a thread allocates on the
+ * caller's thread, and jemalloc samples a thread's peak every 64 KiB of
+ * its activity, so even what was allocated before a run can move that
+ * run's peak by a sample. */
+void gcv_start(void);
 void gcv_init(gcv *v, gcv_mode mode);
 
 /* Run job(arg) on the oracle's thread and wait for it: what it allocates

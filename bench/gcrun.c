@@ -4,11 +4,12 @@
  *
  *   gcrun --collector NAME --workload NAME [-p key=value ...] [-c key=value]
  *         [--seed S] [--verify[=MODE]] [--json FILE|-] [--pauses FILE]
- *         [--timeline FILE] [--quiet]
+ *         [--timeline FILE] [--repetitions N] [--quiet]
  *   gcrun --list
  *
  * --collector may be a comma list or "all": the same run under each in
- * turn, then a table (and, with --json, one document with a "runs" array).
+ * turn, then a table (and, with --json, one document with a "runs" array);
+ * --repetitions N runs each N times, interleaved, for medians and ranges.
  * Exit codes: 0 ok, 1 verification failed, 2 bad usage or bad input (an
  * output that cannot be written included), 3 out of memory.  Output files
  * follow outfile.h: a regular file is written to a temporary name and
@@ -104,6 +105,10 @@ static void usage(FILE *f) {
       "                         sampled\n"
       "      --sample-every N   timeline/progress sample period in\n"
       "                         allocations (default 10000)\n"
+      "      --repetitions N    run each collector N times (default 1):\n"
+      "                         the table gives the times' medians and\n"
+      "                         [min-max] ranges, --json adds\n"
+      "                         \"repetitions\" to each run\n"
       "  -q, --quiet            no progress line\n"
       "  -l, --list             collectors and workloads with their\n"
       "                         parameters and defaults\n"

@@ -275,10 +275,12 @@ typedef struct path_id {
   char *name; /* resolve_dest's name, or NULL */
 } path_id;
 
-static void path_identify(const char *path, path_id *id) {
+/* `output`: "-" is standard output and /dev/stdout this process's own; an
+ * input named "-" is a file of that name. */
+static void path_identify(const char *path, int output, path_id *id) {
   struct stat st;
   memset(id, 0, sizeof *id);
-  int own = !strcmp(path, "-") ? 1 : own_fd(path);
+  int own = !output ? -1 : !strcmp(path, "-") ? 1 : own_fd(path);
   if (own >= 0 ? fstat(own, &st) == 0 : stat(path, &st) == 0) {
     id->have_id = 1;
     id->dev = st.st_dev;
@@ -307,11 +309,11 @@ int gc_out_check_inputs(const char *const *out_opt,
   for (size_t i = 0; i < nin; i++) {
     if (!in_path[i] || !*in_path[i]) continue;
     path_id in;
-    path_identify(in_path[i], &in);
+    path_identify(in_path[i], 0, &in);
     for (size_t j = 0; j < nout; j++) {
       if (!out_path[j] || !*out_path[j]) continue;
       path_id out;
-      path_identify(out_path[j], &out);
+      path_identify(out_path[j], 1, &out);
       int same = path_same(&in, &out);
       free(out.name);
       if (same) {

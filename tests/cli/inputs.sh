@@ -34,6 +34,15 @@ refused snapshot "$dir/in.gcheap" --timeline in.gcheap   # absolute and relative
 refused snapshot in.gcheap --json /dev/fd/3 3<>in.gcheap # its descriptor
 refused snapshot in.gcheap --json out.json --pauses hard.gcheap
 refused timeline in.gcheap --json in.gcheap              # the capture file
+# standard output is an output: refused when it is the input
+"$gcrun" -q -C naive -w snapshot -p file=in.gcheap --json - 1<>in.gcheap 2>stdout.err
+rc=$? err=$(cat stdout.err)
+[ $rc = 2 ] || fail "--json - 1<>in.gcheap: exit $rc, want 2 ($err)"
+printf '%s' "$err" | grep -q "^gcrun: --json '-' names the input -p file 'in.gcheap'" ||
+  fail "--json - 1<>in.gcheap: message: $err"
+cmp -s in.gcheap orig.gcheap || fail "--json - 1<>in.gcheap: the input changed"
+# an input named '-' is a file of that name, not standard output
+cp in.gcheap ./- && refused snapshot - --json ./- && rm ./-
 # a file that does not exist yet, named two ways, is one file too
 refused snapshot d/new.gcheap --json ld/new.gcheap
 [ ! -e d/new.gcheap ] || fail "d/new.gcheap was created"
@@ -44,4 +53,6 @@ grep -q '"collector"' out.json || fail "out.json not written"
 cmp -s in.gcheap orig.gcheap || fail "the input changed on a good run"
 "$gcrun" -q -C naive -w pair --json /dev/null --pauses /dev/null 2>/dev/null ||
   fail "/dev/null twice: exit $?"
+cp in.gcheap ./- && "$gcrun" -q -C naive -w snapshot -p file=- --json - >/dev/null 2>&1 ||
+  fail "-p file=- --json -: exit $?"
 echo ok

@@ -580,7 +580,7 @@ typedef struct row {
 } row;
 
 static void row_of(const run_result *rep, size_t n, size_t stride, row *w) {
-  uint64_t v[n];
+  static uint64_t v[MAX_REPS];
   memset(w, 0, sizeof *w);
   w->rep = rep, w->n = n, w->stride = stride;
   w->verified = rep[0].verified;

@@ -4,11 +4,12 @@
  *
  *   gcrun --collector NAME --workload NAME [-p key=value ...] [-c key=value]
  *         [--seed S] [--verify[=MODE]] [--json FILE|-] [--pauses FILE]
- *         [--timeline FILE] [--quiet]
+ *         [--timeline FILE] [--repetitions N] [--quiet]
  *   gcrun --list
  *
  * --collector may be a comma list or "all": the same run under each in
- * turn, then a table (and, with --json, one document with a "runs" array).
+ * turn, then a table (and, with --json, one document with a "runs" array);
+ * --repetitions N runs each N times, interleaved, for medians and ranges.
  * Exit codes: 0 ok, 1 verification failed, 2 bad usage or bad input (an
  * output that cannot be written included), 3 out of memory.  Output files
  * follow outfile.h: a regular file is written to a temporary name and
@@ -104,6 +105,10 @@ static void usage(FILE *f) {
       "                         sampled\n"
       "      --sample-every N   timeline/progress sample period in\n"
       "                         allocations (default 10000)\n"
+      "      --repetitions N    run each collector N times (default 1):\n"
+      "                         the table gives the times' medians and\n"
+      "                         [min-max] ranges, --json adds\n"
+      "                         \"repetitions\" to each run\n"
       "  -q, --quiet            no progress line\n"
       "  -l, --list             collectors and workloads with their\n"
       "                         parameters and defaults\n"
@@ -353,6 +358,18 @@ static void reset_peak_resident(void) {
   fclose(f);
 }
 
+/* gc_oracle_check as a job for the oracle's thread. */
+typedef struct check_job {
+  gc_heap *h;
+  int flags, rc;
+  gc_oracle_report rep;
+} check_job;
+
+static void check_apart(void *arg) {
+  check_job *j = arg;
+  j->rc = gc_oracle_check(j->h, j->flags, &j->rep);
+}
+
 /* The final checks: counts against the workload's answer, then the oracle.
  * Returns 1 when everything passed; each problem is one line on stderr. */
 static int judge(gc_heap *h, const char *cname, const wl_answer *ansp,
@@ -380,11 +397,14 @@ static int judge(gc_heap *h, const char *cname, const wl_answer *ansp,
     EXPECT("uncollectable", st->uncollectable, ans.uncollectable);
   }
 #undef EXPECT
+  check_job j = {h, GC_ORACLE_COUNTS | (is_none ? 0 : GC_ORACLE_COMPLETE),
+                 0, {0}};
   gc_oracle_report rep;
-  int flags = GC_ORACLE_COUNTS | (is_none ? 0 : GC_ORACLE_COMPLETE);
   /* under `none` no finalizer resurrects and nothing is kept */
   uint64_t reach = ans.live - (is_none ? ans.resurrected + ans.uncollectable : 0);
-  if (gc_oracle_check(h, flags, &rep) != 0) {
+  gcv_apart(check_apart, &j); /* its memory is not the run's (verify.h) */
+  rep = j.rep;
+  if (j.rc != 0) {
     fprintf(stderr, "gcrun: verify: %s: oracle: %s\n", cname, rep.error);
     problems++;
   } else if (rep.reachable != reach) {
@@ -520,9 +540,75 @@ static void run_one(const char *cname, const run_opts *o, run_result *r,
  * Reports: the JSON summary, the summary line, the table of several runs
  * ==================================================================== */
 
-/* One run's summary as a JSON object, each line prefixed by `in`. */
+/* At most this many collectors in one -C, and repetitions of each. */
+enum { MAX_RUNS = 64, MAX_REPS = 1000 };
+
+/* ======================================================================
+ * Repetitions: the same run N times, medians and ranges
+ * ==================================================================== */
+
+/* The figures that vary between repetitions of one run (its counts do
+ * not: a run is deterministic for its seed). */
+enum { M_GC, M_TOTAL, M_P50, M_P90, M_P99, M_MAX, M_PEAK, M_RESIDENT, NMETRIC };
+static const char *const metric_key[NMETRIC] = {
+    "gc_time_ns",   "total_time_ns", "pause_p50_ns",         "pause_p90_ns",
+    "pause_p99_ns", "pause_max_ns",  "peak_allocated_bytes", "peak_resident_bytes"};
+
+static uint64_t metric(const run_result *r, int m) {
+  switch (m) {
+    case M_GC: return r->st.gc_time_ns;
+    case M_TOTAL: return r->total_ns;
+    case M_P50: return r->p.p50;
+    case M_P90: return r->p.p90;
+    case M_P99: return r->p.p99;
+    case M_MAX: return r->p.max;
+    case M_PEAK: return r->peak_alloc;
+    default: return r->peak_resident;
+  }
+}
+
+/* One collector's repetitions.  The median is the lower middle value (an
+ * observed one, as the nearest-rank percentiles); the median run is the
+ * repetition whose total time is that median: its summary stands for the
+ * collector, the ranges beside it. */
+typedef struct row {
+  const run_result *rep; /* rep[k * stride]: repetition k */
+  size_t n, stride;
+  size_t median_run;
+  uint64_t med[NMETRIC], min[NMETRIC], max[NMETRIC];
+  int verified; /* -1 not asked, 0 one failed, 1 every one passed */
+} row;
+
+static void row_of(const run_result *rep, size_t n, size_t stride, row *w) {
+  static uint64_t v[MAX_REPS];
+  memset(w, 0, sizeof *w);
+  w->rep = rep, w->n = n, w->stride = stride;
+  w->verified = rep[0].verified;
+  for (size_t k = 0; k < n; k++)
+    if (rep[k * stride].verified == 0) w->verified = 0;
+  for (int m = 0; m < NMETRIC; m++) {
+    for (size_t k = 0; k < n; k++) v[k] = metric(&rep[k * stride], m);
+    qsort(v, n, sizeof *v, cmp_u64);
+    w->min[m] = v[0];
+    w->max[m] = v[n - 1];
+    w->med[m] = v[(n - 1) / 2];
+  }
+  for (size_t k = 0; k < n; k++)
+    if (metric(&rep[k * stride], M_TOTAL) == w->med[M_TOTAL]) {
+      w->median_run = k;
+      break;
+    }
+}
+
+static const run_result *row_run(const row *w) {
+  return &w->rep[w->median_run * w->stride];
+}
+
+/* One run's summary as a JSON object, each line prefixed by `in`; with
+ * `reps` (several repetitions), r is the median run and a "repetitions"
+ * object is added. */
 static void write_json(FILE *f, const char *in, const run_opts *o,
-                       const run_result *r) {
+                       const run_result *r, const row *reps) {
   const gc_heap_stats *st = &r->st;
   const wl_answer *a = &r->ans;
 #define U(x) (unsigned long long)(x)
@@ -595,8 +681,27 @@ static void write_json(FILE *f, const char *in, const run_opts *o,
   else
     fprintf(f, "\"%s\",\n", gcv_mode_name(o->verify));
   fprintf(f, "%s  \"safety_checked\": %llu,\n", in, U(r->checked));
-  fprintf(f, "%s  \"verified\": %s\n%s}", in,
-          r->verified < 0 ? "null" : r->verified ? "true" : "false", in);
+  int verified = reps ? reps->verified : r->verified;
+  fprintf(f, "%s  \"verified\": %s", in,
+          verified < 0 ? "null" : verified ? "true" : "false");
+  if (reps) {
+    /* each figure that varies: median, min, max and every repetition's
+     * value in the order run */
+    fprintf(f, ",\n%s  \"repetitions\": {\"n\": %zu, \"median_run\": %zu",
+            in, reps->n, reps->median_run);
+    for (int m = 0; m < NMETRIC; m++) {
+      fprintf(f, ",\n%s    \"%s\": {\"median\": %llu, \"min\": %llu, "
+                 "\"max\": %llu, \"values\": [",
+              in, metric_key[m], U(reps->med[m]), U(reps->min[m]),
+              U(reps->max[m]));
+      for (size_t k = 0; k < reps->n; k++)
+        fprintf(f, "%s%llu", k ? ", " : "",
+                U(metric(&reps->rep[k * reps->stride], m)));
+      fputs("]}", f);
+    }
+    fputs("}", f);
+  }
+  fprintf(f, "\n%s}", in);
 #undef U
 }
 
@@ -621,47 +726,112 @@ static void summary_line(const run_opts *o, const run_result *r) {
 }
 
 /* Several runs side by side; '*' marks the best of each column among the
- * runs that completed (for `leaked`, the fewest). */
-static void print_table(FILE *f, const run_result *r, size_t n) {
-  enum { GC, TOTAL, P99, MAX, PEAK, LEAK, NCOL };
-  static const char *const head[NCOL] = {"gc ms", "total ms", "p99 ms",
-                                         "max ms", "peak MB", "leaked"};
+ * runs that completed (for `leaked`, the fewest).  With repetitions, the
+ * times are medians with their range, the rest the median run's. */
+static void print_table(FILE *f, const row *rows, size_t n, size_t nreps,
+                        int notes_garbage) {
+  enum { GC, TOTAL, P99, MAX, PEAK, UNREC, LEAK, NCOL };
+  static const char *const head[NCOL] = {"gc ms",   "total ms",  "p99 ms",
+                                         "max ms",  "peak MB",   "unrecl MB",
+                                         "leaked"};
+  static const int time_metric[] = {M_GC, M_TOTAL, M_P99, M_MAX};
   double best[NCOL];
   for (int c = 0; c < NCOL; c++) best[c] = -1;
-  double v[64][NCOL];
+  double v[MAX_RUNS][NCOL], lo[MAX_RUNS][4], hi[MAX_RUNS][4];
   for (size_t i = 0; i < n; i++) {
-    v[i][GC] = r[i].st.gc_time_ns / 1e6;
-    v[i][TOTAL] = r[i].total_ns / 1e6;
-    v[i][P99] = r[i].p.p99 / 1e6;
-    v[i][MAX] = r[i].p.max / 1e6;
-    v[i][PEAK] = r[i].peak_alloc / 1048576.0;
-    v[i][LEAK] = (double)r[i].leaked;
-    if (r[i].code == EXIT_NOMEM) continue;
+    const run_result *r = row_run(&rows[i]);
+    for (int c = GC; c <= MAX; c++) {
+      v[i][c] = rows[i].med[time_metric[c]] / 1e6;
+      lo[i][c] = rows[i].min[time_metric[c]] / 1e6;
+      hi[i][c] = rows[i].max[time_metric[c]] / 1e6;
+    }
+    v[i][PEAK] = r->peak_alloc / 1048576.0;
+    v[i][UNREC] = notes_garbage ? r->unrec.mean_bytes / 1048576.0 : 0;
+    v[i][LEAK] = (double)r->leaked;
+    if (r->code == EXIT_NOMEM) continue;
     for (int c = 0; c < NCOL; c++)
       if (best[c] < 0 || v[i][c] < best[c]) best[c] = v[i][c];
   }
+  int wide = nreps > 1 ? 23 : 11; /* "12.345 [11.234-13.456]" */
   fprintf(f, "%-14s", "collector");
-  for (int c = 0; c < NCOL; c++) fprintf(f, " %11s", head[c]);
-  fprintf(f, "  verified\n");
+  for (int c = 0; c < NCOL; c++) fprintf(f, " %*s", c <= MAX ? wide : 11, head[c]);
+  fprintf(f, "  %-9s verified\n", "objects");
+  const char *others[8];
+  size_t nothers = 0;
+  int jemalloc_rows = 0;
   for (size_t i = 0; i < n; i++) {
-    fprintf(f, "%-14s", r[i].cname);
-    if (r[i].code == EXIT_NOMEM) {
-      if (r[i].st.objects_allocated)
+    const run_result *r = row_run(&rows[i]);
+    fprintf(f, "%-14s", r->cname);
+    if (r->code == EXIT_NOMEM) {
+      if (r->st.objects_allocated)
         fprintf(f, " out of memory after %llu objects\n",
-                (unsigned long long)r[i].st.objects_allocated);
+                (unsigned long long)r->st.objects_allocated);
       else
         fprintf(f, " not run: it would not fit the memory budget\n");
       continue;
     }
-    for (int c = 0; c < NCOL; c++)
-      fprintf(f, " %10.*f%c", c == LEAK ? 0 : 3, v[i][c],
-              v[i][c] == best[c] && n > 1 ? '*' : ' ');
-    fprintf(f, "  %s\n", r[i].verified < 0   ? "-"
-                         : r[i].verified ? "yes"
-                                         : "FAILED");
+    for (int c = 0; c < NCOL; c++) {
+      char cell[64];
+      int mark = v[i][c] == best[c] && n > 1 ? '*' : ' ';
+      if (c == UNREC && !notes_garbage)
+        snprintf(cell, sizeof cell, "-");
+      else if (c <= MAX && nreps > 1)
+        snprintf(cell, sizeof cell, "%.3f [%.3f-%.3f]", v[i][c], lo[i][c],
+                 hi[i][c]);
+      else
+        snprintf(cell, sizeof cell, "%.*f", c == LEAK ? 0 : 3, v[i][c]);
+      fprintf(f, " %*s%c", (c <= MAX ? wide : 11) - 1, cell,
+              c == UNREC && !notes_garbage ? ' ' : mark);
+    }
+    const char *a = r->as.allocator ? r->as.allocator : "?";
+    fprintf(f, "  %-9s %s\n", a,
+            rows[i].verified < 0 ? "-" : rows[i].verified ? "yes" : "FAILED");
+    if (!strcmp(a, "jemalloc")) {
+      jemalloc_rows = 1;
+      continue;
+    }
+    size_t k = 0;
+    while (k < nothers && strcmp(others[k], a)) k++;
+    if (k == nothers && nothers < 8) others[nothers++] = a;
   }
-  fprintf(f, "(* best of the column; peak: jemalloc's peak allocated bytes "
-             "during the run)\n");
+  fputs("(* best of the column", f);
+  if (nreps > 1)
+    fprintf(f, "; times: median [min-max] of %zu repetitions; the other "
+               "columns: the median run's, by total ms", nreps);
+  fputs(")\n", f);
+  if (jemalloc_rows)
+    fputs("(peak MB, objects in jemalloc: jemalloc's peak allocated bytes "
+          "of the run's thread, the collector's arrays included)\n", f);
+  for (size_t k = 0; k < nothers; k++)
+    fprintf(f, "(peak MB, objects in %s: the objects' peak live bytes, the "
+               "heap's own count of requested bytes, not %s's, plus "
+               "jemalloc's peak of the rest, the collector's arrays)\n",
+            others[k], others[k]);
+  if (notes_garbage)
+    fputs("(unrecl MB: garbage unreachable but not yet freed, mean over "
+          "the run's allocations, exact)\n", f);
+}
+
+/* After several runs, one line saying which ran out of memory (or were
+ * refused before running) and which completed. */
+static void nomem_line(const row *rows, size_t n) {
+  char out[1024] = "", done[1024] = "";
+  size_t nout = 0, ndone = 0;
+  for (size_t i = 0; i < n; i++) {
+    const run_result *r = row_run(&rows[i]);
+    int oom = r->code == EXIT_NOMEM;
+    char *list = oom ? out : done;
+    size_t *k = oom ? &nout : &ndone;
+    size_t len = strlen(list);
+    snprintf(list + len, sizeof out - len, "%s%s", (*k)++ ? ", " : "",
+             r->cname);
+  }
+  if (!ndone)
+    fprintf(stderr, "gcrun: every run ran out of memory (%s); try a smaller "
+            "size (-p n=...) or a larger -c max_bytes\n", out);
+  else
+    fprintf(stderr, "gcrun: %s ran out of memory; %s completed; try a "
+            "smaller size (-p n=...) or a larger -c max_bytes\n", out, done);
 }
 
 /* ======================================================================
@@ -677,8 +847,6 @@ static int append_list(char **list, const char *item) {
   *list = n;
   return 0;
 }
-
-enum { MAX_RUNS = 64 };
 
 /* -C's value: one name, a comma list, "all" (every collector, not the
  * profiles) anywhere in it.  Fills names[] (pointers into `spec`, which is
@@ -705,7 +873,7 @@ static size_t collector_list(char *spec, const char **names) {
   return n;
 }
 int main(int argc, char **argv) {
-  enum { OPT_PAUSES = 256, OPT_TIMELINE, OPT_SAMPLE };
+  enum { OPT_PAUSES = 256, OPT_TIMELINE, OPT_SAMPLE, OPT_REPS };
   static const struct option opts[] = {
       {"collector", required_argument, 0, 'C'},
       {"workload", required_argument, 0, 'w'},
@@ -718,6 +886,7 @@ int main(int argc, char **argv) {
       {"pauses", required_argument, 0, OPT_PAUSES},
       {"timeline", required_argument, 0, OPT_TIMELINE},
       {"sample-every", required_argument, 0, OPT_SAMPLE},
+      {"repetitions", required_argument, 0, OPT_REPS},
       {"quiet", no_argument, 0, 'q'},
       {"list", no_argument, 0, 'l'},
       {"help", no_argument, 0, 'h'},
@@ -729,11 +898,12 @@ int main(int argc, char **argv) {
   params = calloc((size_t)argc + 1, sizeof *params);
   size_t nparams = 0;
   static char *tunables; /* static: see params */
-  unsigned long long seed = 1, sample_every = 10000;
+  unsigned long long seed = 1, sample_every = 10000, nreps = 1;
   gcv_mode verify = GCV_OFF;
   int quiet = 0, c;
   char *end;
   if (!params) die(EXIT_NOMEM, "out of memory");
+  gcv_start(); /* verifying or not: the same history before every run */
   opterr = 0; /* one line of our own instead of getopt's */
   while ((c = getopt_long(argc, argv, "C:w:p:c:A:s:vj:qlh", opts, NULL)) != -1) {
     switch (c) {
@@ -770,6 +940,13 @@ int main(int argc, char **argv) {
         if (end == optarg || *end || optarg[0] == '-' || sample_every == 0)
           die(EXIT_USAGE, "--sample-every wants a positive whole number, got '%s'",
               optarg);
+        break;
+      case OPT_REPS:
+        nreps = strtoull(optarg, &end, 10);
+        if (end == optarg || *end || optarg[0] == '-' || nreps == 0 ||
+            nreps > MAX_REPS)
+          die(EXIT_USAGE, "--repetitions wants a whole number from 1 to %d, "
+              "got '%s'", MAX_REPS, optarg);
         break;
       case 'q': quiet = 1; break;
       case 'l':
@@ -846,9 +1023,25 @@ int main(int argc, char **argv) {
   if (nruns > 1 && (pauses_path || timeline_path))
     die(EXIT_USAGE, "%s takes one collector; run gcrun once per collector "
         "for its CSV", pauses_path ? "--pauses" : "--timeline");
+  if (nreps > 1 && (pauses_path || timeline_path))
+    die(EXIT_USAGE, "%s takes one run; drop --repetitions for its CSV",
+        pauses_path ? "--pauses" : "--timeline");
 
   /* ---- outputs: checked and opened before the run ---- */
   static gc_out json, pfile, tfile; /* static: die() abandons them */
+  {
+    /* no output may name an input: a workload's "file" parameter (the
+     * snapshot, the capture) is read during the run */
+    const char *opt[] = {"--json", "--pauses", "--timeline"};
+    const char *path[] = {json_path, pauses_path, timeline_path};
+    const char *in_opt[] = {"-p file"}, *in_path[] = {NULL};
+    for (size_t i = 0; i < wl->nparams; i++)
+      if (!strcmp(wl->params[i].name, "file"))
+        in_path[0] = gc_params_str(&ps, "file");
+    if (gc_out_check_inputs(opt, path, 3, in_opt, in_path, 1, err,
+                            sizeof err) != 0)
+      die(EXIT_USAGE, "%s", err);
+  }
   {
     gc_out *outs[] = {&json, &pfile, &tfile};
     const char *opt[] = {"--json", "--pauses", "--timeline"};
@@ -865,42 +1058,60 @@ int main(int argc, char **argv) {
   }
 
 
-  /* ---- run ---- */
+  /* ---- run: every collector in turn, repetition by repetition ---- */
   run_opts o = {wl, &ps, tunables, seed, sample_every, verify, quiet, tfile.f};
-  static run_result res[MAX_RUNS]; /* static: large */
-  for (size_t i = 0; i < nruns; i++) {
-    if (i) reset_peak_resident();
-    run_one(cnames[i], &o, &res[i], pfile.f);
-    if (nruns == 1 && res[i].code == EXIT_NOMEM)
-      die(EXIT_NOMEM, "%s", res[i].why);
-    if (nruns > 1 && !quiet)
-      fprintf(stderr, "gcrun: [%zu/%zu] %s: %s\n", i + 1, nruns, cnames[i],
-              res[i].code == EXIT_NOMEM ? res[i].why
-              : res[i].verified == 0    ? "VERIFY FAILED"
-                                        : "done");
-  }
+  static run_result *res; /* res[k * nruns + i]; static: see params */
+  res = calloc(nreps * nruns, sizeof *res);
+  if (!res) die(EXIT_NOMEM, "out of memory");
+  size_t total_runs = nreps * nruns, done = 0;
+  for (size_t k = 0; k < nreps; k++)
+    for (size_t i = 0; i < nruns; i++) {
+      run_result *r = &res[k * nruns + i];
+      if (k && res[i].code == EXIT_NOMEM) { /* deterministic: again */
+        *r = res[i];
+        continue;
+      }
+      if (done++) reset_peak_resident();
+      run_one(cnames[i], &o, r, pfile.f);
+      if (nruns == 1 && r->code == EXIT_NOMEM)
+        die(EXIT_NOMEM, "%s", r->why);
+      if (total_runs > 1 && !quiet) {
+        fprintf(stderr, "gcrun: [%zu/%zu] %s", k * nruns + i + 1, total_runs,
+                cnames[i]);
+        if (nreps > 1)
+          fprintf(stderr, " (repetition %zu of %llu)", k + 1, nreps);
+        fprintf(stderr, ": %s\n", r->code == EXIT_NOMEM ? r->why
+                                  : r->verified == 0    ? "VERIFY FAILED"
+                                                        : "done");
+      }
+    }
+  static row rows[MAX_RUNS]; /* each collector's repetitions */
+  for (size_t i = 0; i < nruns; i++) row_of(&res[i], nreps, nruns, &rows[i]);
 
   /* ---- report ---- */
   if (json.f) {
+    const row *rp = nreps > 1 ? &rows[0] : NULL;
     if (nruns == 1) {
-      write_json(json.f, "", &o, &res[0]);
+      write_json(json.f, "", &o, row_run(&rows[0]), rp);
       fputc('\n', json.f);
     } else {
       /* several collectors: one document, the runs in -C's order, each
        * run's object as the single-collector summary (an out-of-memory run
        * has "error" instead) */
       fprintf(json.f, "{\n  \"schema\": %d,\n  \"workload\": \"%s\",\n"
-                      "  \"seed\": %llu,\n  \"runs\": [\n",
+                      "  \"seed\": %llu,\n",
               GCRUN_JSON_SCHEMA, wl->name, seed);
+      if (nreps > 1) fprintf(json.f, "  \"repetitions\": %llu,\n", nreps);
+      fputs("  \"runs\": [\n", json.f);
       for (size_t i = 0; i < nruns; i++) {
+        const run_result *r = row_run(&rows[i]);
         fputs("    ", json.f);
-        if (res[i].code == EXIT_NOMEM)
+        if (r->code == EXIT_NOMEM)
           fprintf(json.f, "{\"collector\": \"%s\", \"error\": "
                           "\"out of memory\", \"objects_allocated\": %llu}",
-                  res[i].cname,
-                  (unsigned long long)res[i].st.objects_allocated);
+                  r->cname, (unsigned long long)r->st.objects_allocated);
         else
-          write_json(json.f, "    ", &o, &res[i]);
+          write_json(json.f, "    ", &o, r, nreps > 1 ? &rows[i] : NULL);
         fputs(i + 1 < nruns ? ",\n" : "\n", json.f);
       }
       fputs("  ]\n}\n", json.f);
@@ -919,26 +1130,23 @@ int main(int argc, char **argv) {
     nopen = 0;
   }
   int failed = 0, nomem = 0;
-  for (size_t i = 0; i < nruns; i++) {
+  for (size_t i = 0; i < total_runs; i++) {
     failed |= res[i].code == EXIT_VERIFY;
     nomem |= res[i].code == EXIT_NOMEM;
   }
-  if (nruns == 1 && !json_stdout && !bad) summary_line(&o, &res[0]);
-  if (nruns > 1 && !bad) {
-    print_table(json_stdout ? stderr : stdout, res, nruns);
+  if (total_runs == 1 && !json_stdout && !bad) summary_line(&o, &res[0]);
+  if (total_runs > 1 && !bad) {
+    print_table(json_stdout ? stderr : stdout, rows, nruns, nreps,
+                wl->notes_garbage);
     if (!json_stdout && gc_out_flush_stdout("gcrun") != 0) bad = 1;
   }
   if (failed) die(EXIT_VERIFY, "verification failed (see above)");
-  for (size_t i = 0; nruns > 1 && !bad && i < nruns; i++)
-    if (res[i].code == EXIT_NOMEM) {
-      fprintf(stderr, "gcrun: %s ran out of memory (the others completed); "
-              "try a smaller size (-p n=...)\n", res[i].cname);
-      break;
-    }
+  if (nruns > 1 && !bad && nomem) nomem_line(rows, nruns);
   gc_params_free(&ps);
   free(tunables);
   free(params);
   free(cspec);
+  free(res);
   if (bad) return EXIT_USAGE;
   return nomem ? EXIT_NOMEM : EXIT_OK;
 }

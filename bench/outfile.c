@@ -266,6 +266,70 @@ int gc_out_same(const gc_out *a, const gc_out *b) {
          !S_ISCHR(a->mode);
 }
 
+/* What names one file, for gc_out_check_inputs. */
+typedef struct path_id {
+  int have_id; /* the file exists: dev/ino/mode */
+  dev_t dev;
+  ino_t ino;
+  mode_t mode;
+  char *name; /* resolve_dest's name, or NULL */
+} path_id;
+
+/* `output`: "-" is standard output and /dev/stdout this process's own; an
+ * input named "-" is a file of that name. */
+static void path_identify(const char *path, int output, path_id *id) {
+  struct stat st;
+  memset(id, 0, sizeof *id);
+  int own = !output ? -1 : !strcmp(path, "-") ? 1 : own_fd(path);
+  if (own >= 0 ? fstat(own, &st) == 0 : stat(path, &st) == 0) {
+    id->have_id = 1;
+    id->dev = st.st_dev;
+    id->ino = st.st_ino;
+    id->mode = st.st_mode;
+  }
+  if (own < 0) {
+    char *missing;
+    id->name = resolve_dest(path, &missing);
+    free(missing);
+  }
+}
+
+static int path_same(const path_id *a, const path_id *b) {
+  if ((a->have_id && S_ISCHR(a->mode)) || (b->have_id && S_ISCHR(b->mode)))
+    return 0; /* /dev/null, a terminal: reading one does not lose it */
+  if (a->have_id && b->have_id)
+    return a->dev == b->dev && a->ino == b->ino;
+  return a->name && b->name && !strcmp(a->name, b->name);
+}
+
+int gc_out_check_inputs(const char *const *out_opt,
+                        const char *const *out_path, size_t nout,
+                        const char *const *in_opt, const char *const *in_path,
+                        size_t nin, char *err, size_t errlen) {
+  for (size_t i = 0; i < nin; i++) {
+    if (!in_path[i] || !*in_path[i]) continue;
+    path_id in;
+    path_identify(in_path[i], 0, &in);
+    for (size_t j = 0; j < nout; j++) {
+      if (!out_path[j] || !*out_path[j]) continue;
+      path_id out;
+      path_identify(out_path[j], 1, &out);
+      int same = path_same(&in, &out);
+      free(out.name);
+      if (same) {
+        snprintf(err, errlen,
+                 "%s '%s' names the input %s '%s', which it would "
+                 "overwrite; write the output to another file",
+                 out_opt[j], out_path[j], in_opt[i], in_path[i]);
+        free(in.name);
+        return -1;
+      }
+    }
+    free(in.name);
+  }
+  return 0;
+}
+
 int gc_out_flush_stdout(const char *prog) {
   errno = 0;
   if (fflush(stdout) == 0 && !ferror(stdout)) return 0;

@@ -13,7 +13,8 @@
  *     Names of this process's own descriptors (/dev/stdout, /dev/stderr,
  *     /dev/fd/N, /proc/self/fd/N) write to that descriptor.
  *   - gc_out_open checks the name before the run: a folder, a missing or
- *     unwritable parent folder are refused with one line; gc_out_commit
+ *     unwritable parent folder are refused with one line, and
+ *     gc_out_check_inputs refuses an output that names an input; gc_out_commit
  *     reports any write error (a full disk, /dev/full) instead of losing it.
  */
 #ifndef GC_OUTFILE_H
@@ -53,6 +54,21 @@ void gc_out_abandon(gc_out *o);
  * link to a's folder, a dangling link to it).  Character devices such as
  * /dev/null or a terminal may be named twice. */
 int gc_out_same(const gc_out *a, const gc_out *b);
+
+/* Refuse an output that would overwrite an input, before anything is
+ * opened: 0 when none of the outputs out_path[0..nout) names a file that
+ * one of the inputs in_path[0..nin) names (NULL entries skipped), else -1
+ * with err holding one line naming both, e.g. "--json 'x' is the input
+ * -p file 'y'; ...".  Same file: the same device and inode where the file
+ * exists (a symbolic link, a hard link, /dev/fd/N, "-" as standard
+ * output), or the same resolved name (a/./x, a link to a's folder).
+ * Character devices such as /dev/null may be both.  out_opt and in_opt
+ * name the options, for the message.  For every program with inputs
+ * (gcrun's snapshot and capture files). */
+int gc_out_check_inputs(const char *const *out_opt,
+                        const char *const *out_path, size_t nout,
+                        const char *const *in_opt, const char *const *in_path,
+                        size_t nin, char *err, size_t errlen);
 
 /* Flush standard output and report a write error (`prog: cannot write
  * standard output: REASON`).  0, or -1 after printing the line. */

@@ -1,6 +1,7 @@
 /* verify.c -- the schedule of gcrun's safety checks (see verify.h). */
 #include "verify.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,10 +22,88 @@ int gcv_parse(const char *s, gcv_mode *mode) {
 
 const char *gcv_mode_name(gcv_mode mode) { return names[mode]; }
 
+/* ======================================================================
+ * The oracle's thread: its memory is not the run's
+ * ==================================================================== */
+
+/* One thread, started by the first gcv_init that verifies and idle between
+ * jobs, runs every oracle call of a run; the run's thread waits.  Memory
+ * figures read the run's thread (jemalloc's thread.allocated/peak): the
+ * oracle's snapshots, held across a collection, and its tables are
+ * allocated and freed on the oracle's thread, so they are never in them. */
+static struct {
+  pthread_once_t once;
+  int up; /* 0: the thread could not start; jobs run on the caller's */
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  void (*job)(void *);
+  void *arg;
+} apart = {PTHREAD_ONCE_INIT, 0, PTHREAD_MUTEX_INITIALIZER,
+           PTHREAD_COND_INITIALIZER, NULL, NULL};
+
+static void *apart_main(void *unused) {
+  (void)unused;
+  pthread_mutex_lock(&apart.mu);
+  for (;;) {
+    while (!apart.job) pthread_cond_wait(&apart.cv, &apart.mu);
+    void (*job)(void *) = apart.job;
+    void *arg = apart.arg;
+    pthread_mutex_unlock(&apart.mu);
+    job(arg);
+    pthread_mutex_lock(&apart.mu);
+    apart.job = NULL;
+    pthread_cond_broadcast(&apart.cv);
+  }
+  return NULL;
+}
+
+static void apart_start(void) {
+  pthread_t t;
+  if (pthread_create(&t, NULL, apart_main, NULL) != 0) return;
+  pthread_detach(t);
+  apart.up = 1;
+}
+
+int gcv_apart(void (*job)(void *), void *arg) {
+  if (!apart.up) {
+    job(arg);
+    return 0;
+  }
+  pthread_mutex_lock(&apart.mu);
+  apart.job = job;
+  apart.arg = arg;
+  pthread_cond_broadcast(&apart.cv);
+  while (apart.job) pthread_cond_wait(&apart.cv, &apart.mu);
+  pthread_mutex_unlock(&apart.mu);
+  return 1;
+}
+
+void gcv_start(void) { pthread_once(&apart.once, apart_start); }
+
 void gcv_init(gcv *v, gcv_mode mode) {
   memset(v, 0, sizeof *v);
   v->mode = mode;
   v->budget = GCV_BUDGET;
+  if (mode != GCV_OFF) gcv_start();
+  v->apart = apart.up;
+}
+
+/* The oracle's calls, as jobs for its thread. */
+typedef struct oracle_job {
+  gc_heap *h;
+  gc_oracle_snapshot *snap;
+  int rc;
+  char err[480];
+} oracle_job;
+
+static void job_before(void *arg) {
+  oracle_job *j = arg;
+  j->snap = gc_oracle_before(j->h);
+}
+
+static void job_after(void *arg) {
+  oracle_job *j = arg;
+  j->rc = gc_oracle_after(j->h, j->snap, j->err, sizeof j->err);
 }
 
 /* Whether the collection about to run is checked; charges it if so. */
@@ -49,18 +128,23 @@ int gcv_collect_hook(gcv *v, gc_heap *h, int phase) {
   if (phase == 0) {
     v->collections++;
     v->pending = choose(v, h);
-    if (v->pending) v->snap = gc_oracle_before(h);
+    if (v->pending) {
+      oracle_job j = {h, NULL, 0, ""};
+      gcv_apart(job_before, &j);
+      v->snap = j.snap;
+    }
     return 0;
   }
   if (!v->pending) return 0;
-  char err[480];
-  gc_oracle_snapshot *s = v->snap; /* NULL: out of memory, said by after */
+  /* snap NULL: out of memory, said by gc_oracle_after */
+  oracle_job j = {h, v->snap, 0, ""};
   v->snap = NULL;
   v->pending = 0;
   v->checked++;
-  if (gc_oracle_after(h, s, err, sizeof err) == 0) return 0;
+  gcv_apart(job_after, &j);
+  if (j.rc == 0) return 0;
   snprintf(v->error, sizeof v->error, "collection %llu: %s",
-           (unsigned long long)v->collections, err);
+           (unsigned long long)v->collections, j.err);
   return -1;
 }
 

@@ -21,6 +21,12 @@
  * every reference count, and compares the counts with the workload's answer
  * (gcrun does that part).
  *
+ * The oracle's memory is not the run's: every oracle call runs on a thread
+ * of its own (gcv_apart) while the run's thread waits, so the run's
+ * thread's allocation counters, from which gcrun takes its peak, hold the
+ * workload's and the collector's memory only, the same with and without
+ * --verify.  (The process's resident size holds both.)
+ *
  * What sampled guarantees: the checks cost at most GCV_BUDGET x the run's
  * weighted work plus two heap walks (the first and the final collection);
  * the first and the final collection are checked; and a fault that
@@ -64,13 +70,27 @@ typedef struct gcv {
   int pending;           /* the collection running now is checked */
   gc_oracle_snapshot *snap; /* taken before it */
   char error[512];      /* the first failure, with its collection */
+  int apart;            /* the oracle runs on its own thread (gcv_apart) */
 } gcv;
 
 /* "all", "sampled", "final" (NULL: sampled).  0, or -1 if unknown. */
 int gcv_parse(const char *s, gcv_mode *mode);
 const char *gcv_mode_name(gcv_mode mode);
 
+/* Start the oracle's thread (once per process; gcv_init does it when mode
+ * is not GCV_OFF).  A program whose figures must not depend on --verify
+ * calls it first, verifying or not: starting a thread allocates on the
+ * caller's thread, and jemalloc samples a thread's peak every 64 KiB of
+ * its activity, so even what was allocated before a run can move that
+ * run's peak by a sample. */
+void gcv_start(void);
 void gcv_init(gcv *v, gcv_mode mode);
+
+/* Run job(arg) on the oracle's thread and wait for it: what it allocates
+ * and frees is not counted in the caller's thread figures.  Returns 1, or
+ * 0 when that thread could not start (then job ran on the caller's thread
+ * and its memory is counted with the run's). */
+int gcv_apart(void (*job)(void *), void *arg);
 
 /* One count at the end of a run against the workload's answer, into buf:
  * the figures, what a difference in that direction means (objects freed

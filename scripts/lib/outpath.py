@@ -28,8 +28,7 @@ class PathError(OutputError):
 
 
 _KIND = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
-         (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
-         (stat.S_ISDIR, "a folder"))
+         (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
 
 
 def _stat(path):
@@ -74,6 +73,8 @@ def check_io(inputs, outputs):
         st = _stat(path)
         if st is None:
             continue
+        if stat.S_ISDIR(st.st_mode):
+            raise PathError(f"{label} '{path}' is a folder; give a file")
         for test, kind in _KIND:
             if test(st.st_mode):
                 raise PathError(

@@ -53,8 +53,13 @@ def median(xs):
     return xs[len(xs) // 2]
 
 
+class Usage(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2
+        self.exit(2, f"{self.prog}: {message}; try '{self.prog} --help'\n")
+
+
 def parse_args(prog, collector, description, extra=None, source=None):
-    ap = argparse.ArgumentParser(
+    ap = Usage(
         prog=prog, description=description, epilog=PROTOCOL_DOC +
         "\n\nExit codes: 0 ok, 1 a repetition failed its check (its row is "
         "written with error_occurred), 2 bad usage, 4 the runtime is not "
@@ -73,6 +78,10 @@ def parse_args(prog, collector, description, extra=None, source=None):
     if extra:
         extra(ap)
     a = ap.parse_args()
+    try:  # first, before the long part: -o is never the peer's own program
+        check_io([("the peer program", source)], [("-o", a.output)])
+    except OutputError as e:
+        ap.error(str(e))
     try:
         a.sizes = [int(float(s)) for s in a.sizes.split(",") if s]
     except ValueError:
@@ -91,10 +100,6 @@ def parse_args(prog, collector, description, extra=None, source=None):
             ap.error(f"unknown protocol '{p}' (known: {', '.join(PROTOCOLS)})")
     if not a.protocols:
         ap.error("--protocols is empty")
-    try:  # checked before the long part: the peer's own program (source)
-        check_io([("the peer program", source)], [("-o", a.output)])
-    except OutputError as e:
-        ap.error(str(e))
     if a.output != "-":
         try:  # a folder, a missing parent
             Output(a.output)

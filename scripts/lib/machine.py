@@ -23,6 +23,8 @@ import os
 import sys
 import time
 
+from outpath import PathError, check_io
+
 BUSY_CORES = 0.1
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -78,6 +80,11 @@ def main(argv):
                   f"cores, load {b[1]:.2f}", flush=True)
     if len(argv) == 3 and argv[0] == "report":
         out, phases = argv[1], argv[2]
+        try:
+            check_io([("PHASES", phases)], [("OUT", out)])
+        except PathError as e:
+            print(f"machine.py: {e}", file=sys.stderr)
+            return 2
         doc = {"schema": 1, "busy_cores": BUSY_CORES, "cores": os.cpu_count(),
                "phases": [], "busy": False}
         with open(phases) as f:

@@ -16,7 +16,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
-from outpath import Output, OutputError, write_text  # noqa: E402
+from outpath import Output, OutputError, check_io, write_text  # noqa: E402
 
 # shape: (gcbench workload, gcbench params after the collector)
 SHAPES = {
@@ -53,8 +53,13 @@ def median(xs):
     return xs[len(xs) // 2]
 
 
-def parse_args(prog, collector, description, extra=None):
-    ap = argparse.ArgumentParser(
+class Usage(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2
+        self.exit(2, f"{self.prog}: {message}; try '{self.prog} --help'\n")
+
+
+def parse_args(prog, collector, description, extra=None, source=None):
+    ap = Usage(
         prog=prog, description=description, epilog=PROTOCOL_DOC +
         "\n\nExit codes: 0 ok, 1 a repetition failed its check (its row is "
         "written with error_occurred), 2 bad usage, 4 the runtime is not "
@@ -73,6 +78,10 @@ def parse_args(prog, collector, description, extra=None):
     if extra:
         extra(ap)
     a = ap.parse_args()
+    try:  # first, before the long part: -o is never the peer's own program
+        check_io([("the peer program", source)], [("-o", a.output)])
+    except OutputError as e:
+        ap.error(str(e))
     try:
         a.sizes = [int(float(s)) for s in a.sizes.split(",") if s]
     except ValueError:
@@ -92,7 +101,7 @@ def parse_args(prog, collector, description, extra=None):
     if not a.protocols:
         ap.error("--protocols is empty")
     if a.output != "-":
-        try:  # checked before the long part: a folder, a missing parent
+        try:  # a folder, a missing parent
             Output(a.output)
         except OutputError as e:
             ap.error(f"-o: {e}")
@@ -190,6 +199,8 @@ def merge(out, paths):
     each) into one file of repetitions: iterations kept, renumbered per
     run_name; aggregates dropped (readers take medians of the repetitions);
     the first file's context, with `processes` noted."""
+    check_io([(f"input {i + 1}", p) for i, p in enumerate(paths)],
+             [("OUT", out)])
     benches, ctx, seen = [], None, {}
     for p in paths:
         with open(p) as f:

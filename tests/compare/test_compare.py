@@ -14,6 +14,11 @@ on a shared 2-core machine under load:
   same1, same2, same3   three back-to-back runs, 5 repetitions in one process
   procsA, procsB        5 processes of one repetition each, interleaved
                         (A B A B ...), as scripts/compare-commits runs them
+
+Then --json naming an input (the same name, another spelling, a symbolic
+or hard link, a linked folder, a results folder's context.json): exit 2,
+one line, the input byte for byte as it was; and inputs that are not
+regular files (a FIFO with no writer, a device): refused at once.
 """
 import gzip
 import json
@@ -26,9 +31,10 @@ COMPARE, FIX, WORK = sys.argv[1:4]
 failures = []
 
 
-def run(*args):
+def run(*args, timeout=120):
     r = subprocess.run([COMPARE, *args], cwd=FIX, capture_output=True,
-                       text=True, timeout=120, preexec_fn=lambda: os.umask(0o022))
+                       text=True, timeout=timeout,
+                       preexec_fn=lambda: os.umask(0o022))
     return r.returncode, r.stdout, r.stderr
 
 
@@ -226,6 +232,58 @@ rc, out, err = run("procsA", other)
 check("clock warning", rc == 0 and "MHz '2096' vs '3000'" in err, f"rc {rc} {err!r}")
 rc, out, err = run("procsA", "procsB")
 check("same host: no warning", "warning" not in err, err)
+
+# --json naming an input, however spelled: refused before any work, exit
+# 2, one line naming both, the input byte for byte as it was
+inp = os.path.join(WORK, "in")
+os.makedirs(inp, exist_ok=True)
+a_json = os.path.join(inp, "A.json")
+shutil.copy(os.path.join(FIX, "base", "gcbench.json"), a_json)
+with open(a_json, "rb") as fh:
+    a_bytes = fh.read()
+os.symlink("A.json", os.path.join(inp, "link.json"))
+os.link(a_json, os.path.join(inp, "hard.json"))
+os.symlink(inp, os.path.join(WORK, "dirlink"))
+results = os.path.join(WORK, "results")
+shutil.copytree(os.path.join(FIX, "base"), results)
+with open(os.path.join(results, "context.json"), "rb") as fh:
+    ctx_bytes = fh.read()
+for label, out, a, victim, before in (
+        ("same name", a_json, a_json, a_json, a_bytes),
+        ("another spelling", os.path.join(inp, "..", "in", ".", "A.json"),
+         a_json, a_json, a_bytes),
+        ("symbolic link", os.path.join(inp, "link.json"), a_json, a_json, a_bytes),
+        ("hard link", os.path.join(inp, "hard.json"), a_json, a_json, a_bytes),
+        ("linked folder", os.path.join(WORK, "dirlink", "A.json"), a_json,
+         a_json, a_bytes),
+        ("as B", a_json, "base", a_json, a_bytes),
+        ("a folder's context.json", os.path.join(results, "context.json"),
+         results, os.path.join(results, "context.json"), ctx_bytes)):
+    b = "base" if a != "base" else a_json
+    rc, out_, err = run("--json", out, a, b)
+    with open(victim, "rb") as fh:
+        after = fh.read()
+    check(f"--json is an input ({label})",
+          rc == 2 and err.count("\n") == 1 and "is the same file as input"
+          in err and f"'{out}'" in err and out_ == "" and after == before,
+          f"rc {rc} {err!r} unchanged {after == before}")
+# the same data under another name is not the same file
+copy = os.path.join(inp, "copy.json")
+shutil.copy(a_json, copy)
+rc, _, err = run("--json", copy, a_json, "base")
+check("--json a copy of an input", rc == 0, f"rc {rc} {err!r}")
+
+# inputs that are not regular files: refused at once (a FIFO without a
+# writer would block the read forever; the timeout of run() catches that)
+fifo = os.path.join(WORK, "fifo")
+os.mkfifo(fifo)
+for label, a in (("FIFO", fifo), ("device", "/dev/null")):
+    try:
+        rc, _, err = run(a, "base", timeout=60)
+    except subprocess.TimeoutExpired:
+        rc, err = "timeout", ""
+    check(f"{label} input", rc == 2 and err.count("\n") == 1
+          and "not a regular file" in err, f"rc {rc} {err!r}")
 
 shutil.rmtree(WORK, ignore_errors=True)
 for f in failures:

@@ -15,8 +15,10 @@
     before the program runs; a regular file is replaced whole or left as
     it was; a device, a FIFO or a symbolic link (/dev/stdout) is written in
     place and stays what it was (private stand-ins, never the machine's
-    /dev entries); -o and --stats-json naming one file (however spelled)
-    are refused before the program runs.
+    /dev entries); -o and --stats-json naming one file, or naming the
+    --script or an --import module's file (however spelled: ./, a linked
+    folder, a symbolic or hard link), are refused before the program runs
+    and leave the input as it was; a FIFO --script is refused at once.
 """
 import importlib.machinery
 import importlib.util
@@ -266,6 +268,51 @@ class OutputTest(unittest.TestCase):
 
     def test_directory(self):
         self.refused(["-o", self.tmp], "is a directory")
+
+    def test_output_is_the_script(self):
+        with open(self.script) as f:
+            before = f.read()
+        alias = os.path.join(self.tmp, "alias")
+        os.symlink(self.tmp, alias)
+        link = os.path.join(self.tmp, "link.py")
+        os.symlink("prog.py", link)
+        hard = os.path.join(self.tmp, "hard.py")
+        os.link(self.script, hard)
+        for out in (self.script, os.path.join(self.tmp, ".", "prog.py"),
+                    os.path.join(alias, "prog.py"), link, hard):
+            for opt in ("-o", "--stats-json"):
+                args = ["-o", os.path.join(self.tmp, "x.gcheap"), opt, out] \
+                    if opt == "--stats-json" else ["-o", out]
+                self.refused(args, "%s '%s' is the same file as --script '%s'"
+                             % (opt, out, self.script))
+                with open(self.script) as f:
+                    self.assertEqual(f.read(), before)
+
+    def test_output_is_an_imported_module(self):
+        mod = os.path.join(self.tmp, "gcbench_probe_mod.py")
+        with open(mod, "w") as f:
+            f.write("x = [1]\n")
+        r = subprocess.run(
+            [sys.executable, TOOL, "--import", "gcbench_probe_mod", "-o", mod],
+            capture_output=True, text=True, timeout=120,
+            env=dict(os.environ, PYTHONPATH=self.tmp))
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+        self.assertIn("is the same file as --import gcbench_probe_mod", r.stderr)
+        with open(mod) as f:
+            self.assertEqual(f.read(), "x = [1]\n")
+
+    def test_fifo_script_refused(self):
+        fifo = os.path.join(self.tmp, "fifo.py")
+        os.mkfifo(fifo)
+        try:
+            r = run_tool("-o", os.path.join(self.tmp, "x.gcheap"), script=fifo)
+        except subprocess.TimeoutExpired:
+            self.fail("a FIFO --script blocked")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+        self.assertIn("--script '%s' is a FIFO, not a regular file" % fifo,
+                      r.stderr)
 
     def test_regular_file_replaced_whole(self):
         out = os.path.join(self.tmp, "x.gcheap")

@@ -207,7 +207,7 @@ check('<p class="note">* Below 1x' in page, "index.html: the same footnote")
 check(re.search(r"table\.summary th,table\.summary td[^{]*\{[^}]*white-space:nowrap", page)
       is not None, "index.html: summary cells do not wrap")
 check(re.search(r"div\.wide\{[^}]*overflow-x:auto", page) is not None
-      and page.count('<div class="wide"><table class=summary>') == page.count("<table class=summary>") > 0,
+      and page.count("<div class=\"wide\"><table class=summary>") == page.count("<table class=summary>") > 0,
       "index.html: every summary table scrolls sideways in its box")
 good_page = open(os.path.join(good, "index.html")).read()
 check("Below 1x" not in good_page, "no floor footnote where nothing beats the floor")

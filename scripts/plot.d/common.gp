@@ -1,7 +1,9 @@
-# common.gp -- shared by every figure: terminal, fonts, grid, and one colour
-# per collector, the same in every figure.
-# Variables from the caller: term ('png' or 'svg'), out (file name), and
-# optionally height (pixels, default 500).
+# common.gp -- shared by every figure: terminal, fonts, grid, the legend
+# outside the data, and each series' style.
+# Variables from the caller: term ('png' or 'svg'), out (file name),
+# colors (one '#rrggbb' per series: scripts/plot gives every collector and
+# profile its own, from its position in the registry, the same in every
+# figure), and optionally height (pixels, default 500).
 if (!exists('height')) height = 500
 if (term eq 'svg') {
   set terminal svg size 800,height dynamic font 'sans,11' background '#ffffff'
@@ -12,18 +14,15 @@ set output out
 set grid xtics ytics mxtics mytics lc rgb '#dddddd'
 set key outside right top box opaque
 set border lw 1
-color(name) = name eq 'none' ? '#7f7f7f' : \
-              name eq 'naive' ? '#d62728' : \
-              name eq 'trial' ? '#1f77b4' : \
-              name eq 'generational' ? '#2ca02c' : \
-              name eq 'floor' ? '#000000' : \
-              name eq 'floor-free' ? '#555555' : \
-              name eq 'cpython' ? '#9467bd' : \
-              name eq 'incremental' ? '#ff7f0e' : \
-              name eq 'heapwalk' ? '#006d5b' : \
-              name eq 'cpython-3.14t' ? '#4daf4a' : \
-              name eq 'cpython-3.15t' ? '#006d5b' : \
-              name eq 'php' ? '#8c564b' : \
-              name eq 'php-8' ? '#17becf' : \
-              name eq 'nim-orc' ? '#e377c2' : \
-              name eq 'cpython-3.13' ? '#bcbd22' : '#ff7f0e'
+# series i of n: its colour, and a dash type, a width and a point type
+# by position, so that a line drawn over another still shows (the first
+# drawn is the widest)
+set dashtype 11 solid
+set dashtype 12 (16,6)
+set dashtype 13 (5,4)
+set dashtype 14 (16,5,3,5)
+set dashtype 15 (2,3)
+colour(i) = word(colors, i)
+dash(i) = 11 + (i - 1) % 5
+width(i, n) = n > 1 ? 1.2 + 1.8 * (n - i) / (n - 1) : 2
+ptype(i) = word('7 5 9 11 13 4 6 8 10 12', (i - 1) % 10 + 1) + 0

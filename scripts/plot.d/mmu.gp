@@ -8,6 +8,8 @@ set ylabel 'minimum mutator utilisation (higher is better)'
 set logscale x
 set xrange [1:1000]
 set yrange [0:1.02]
-set key inside bottom right
-plot for [i=1:words(names)] data index (i-1) using 1:2 \
-     with lines lw 2 lc rgb color(word(names,i)) title word(names,i)
+set key noenhanced
+n = words(names)
+plot for [i=1:n] data index (i-1) using 1:2 \
+     with linespoints lw width(i, n) dt dash(i) pt ptype(i) ps 0.9 \
+     lc rgb colour(i) title word(names,i)

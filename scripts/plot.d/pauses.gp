@@ -7,6 +7,10 @@ set xlabel 'pause (ms, log scale)'
 set ylabel 'fraction of pauses <= x'
 set logscale x
 set yrange [0:1.02]
-set key inside bottom right noenhanced
-plot for [i=1:words(names)] data index (i-1) using 1:2 \
-     with steps lw 2 lc rgb color(word(names,i)) title word(titles,i)
+# the legend outside, under the x axis and its label
+set key outside below center horizontal maxrows 3 noenhanced
+set key at screen 0.5, screen 0.01 center bottom
+set bmargin 8
+n = words(names)
+plot for [i=1:n] data index (i-1) using 1:2 \
+     with steps lw width(i, n) dt dash(i) lc rgb colour(i) title word(titles,i)

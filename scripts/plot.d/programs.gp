@@ -5,12 +5,9 @@
 # CPython's own p99 time per collection from the capture; index 1 the
 # total time relative to the fastest collector on that program, one column
 # per name of `tnames`; rows: program, then the columns, NaN where a name
-# has no figure), pnames, tnames.
+# has no figure), pnames, tnames, and their colours pcolors, tcolors.
 height = 600
 load dir.'/common.gp'
-# the profiles common.gp leaves to its default colour, told apart here
-pcolor(name) = name eq 'cpython-3.14' ? '#ffbb78' : \
-               name eq 'cpython-3.14.5' ? '#98df8a' : color(name)
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
@@ -21,10 +18,10 @@ set title 'pause p99 (CPython: its own, captured)'
 set ylabel 'ms (log scale; lower is better)'
 set logscale y
 plot for [i=1:words(pnames)] data index 0 using (column(i+1)):xtic(1) \
-     lc rgb pcolor(word(pnames,i)) title word(pnames,i)
+     lc rgb word(pcolors, i) title word(pnames,i)
 set title 'total time, relative to the fastest'
 set ylabel 'time / fastest (log scale; lower is better)'
 set yrange [0.8:*]
 plot for [i=1:words(tnames)] data index 1 using (column(i+1)):xtic(1) \
-     lc rgb pcolor(word(tnames,i)) title word(tnames,i)
+     lc rgb word(tcolors, i) title word(tnames,i)
 unset multiplot

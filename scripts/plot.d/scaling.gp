@@ -10,6 +10,8 @@ set ylabel 'ns per '.unit.' (lower is better)'
 set logscale x
 set logscale y
 set format x '10^{%L}'
-plot for [i=1:words(names)] data index (i-1) using 1:2:3:4 \
-     with yerrorlines lw 2 pt 7 ps 0.8 lc rgb color(word(names,i)) \
-     title word(names,i)
+set key noenhanced
+n = words(names)
+plot for [i=1:n] data index (i-1) using 1:2:3:4 \
+     with yerrorlines lw width(i, n) dt dash(i) pt ptype(i) ps 0.9 \
+     lc rgb colour(i) title word(names,i)

@@ -16,8 +16,10 @@ set ylabel 'total time (ms, log scale)'
 set logscale y
 set format x ''
 set key outside right top noenhanced
-plot for [i=1:words(names)] data index (i-1) using 1:2 \
-     with linespoints lw 2 pt 7 ps 0.9 lc rgb color(word(names,i)) title word(names,i)
+n = words(names)
+plot for [i=1:n] data index (i-1) using 1:2 \
+     with linespoints lw width(i, n) dt dash(i) pt ptype(i) ps 0.9 \
+     lc rgb colour(i) title word(names,i)
 set format x '%g'
 set xlabel xlabel noenhanced
 unset logscale y
@@ -25,6 +27,7 @@ set offsets graph 0.03, graph 0.03, graph 0.08, 0
 set ylabel 'peak allocated (MiB)'
 set yrange [0:*]
 set key off
-plot for [i=1:words(names)] data index (i-1) using 1:3 \
-     with linespoints lw 2 pt 7 ps 0.9 lc rgb color(word(names,i)) notitle
+plot for [i=1:n] data index (i-1) using 1:3 \
+     with linespoints lw width(i, n) dt dash(i) pt ptype(i) ps 0.9 \
+     lc rgb colour(i) notitle
 unset multiplot

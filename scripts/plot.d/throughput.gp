@@ -12,6 +12,6 @@ set boxwidth 0.9
 set logscale y
 set yrange [0.8:*]
 set xtics rotate by -20
-set key inside top left horizontal maxcols 4
+set key noenhanced
 plot for [i=1:words(names)] data using (column(i+1)):xtic(1) \
-     lc rgb color(word(names,i)) title word(names,i)
+     lc rgb colour(i) title word(names,i)

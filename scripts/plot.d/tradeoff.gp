@@ -3,7 +3,8 @@
 # a legend panel: colour the collector, symbol the setting.
 # Variables: data (one block per workload, in the order of `workloads`;
 # rows: p99_ms unreclaimed_max collector "label"), labels (collector or
-# collector:tunables, no spaces), workloads.
+# collector:tunables, no spaces), colors (one per label: its collector's),
+# workloads.
 load dir.'/common.gp'
 set logscale xy
 set format x '10^{%L}'
@@ -11,7 +12,6 @@ set format y '10^{%L}'
 set key off
 set grid
 set offsets graph 0.1, graph 0.1, graph 0.1, graph 0.1
-coll(l) = (strstrt(l, ':') > 0 ? l[1:strstrt(l, ':') - 1] : l)
 sym(i) = 5 + 2 * ((i - 1) % 4) + ((i - 1) / 4 % 2)
 nw = words(workloads)
 nl = words(labels)
@@ -22,7 +22,7 @@ do for [k=1:nw] {
   if (k == 1) { set ylabel 'peak unreclaimed (objects)' } else { unset ylabel }
   plot for [i=1:nl] data index (k-1) \
          using ((strcol(4) eq word(labels,i)) ? $1 : NaN):2 \
-         with points pt sym(i) ps 1.4 lc rgb color(coll(word(labels,i)))
+         with points pt sym(i) ps 1.4 lc rgb colour(i)
 }
 # the legend panel
 unset title
@@ -35,6 +35,6 @@ unset logscale
 set xrange [0:1]
 set yrange [0:1]
 set key center center vertical Left reverse noenhanced font ',8' samplen 1 nobox
-plot for [i=1:nl] NaN with points pt sym(i) ps 1.4 lc rgb color(coll(word(labels,i))) \
+plot for [i=1:nl] NaN with points pt sym(i) ps 1.4 lc rgb colour(i) \
        title word(labels,i)
 unset multiplot

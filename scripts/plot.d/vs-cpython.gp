@@ -12,7 +12,7 @@ set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
-set xtics noenhanced font ',9'
-set key inside top left horizontal maxcols 3 noenhanced
+set xtics noenhanced font ',9' rotate by -25
+set key noenhanced
 plot for [i=1:words(names)] data using (column(i+1)):xtic(1) \
-     lc rgb color(word(names,i)) title word(names,i)
+     lc rgb colour(i) title word(names,i)

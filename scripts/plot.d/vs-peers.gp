@@ -22,11 +22,9 @@ set style histogram errorbars gap 1 lw 1
 set boxwidth 0.9
 set xtics noenhanced font ',9'
 set key outside right top vertical noenhanced
-# names lists the plain series first, then the :all ones (a lighter fill);
-# nplain counts the plain ones
-base(s) = strstrt(s, ':all') ? s[1:strstrt(s, ':all')-1] : s
-pcolor(s) = base(s) eq 'php' ? '#e377c2' : base(s) eq 'nim-orc' ? '#bcbd22' : color(base(s))
+# names lists the plain series first, then the :all ones (a lighter fill,
+# the colour of the plain one); nplain counts the plain ones
 plot for [i=1:words(names)] data \
        using (column(3*i-1)):(column(3*i)):(column(3*i+1)):xtic(1) \
-       fs solid (i > nplain ? 0.3 : 0.85) border lc rgb pcolor(word(names,i)) \
-       lc rgb pcolor(word(names,i)) title word(names,i)
+       fs solid (i > nplain ? 0.3 : 0.85) border lc rgb colour(i) \
+       lc rgb colour(i) title word(names,i)

@@ -62,6 +62,8 @@ def data_blocks(folder, name):
         for line in f:
             if line.startswith("# "):
                 cur = blocks.setdefault(line[2:].strip(), [])
+            elif line.startswith("#"):  # a block's notes (memory: #: allocator ...)
+                continue
             elif line.strip() and cur is not None:
                 cur.append([float(x) for x in line.split()])
     return blocks

@@ -292,8 +292,8 @@ int gc_tunables_json(const char *name, const char *tunables, FILE *f,
     snprintf(err, errlen, "internal error: more than %d tunables for '%s'",
              GC_PARAMS_MAX, c->name);
   } else {
-    memcpy(defs, hset.defs, hset.n * sizeof *defs);
-    memcpy(defs + hset.n, cset.defs, cset.n * sizeof *defs);
+    for (size_t i = 0; i < n; i++)
+      defs[i] = i < hset.n ? hset.defs[i] : cset.defs[i - hset.n];
     rc = gc_params_init(&all, defs, n);
     for (size_t i = 0; rc == 0 && i < n; i++)
       rc = gc_params_set(&all, defs[i].name,

@@ -278,32 +278,15 @@ static pauses pause_percentiles(gc_heap *h) {
 }
 
 /* The heap's and the collector's tunables as one JSON object, every value
- * in effect (defaults included), typed as in "params".  `cname` may be a
- * profile: its collector's table, its tunables applied first.  `list` is
- * the "k=v,k=v" string gc_heap_new already accepted (it wins). */
+ * in effect (gc_tunables_json: the heap's own resolution, so a heap
+ * walker's allocator is mimalloc).  `list` is the "k=v,k=v" string
+ * gc_heap_new already accepted, so this cannot fail short of a bug. */
 static void tunables_json(FILE *f, const char *cname, const char *list) {
-  const gc_profile *prof = gc_profile_find(cname);
-  const char *col_name = prof ? prof->collector : cname;
-  gc_param_def defs[GC_PARAMS_MAX];
-  size_t nh, nc = 0, n = 0;
-  const gc_param_def *heap = gc_common_tunables(&nh);
-  const gc_param_def *col = NULL;
-  for (size_t i = 0; i < gc_collector_count(); i++)
-    if (strcmp(gc_collector_name(i), col_name) == 0)
-      col = gc_collector_tunables(i, &nc);
-  for (size_t i = 0; i < nh && n < GC_PARAMS_MAX; i++) defs[n++] = heap[i];
-  for (size_t i = 0; i < nc && n < GC_PARAMS_MAX; i++) defs[n++] = col[i];
-  gc_param_set set;
   char err[256];
-  if (gc_params_init(&set, defs, n) != 0) {
+  if (gc_tunables_json(cname, list, f, err, sizeof err) != 0) {
     fputs("{}", f);
-    return;
+    fprintf(stderr, "gcrun: the JSON's tunables are missing: %s\n", err);
   }
-  if ((prof && gc_params_assign_list(&set, prof->tunables, err, sizeof err)) ||
-      (list && gc_params_assign_list(&set, list, err, sizeof err)))
-    fprintf(stderr, "gcrun: the JSON's tunables may miss some: %s\n", err);
-  gc_params_json(&set, f);
-  gc_params_free(&set);
 }
 /* ======================================================================
  * One run: a workload under one collector, measured, then judged

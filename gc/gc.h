@@ -34,6 +34,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -552,6 +553,14 @@ typedef struct gc_profile {
 } gc_profile;
 const gc_profile *gc_profile_list(size_t *n);
 const gc_profile *gc_profile_find(const char *name);
+
+/* Every tunable a heap made by gc_heap_new(name, tunables) runs with, as
+ * one JSON object (the heap's tunables, then the collector's; defaults, a
+ * profile's, then `tunables`'s applied; the allocator the heap takes: a
+ * heap walker's is mimalloc).  Passed back as "key=value", the values make
+ * the same heap.  Returns 0, or -1 with one line in err (writes nothing). */
+int gc_tunables_json(const char *name, const char *tunables, FILE *f,
+                     char *err, size_t errlen);
 
 /* With the heap tunable cookie=1: 1 if o's payload still holds the pattern
  * written at its allocation (always 1 when cookies are off). */

@@ -206,17 +206,17 @@ static int parse_tunables(const char *list, gc_param_set *heap_set,
   return rc;
 }
 
-/* ======================================================================
- * Creation and destruction
- * ==================================================================== */
-
-gc_heap *gc_heap_new(const char *name, const char *tunables, char *err,
-                     size_t errlen) {
-  char dummy[8];
-  if (!err) {
-    err = dummy;
-    errlen = sizeof dummy;
-  }
+/* The tunables a heap of collector or profile `name` runs with: the
+ * heap's table in *hset, the collector's in *cset, every value in effect
+ * (defaults, then the profile's, then `list`'s "k=v,k=v", which win).
+ * The allocator is the one the heap will use: a heap-walking collector's
+ * objects are a mimalloc heap's blocks, so its allocator is mimalloc when
+ * none was given, and any other one given is refused.  Returns the
+ * collector, or NULL with one line in err and both sets freed. */
+static const gc_collector *resolve_tunables(const char *name, const char *list,
+                                            gc_param_set *hset,
+                                            gc_param_set *cset, char *err,
+                                            size_t errlen) {
   const gc_profile *prof;
   const gc_collector *c = gc_collector_resolve_(name, &prof);
   if (!c) {
@@ -236,34 +236,93 @@ gc_heap *gc_heap_new(const char *name, const char *tunables, char *err,
              name ? name : "(null)", known);
     return NULL;
   }
-  /* A profile's tunables first, the caller's after them (and win). */
-  char *joined = NULL;
-  if (prof) {
-    size_t a = strlen(prof->tunables), b = tunables ? strlen(tunables) : 0;
-    joined = malloc(a + b + 2);
-    if (!joined) {
-      snprintf(err, errlen, "out of memory creating the heap");
-      return NULL;
-    }
-    memcpy(joined, prof->tunables, a);
-    joined[a] = b ? ',' : '\0';
-    if (b) memcpy(joined + a + 1, tunables, b + 1);
-    tunables = joined;
-  }
-  gc_param_set hset, cset;
   size_t nh;
   const gc_param_def *hdefs = gc_heap_tunables(&nh);
-  if (gc_params_init(&hset, hdefs, nh) != 0 ||
-      gc_params_init(&cset, c->tunables, c->ntunables) != 0) {
+  if (gc_params_init(hset, hdefs, nh) != 0 ||
+      gc_params_init(cset, c->tunables, c->ntunables) != 0) {
     snprintf(err, errlen, "internal error: bad tunable table for '%s'",
              c->name);
-    free(joined);
+    gc_params_free(hset);
     return NULL;
   }
-  gc_heap *h = NULL;
-  if (parse_tunables(tunables, &hset, &cset, c->name, err, errlen) != 0)
-    goto out;
-  h = calloc(1, sizeof *h);
+  /* A profile's tunables first, the caller's after them (and win). */
+  if ((prof && parse_tunables(prof->tunables, hset, cset, c->name, err,
+                              errlen) != 0) ||
+      parse_tunables(list, hset, cset, c->name, err, errlen) != 0)
+    goto fail;
+  const char *an = gc_params_str(hset, "allocator");
+  int known = 0;
+  for (int a = 0; a < GC_ALLOC_SYSTEM; a++) known |= !strcmp(an, alloc_names[a]);
+  if (!known) {
+    snprintf(err, errlen,
+             "unknown allocator '%s': jemalloc, mimalloc or libc", an);
+    goto fail;
+  }
+  if (c->heap_walk && strcmp(an, alloc_names[GC_ALLOC_MIMALLOC])) {
+    if (hset->given[gc_params_find(hset, "allocator")]) {
+      snprintf(err, errlen,
+               "collector '%s' finds its objects by walking a mimalloc heap: "
+               "use allocator=mimalloc (or leave allocator unset)",
+               c->name);
+      goto fail;
+    }
+    if (gc_params_set(hset, "allocator", alloc_names[GC_ALLOC_MIMALLOC], err,
+                      errlen) != 0)
+      goto fail;
+  }
+  return c;
+fail:
+  gc_params_free(hset);
+  gc_params_free(cset);
+  return NULL;
+}
+
+int gc_tunables_json(const char *name, const char *tunables, FILE *f,
+                     char *err, size_t errlen) {
+  gc_param_set hset, cset, all;
+  const gc_collector *c = resolve_tunables(name, tunables, &hset, &cset, err,
+                                           errlen);
+  if (!c) return -1;
+  /* One object, the heap's tunables then the collector's, typed by the
+   * tables as "params" is. */
+  gc_param_def defs[GC_PARAMS_MAX];
+  size_t n = hset.n + cset.n;
+  int rc = -1;
+  if (n > GC_PARAMS_MAX) {
+    snprintf(err, errlen, "internal error: more than %d tunables for '%s'",
+             GC_PARAMS_MAX, c->name);
+  } else {
+    for (size_t i = 0; i < n; i++)
+      defs[i] = i < hset.n ? hset.defs[i] : cset.defs[i - hset.n];
+    rc = gc_params_init(&all, defs, n);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+      rc = gc_params_set(&all, defs[i].name,
+                         i < hset.n ? hset.str[i] : cset.str[i - hset.n], err,
+                         errlen);
+    if (rc == 0) gc_params_json(&all, f);
+    gc_params_free(&all);
+  }
+  gc_params_free(&hset);
+  gc_params_free(&cset);
+  return rc;
+}
+
+/* ======================================================================
+ * Creation and destruction
+ * ==================================================================== */
+
+gc_heap *gc_heap_new(const char *name, const char *tunables, char *err,
+                     size_t errlen) {
+  char dummy[8];
+  if (!err) {
+    err = dummy;
+    errlen = sizeof dummy;
+  }
+  gc_param_set hset, cset;
+  const gc_collector *c = resolve_tunables(name, tunables, &hset, &cset, err,
+                                           errlen);
+  if (!c) return NULL;
+  gc_heap *h = calloc(1, sizeof *h);
   void *state = c->state_size ? calloc(1, c->state_size) : NULL;
   if (!h || (c->state_size && !state)) {
     free(h);
@@ -286,40 +345,18 @@ gc_heap *gc_heap_new(const char *name, const char *tunables, char *err,
   h->fail_rng = (uint64_t)gc_params_int(&hset, "fail_seed") * 2 + 1;
   h->cookie = (int)gc_params_int(&hset, "cookie");
   h->checked = h->fail_at || h->fail_rate > 0 || h->cookie;
+  /* resolve_tunables checked the name (a heap walker's is mimalloc) */
   const char *an = gc_params_str(&hset, "allocator");
-  h->alloc = -1;
   for (int a = 0; a < GC_ALLOC_SYSTEM; a++)
     if (!strcmp(an, alloc_names[a])) h->alloc = a;
-  if (h->alloc < 0) {
-    snprintf(err, errlen,
-             "unknown allocator '%s': jemalloc, mimalloc or libc", an);
-    free(h->state);
-    free(h);
-    h = NULL;
-    goto out;
-  }
   const char *m = getenv("GCBENCH_MALLOC");
 #ifdef GC_SYSTEM_MALLOC
   m = "system";
 #endif
-  if (c->heap_walk) {
-    /* Its objects are the blocks of a mimalloc heap: no other allocator
-     * will do, and no checker's malloc either (sanitizer builds still
-     * check everything else). */
-    if (h->alloc != GC_ALLOC_MIMALLOC &&
-        hset.given[gc_params_find(&hset, "allocator")]) {
-      snprintf(err, errlen,
-               "collector '%s' finds its objects by walking a mimalloc heap: "
-               "use allocator=mimalloc (or leave allocator unset)",
-               c->name);
-      free(h->state);
-      free(h);
-      h = NULL;
-      goto out;
-    }
-    h->alloc = GC_ALLOC_MIMALLOC;
-    m = NULL;
-  }
+  /* A heap walker's objects are the blocks of a mimalloc heap: no
+   * checker's malloc either (sanitizer builds still check everything
+   * else). */
+  if (c->heap_walk) m = NULL;
   h->link_bytes = c->heap_walk ? 0 : sizeof(gc_link);
   if (m && strcmp(m, "system") == 0) h->alloc = GC_ALLOC_SYSTEM;
   if (h->alloc == GC_ALLOC_LIBC && libc_resolve() != 0) {
@@ -351,7 +388,6 @@ gc_heap *gc_heap_new(const char *name, const char *tunables, char *err,
 out:
   gc_params_free(&hset);
   gc_params_free(&cset);
-  free(joined);
   return h;
 }
 

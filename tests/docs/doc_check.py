@@ -446,8 +446,9 @@ def check_lists(src, bindir, problems):
 
 def test_counts(bindir):
     """{folder: (tests, tests not labelled full)} of the build's CTest
-    tests, by the folder of tests/ that registers them; None if ctest
-    cannot say."""
+    tests, by the folder of tests/ that registers them, less the tests
+    labelled valgrind (the release build's only), so that every build
+    counts as the debug build does; None if ctest cannot say."""
     try:
         p = subprocess.run(["ctest", "--test-dir", bindir, "-N",
                             "--show-only=json-v1"], stdin=subprocess.DEVNULL,
@@ -461,7 +462,10 @@ def test_counts(bindir):
         props = {q["name"]: q["value"] for q in t.get("properties", [])}
         where = props.get("WORKING_DIRECTORY", "")
         folder = os.path.relpath(where, os.path.join(bindir, "tests"))
-        full = "full" in props.get("LABELS", [])
+        labels = props.get("LABELS", [])
+        if "valgrind" in labels:
+            continue
+        full = "full" in labels
         n, quick = counts.get(folder, (0, 0))
         counts[folder] = (n + 1, quick + (not full))
     return counts

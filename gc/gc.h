@@ -216,8 +216,9 @@ enum {
   GC_ENOENT = -3  /* no collector or tunable by that name */
 };
 
-/* Create a heap run by the collector called `collector` ("none", "naive",
- * "trial", "generational"; gc_collector_list() has them all).  `tunables` is
+/* Create a heap run by the collector or profile called `collector` (a
+ * name of gcrun --list: gc_collector_name(i) names the collectors, in
+ * registry order, gc_profile_list() the profiles).  `tunables` is
  * NULL or a string "key=value,key=value" of the collector's tunables.  On
  * failure returns NULL and writes one line naming the problem into err. */
 gc_heap *gc_heap_new(const char *collector, const char *tunables, char *err,

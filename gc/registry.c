@@ -1,23 +1,44 @@
-/* registry.c -- every collector, by name.  Add a collector here. */
+/* registry.c -- every collector, by name, and the profiles. */
 #include <string.h>
 
 #include "collector.h"
 
-extern const gc_collector gc_collector_none;
-extern const gc_collector gc_collector_naive;
-extern const gc_collector gc_collector_trial;
-extern const gc_collector gc_collector_generational;
-extern const gc_collector gc_collector_incremental;
-extern const gc_collector gc_collector_heapwalk;
+/* ------------------------------------------------------------------------
+ * Collectors: one line each.  A collector's file defines
+ * `const gc_collector gc_collector_NAME` (NAME is also its .name) and adds
+ * X(NAME) here; the top-level CMakeLists.txt compiles every gc/ file.
+ *
+ * The order is --list's, and it is part of the fuzzers' input format
+ * (tests/fuzz: a byte picks the collector by its index in this list), so
+ * append a new collector at the end: never insert or reorder.
+ *
+ * The test build reads this list too (tests/CMakeLists.txt parses the
+ * X(NAME) lines into GCBENCH_COLLECTORS), so every suite runs a collector
+ * added here; keep one X(NAME) a line.
+ * ---------------------------------------------------------------------- */
+#define GC_COLLECTORS(X) \
+  X(none)                \
+  X(naive)               \
+  X(trial)               \
+  X(generational)        \
+  X(incremental)         \
+  X(heapwalk)
+
+#define GC_DECLARE_(name) extern const gc_collector gc_collector_##name;
+#define GC_ENTRY_(name) &gc_collector_##name,
+GC_COLLECTORS(GC_DECLARE_)
+
+/* GC_EXTRA_COLLECTOR=SYMBOL: one more collector after the registered ones,
+ * for a test build only (tests/toy compiles its toy collector so). */
+#ifdef GC_EXTRA_COLLECTOR
+extern const gc_collector GC_EXTRA_COLLECTOR;
+#define GC_EXTRA_ENTRY_ &GC_EXTRA_COLLECTOR,
+#else
+#define GC_EXTRA_ENTRY_
+#endif
 
 static const gc_collector *const collectors[] = {
-    &gc_collector_none,
-    &gc_collector_naive,
-    &gc_collector_trial,
-    &gc_collector_generational,
-    &gc_collector_incremental,
-    &gc_collector_heapwalk,
-};
+    GC_COLLECTORS(GC_ENTRY_) GC_EXTRA_ENTRY_};
 
 const gc_collector *const *gc_collector_list(size_t *n) {
   *n = sizeof collectors / sizeof collectors[0];

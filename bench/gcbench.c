@@ -771,7 +771,7 @@ static double min_heap(const row *r, const char *params) {
  * ==================================================================== */
 
 static gc_out bench_out;      /* the destination the user named */
-static char bench_tmp[64];    /* in place: Google Benchmark's file */
+static char bench_tmp[4096];  /* in place: Google Benchmark's file */
 static char *bench_flag;      /* --benchmark_out=<the file it writes> */
 static int bench_out_json = 1;
 static const char *bench_out_format = "json";
@@ -808,7 +808,7 @@ static int out_redirect(int *argc, char **argv) {
   if (!target) {
     const char *dir = getenv("TMPDIR");
     snprintf(bench_tmp, sizeof bench_tmp, "%s/gcbench-out.XXXXXX",
-             dir && strlen(dir) < 32 ? dir : "/tmp");
+             dir && *dir && strlen(dir) < sizeof bench_tmp - 32 ? dir : "/tmp");
     int fd = mkstemp(bench_tmp);
     if (fd < 0) {
       fprintf(stderr, "gcbench: cannot create a temporary file in %s; set "
@@ -904,8 +904,13 @@ static void remove_on_signal(void) {
   static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
   for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
     sigaddset(&sa.sa_mask, sigs[i]);
-  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+    struct sigaction was;
+    /* a signal ignored already (nohup, a background job) stays ignored */
+    if (sigaction(sigs[i], NULL, &was) == 0 && was.sa_handler == SIG_IGN)
+      continue;
     sigaction(sigs[i], &sa, NULL);
+  }
 }
 
 static cell *cells;

@@ -871,7 +871,7 @@ static int out_finish(void) {
   if (f) fclose(f);
   if (bad && !err[0])
     snprintf(err, sizeof err, "--benchmark_out '%s': Google Benchmark's "
-             "file %s is gone", bench_out.path, file);
+             "file %.200s is gone", bench_out.path, file);
   if (!err[0]) gc_out_commit(&bench_out, err, sizeof err);
   out_cleanup();
   free(bench_flag);

@@ -388,9 +388,9 @@ static int make_ring(gc_heap *h, int k, int held) {
 static int custom_fits(gbs_state *st, cell *c, gc_heap *h, double objects,
                        uint32_t slots, double bytes) {
   char err[512];
-  double need = objects * (double)gc_heap_object_cost(h, slots, 0) + bytes;
-  int rc = wl_memory_check(h, c->name, need, "lower the row's size", err,
-                           sizeof err);
+  double need = objects * (double)gc_heap_object_cost(h, slots, 0);
+  int rc = wl_memory_check(h, c->name, need, bytes, "lower the row's size",
+                           err, sizeof err);
   if (rc == WL_OK) return 0;
   gc_heap_free(h);
   if (rc == WL_ENOMEM)
@@ -539,7 +539,7 @@ static void bm_chain_malloc(gbs_state *st, void *arg) {
     gbs_skip_with_error(st, err);
     return;
   }
-  if (custom_fits(st, c, h, (double)c->n, 1, 0)) return;
+  if (custom_fits(st, c, h, 0, 0, (double)c->n * 32)) return;
   gc_heap_free(h);
   while (gbs_keep_running(st)) {
     uint64_t t0 = gc_now_ns();

@@ -31,7 +31,7 @@ static int chains_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
   double keep = held >= 1 ? (double)n : held * 0.95 * (double)n;
   double need = (keep + (double)(length < n ? length : n)) *
                 (double)gc_heap_object_cost(h, 1, payload);
-  int rc0 = wl_memory_check_n(h, "chains", need, (double)n, "n", err, errlen);
+  int rc0 = wl_memory_check_n(h, "chains", need, 0, (double)n, "n", err, errlen);
   if (rc0 != WL_OK) return rc0;
   for (uint64_t done = 0; done < n;) {
     uint64_t len = n - done < length ? n - done : length;

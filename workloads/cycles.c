@@ -98,11 +98,11 @@ static int cycles_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
   /* the live tree and its node array, the window's cycles; every cycle
    * when no collection runs */
   double cyc = wl_keeps_garbage(h) ? (double)n : (double)window * (double)size;
-  double need = (double)nlive * ((double)gc_heap_object_cost(h, 1 + FANOUT,
-                                                             payload) + 8) +
-                cyc * (double)gc_heap_object_cost(h, 2, payload);
-  int rc0 = wl_memory_check(h, "cycles", need, "lower live (and n)", err,
-                            errlen);
+  double need =
+      (double)nlive * (double)gc_heap_object_cost(h, 1 + FANOUT, payload) +
+      cyc * (double)gc_heap_object_cost(h, 2, payload);
+  int rc0 = wl_memory_check(h, "cycles", need, (double)nlive * 8,
+                            "lower live (and n)", err, errlen);
   if (rc0 != WL_OK) return rc0;
   wl_rng r;
   wl_rng_seed(&r, seed);

@@ -50,7 +50,7 @@ static int fin_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
                  (double)(k < n ? k : n);
   int rc0 = wl_memory_check_n(h, "finalizers",
                               rings * (double)gc_heap_object_cost(h, 1, payload),
-                              dn, "n", err, errlen);
+                              0, dn, "n", err, errlen);
   if (rc0 != WL_OK) return rc0;
   int legacy = gc_heap_legacy_finalizers(h);
   wl_rng r;

@@ -126,12 +126,13 @@ static int growth_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
    * cyclic group when no collection runs */
   double dn = (double)n, e2 = (double)gc_heap_object_cost(h, 2, g.payload);
   double table = keep * dn;
-  double need = table / BLOCK * ((double)gc_heap_object_cost(h, BLOCK, g.payload) +
-                                 2 * sizeof(gc_object *)) +
+  double need = table / BLOCK * (double)gc_heap_object_cost(h, BLOCK, g.payload) +
                 table * (BLOCK - 1) / BLOCK * e2 +
                 (double)window * (double)size * e2;
   if (wl_keeps_garbage(h)) need += (1 - keep) * dn * cyclic * 0.95 * e2;
-  int rc0 = wl_memory_check_n(h, "growth", need, dn, "n", err, errlen);
+  int rc0 = wl_memory_check_n(h, "growth", need,
+                              table / BLOCK * 2 * sizeof(gc_object *), dn, "n",
+                              err, errlen);
   if (rc0 != WL_OK) return rc0;
   wl_window win = {0};
   int rc = WL_OK;

@@ -31,7 +31,7 @@ static int levels_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
   double need = 0;
   for (uint64_t i = 0; i <= levels; i++)
     need += (double)gc_heap_object_cost(h, (uint32_t)i, payload);
-  int rc = wl_memory_check_n(h, "levels", need, (double)n, "n", err, errlen);
+  int rc = wl_memory_check_n(h, "levels", need, 0, (double)n, "n", err, errlen);
   if (rc != WL_OK) return rc;
   gc_object *cur = gc_new(h, 0, payload); /* level 0 */
   if (!cur) return WL_ENOMEM;

@@ -210,30 +210,45 @@ int wl_keeps_garbage(const gc_heap *h) {
   return !gc_get_auto(h) || !strcmp(gc_heap_collector(h)->name, "none");
 }
 
-int wl_memory_check(gc_heap *h, const char *what, double need,
-                    const char *hint, char *err, size_t errlen) {
+/* The budget for `objects` bytes of objects plus `other` bytes of the
+ * caller's own: the objects against the heap's max_bytes less its live
+ * bytes, both together against the room.  *why names the binding one. */
+static double budget(gc_heap *h, double objects, double other,
+                     const char **why, double *need) {
   double heap_left = (double)gc_heap_budget(h) -
                      (double)gc_heap_get_stats(h)->live_bytes;
+  if (heap_left < 0) heap_left = 0;
+  double room = (double)cached.bytes;
+  /* the one the need overshoots most, or else the smaller */
+  if (objects / heap_left > (objects + other) / room) {
+    *why = "the heap's max_bytes budget (-c max_bytes; by default 80% of "
+           "physical memory)";
+    *need = objects;
+    return heap_left;
+  }
+  *why = cached.why;
+  *need = objects + other;
+  return room;
+}
+
+int wl_memory_check(gc_heap *h, const char *what, double objects,
+                    double other, const char *hint, char *err, size_t errlen) {
   const char *env = getenv("GCBENCH_MEMORY");
-  if (!have_cached || need > (double)cached.bytes / 4 || (env && *env) ||
+  double total = objects + other;
+  if (!have_cached || total > (double)cached.bytes / 4 || (env && *env) ||
       strcmp(cached.why, "GCBENCH_MEMORY") == 0) {
     if (wl_memory_room(&cached) != 0) {
       snprintf(err, errlen,
                "GCBENCH_MEMORY='%s' is not a size; give bytes or a number "
                "with K, M, G or T (e.g. 512M, 4G), or unset it",
-               getenv("GCBENCH_MEMORY"));
+               env ? env : "");
       have_cached = 0;
       return WL_EINPUT;
     }
     have_cached = 1;
   }
-  double limit = (double)cached.bytes;
-  const char *why = cached.why;
-  if (heap_left < limit) {
-    limit = heap_left < 0 ? 0 : heap_left;
-    why = "the heap's max_bytes budget (-c max_bytes; by default 80% of "
-          "physical memory)";
-  }
+  const char *why;
+  double need, limit = budget(h, objects, other, &why, &need);
   if (need <= limit) return WL_OK;
   char n1[32], n2[32];
   wl_human_bytes(need, n1, sizeof n1);
@@ -245,16 +260,16 @@ int wl_memory_check(gc_heap *h, const char *what, double need,
   return WL_ENOMEM;
 }
 
-int wl_memory_check_n(gc_heap *h, const char *what, double need, double n,
-                      const char *param, char *err, size_t errlen) {
+int wl_memory_check_n(gc_heap *h, const char *what, double objects,
+                      double other, double n, const char *param, char *err,
+                      size_t errlen) {
   char hint[64];
   snprintf(hint, sizeof hint, "lower %s", param);
-  int rc = wl_memory_check(h, what, need, hint, err, errlen);
+  int rc = wl_memory_check(h, what, objects, other, hint, err, errlen);
   if (rc != WL_ENOMEM) return rc;
   /* the need grows about as n does: suggest n x limit / need, less 10% */
-  double limit = (double)cached.bytes, heap_left =
-      (double)gc_heap_budget(h) - (double)gc_heap_get_stats(h)->live_bytes;
-  if (heap_left < limit) limit = heap_left;
+  const char *why;
+  double need, limit = budget(h, objects, other, &why, &need);
   double at_most = floor(n * limit / need * 0.9);
   size_t used = strlen(err);
   if (at_most >= 1 && used + 40 < errlen)

@@ -108,13 +108,13 @@ static int rings_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
   double each = (double)gc_heap_object_cost(h, links, payload), dn = (double)n;
   double rings = wl_keeps_garbage(h) || held >= 1 ? dn : held * 0.95 * dn;
   rings += (double)(k < n ? k : n);
-  double need = rings * each;
+  double need = rings * each, other = 0;
   if (scatter > 0) {
-    double fillers = dn * each + dn * sizeof(gc_object *);
-    double kept = dn * (1 - scatter) * each;
+    double fillers = dn * each, kept = dn * (1 - scatter) * each;
     need = fillers > kept + need ? fillers : kept + need;
+    other = dn * sizeof(gc_object *);
   }
-  int rc0 = wl_memory_check_n(h, "rings", need, dn, "n", err, errlen);
+  int rc0 = wl_memory_check_n(h, "rings", need, other, dn, "n", err, errlen);
   if (rc0 != WL_OK) return rc0;
   if (scatter > 0) {
     int rc = scatter_heap(h, n, scatter, links, payload, &r, ans);

@@ -291,11 +291,11 @@ int heapfile_build(gc_heap *h, const heapfile *hf, const heapfile_drop *drop,
     need += (double)gc_heap_object_cost(
         h, heapfile_nslots(hf, i),
         (uint32_t)((double)hf->payload[i] * payload_scale));
-  need += (double)hf->nobjects * (sizeof(gc_object *) + 4 + 9);
   char what[96];
   snprintf(what, sizeof what, "the snapshot (%llu objects)",
            (unsigned long long)hf->nobjects);
   rc = wl_memory_check(h, what, need,
+                       (double)hf->nobjects * (sizeof(gc_object *) + 4 + 9),
                        "lower -p payload_scale (0 leaves the payloads out) "
                        "or load a smaller snapshot",
                        err, errlen);

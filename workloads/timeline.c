@@ -671,10 +671,10 @@ static int born(replay *r, uint32_t k) {
   return WL_OK;
 }
 
-/* The most bytes the replay holds at once, at the least: after each
- * record's births, every object born and not dead yet at its size class
- * (a dead one still counts when it is cyclic and no collection runs), plus
- * the replay's arrays and root table. */
+/* The most bytes of objects the replay holds at once, at the least: after
+ * each record's births, every object born and not dead yet at its size
+ * class (a dead one still counts when it is cyclic and no collection
+ * runs). */
 static double replay_need(const replay *r) {
   const timeline *tl = r->tl;
   int keeps = wl_keeps_garbage(r->h);
@@ -694,7 +694,7 @@ static double replay_need(const replay *r) {
       if (live > peak) peak = live;
     }
   }
-  return peak + (double)tl->nobjects * (1 + 8 + 4 + 16);
+  return peak;
 }
 
 /* timeline_build, refusing first (err not NULL) a replay whose need does
@@ -714,6 +714,7 @@ static int build(gc_heap *h, const timeline *tl, double payload_scale,
       char what[64];
       snprintf(what, sizeof what, "the timeline (%u objects)", tl->nobjects);
       rc = wl_memory_check(h, what, replay_need(&r),
+                           (double)tl->nobjects * (1 + 8 + 4 + 16),
                            "lower -p payload_scale (0 leaves the payloads "
                            "out) or replay a smaller capture",
                            err, errlen);

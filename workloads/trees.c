@@ -175,7 +175,7 @@ static int trees_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
   }
   double need = nodes * (double)gc_heap_object_cost(h, c.slots, c.payload) +
                 (double)gc_heap_object_cost(h, 0, array);
-  int rc0 = wl_memory_check(h, "trees", need,
+  int rc0 = wl_memory_check(h, "trees", need, 0,
                             "lower n (0: GCBench's own sizes) or the depths",
                             err, errlen);
   if (rc0 != WL_OK) return rc0;

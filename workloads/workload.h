@@ -160,15 +160,18 @@ typedef struct wl_room {
 } wl_room;
 int wl_memory_room(wl_room *r);
 
-/* WL_OK when `need` bytes fit the budget; else WL_ENOMEM with err set to
- * "refused before allocating: WHAT needs about X GiB, more than the Y GiB
- * this process can have (WHICH LIMIT); HINT", or WL_EINPUT for a bad
- * GCBENCH_MEMORY.  wl_memory_check_n adds "lower PARAM (at most about
- * PARAM=N)", for a need that grows about as n does. */
-int wl_memory_check(gc_heap *h, const char *what, double need,
-                    const char *hint, char *err, size_t errlen);
-int wl_memory_check_n(gc_heap *h, const char *what, double need, double n,
-                      const char *param, char *err, size_t errlen);
+/* WL_OK when `objects` bytes of objects (at their size class) fit the
+ * heap's budget and they and `other` bytes of the workload's own arrays
+ * fit the room; else WL_ENOMEM with err set to "refused before
+ * allocating: WHAT needs about X GiB, more than the Y GiB this process can
+ * have (WHICH LIMIT); HINT", or WL_EINPUT for a bad GCBENCH_MEMORY.
+ * wl_memory_check_n adds "lower PARAM (at most about PARAM=N)", for a need
+ * that grows about as n does. */
+int wl_memory_check(gc_heap *h, const char *what, double objects,
+                    double other, const char *hint, char *err, size_t errlen);
+int wl_memory_check_n(gc_heap *h, const char *what, double objects,
+                      double other, double n, const char *param, char *err,
+                      size_t errlen);
 
 /* 1 when no collection runs before the caller's final one (collector
  * `none`, or automatic collection off): every garbage cycle is then held

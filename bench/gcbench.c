@@ -983,7 +983,8 @@ static void usage(void) {
       "\n"
       "  --gcbench_full          sizes 10^3..10^7 (default 10^3..10^6)\n"
       "  --gcbench_sizes=LIST    explicit sizes, e.g. 1000,100000\n"
-      "  --gcbench_list          print the benchmark names and exit\n"
+      "  --gcbench_list          print every benchmark name, as Google\n"
+      "                          Benchmark matches it (^NAME$ selects it)\n"
       "  --gcbench_sweep=KEY=V1,V2,...\n"
       "                          instead of the matrix, one row per value of\n"
       "                          KEY at the largest size (or --gcbench_sizes):\n"
@@ -1018,10 +1019,18 @@ static void usage(void) {
       "stddev, cv, p99, max, min over repetitions; min_heap_bytes in a\n"
       "heap sweep.\n"
       "\n"
+      "A row that cannot fit in memory is refused before it allocates (its\n"
+      "error row says what it needs and the limit: the heap's max_bytes, or\n"
+      "the room the process has left, from MemAvailable, ulimit -v/-d and\n"
+      "the cgroup's limit; GCBENCH_MEMORY=SIZE, e.g. 4G, replaces that).\n"
+      "SIGINT, SIGTERM and SIGHUP remove the temporary files, then gcbench\n"
+      "dies of the signal.\n"
+      "\n"
       "Exit codes: 0 ok, 2 bad usage (an unknown flag, a bad sweep, a filter\n"
       "that selects nothing or does not compile, --benchmark_repetitions\n"
       "not 1..1000000, a format not json/console/csv, an empty\n"
-      "--benchmark_out=), 3 out of memory.\n");
+      "--benchmark_out=, a GCBENCH_MEMORY that is not a size), 3 out of\n"
+      "memory: a row ran out or was refused (the output is still written).\n");
 }
 
 /* --gcbench_collectors=a,b,...: each name a collector or a profile (the

@@ -1229,9 +1229,18 @@ int main(int argc, char **argv) {
       argv[argc] = NULL;
       break;
     }
+  /* the signals wait while the temporary files are made and their names
+   * copied for the handler */
+  sigset_t stop, was;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGHUP);
+  sigprocmask(SIG_BLOCK, &stop, &was);
   int orc = out_redirect(&argc, argv);
+  if (!orc) remove_on_signal();
+  sigprocmask(SIG_SETMASK, &was, NULL);
   if (orc) return orc;
-  remove_on_signal();
   gbs_initialize(&argc, argv);
   const double *sizes = sizes_default;
   size_t nsizes = sizeof sizes_default / sizeof sizes_default[0];

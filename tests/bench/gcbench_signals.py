@@ -39,9 +39,16 @@ for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             os.remove(os.path.join(tmpdir, f))
         out = os.path.join(tmpdir, "g.json") if dest == "regular" else "/dev/null"
         env = dict(os.environ, TMPDIR=tmpdir)
+        # default dispositions, whatever this test inherited (a shell's
+        # background job ignores SIGINT, and gcbench keeps an ignored
+        # signal ignored)
         p = subprocess.Popen([gcbench, "--benchmark_out=" + out] + LONG,
                              stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, env=env)
+                             stderr=subprocess.DEVNULL, env=env,
+                             preexec_fn=lambda: [signal.signal(s, signal.SIG_DFL)
+                                                 for s in (signal.SIGINT,
+                                                           signal.SIGTERM,
+                                                           signal.SIGHUP)])
         # the temporary file exists before the first benchmark starts
         made = []
         for _ in range(6000):

@@ -465,7 +465,10 @@ static void bm_young(gbs_state *st, void *arg) {
     for (int i = 0; i < 100 && !bad; i++) {
       bad = make_ring(h, 10, 0);
       gc_object *o = gc_new(h, 2, 0);
-      if (!o) break;
+      if (!o) {
+        bad = 1;
+        break;
+      }
       gc_slot_set(h, o, 0, gc_root_get(h, (size_t)i % old_roots));
       gc_root_push_steal(h, o);
     }

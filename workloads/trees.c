@@ -159,22 +159,23 @@ static int trees_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
     int ndepths = max_depth >= min_depth ? (max_depth - min_depth) / 2 + 1 : 1;
     per_style = n / (uint64_t)ndepths / 2;
   }
-  /* At least the long-lived tree and array beside the largest temporary
-   * tree (or the stretch tree alone, before them); every tree when they
-   * are cyclic and no collection runs. */
+  /* At least the stretch tree, then the long-lived tree and array beside
+   * the largest temporary tree; every tree when they are cyclic and no
+   * collection runs. */
+  double each = (double)gc_heap_object_cost(h, c.slots, c.payload);
   double nodes = (double)tree_size(long_lived) +
-                 (double)tree_size(max_depth > min_depth ? max_depth : min_depth);
-  if ((double)tree_size(stretch) > nodes) nodes = (double)tree_size(stretch);
+                 (max_depth >= min_depth ? (double)tree_size(max_depth) : 0);
+  double stretch_nodes = (double)tree_size(stretch);
   if (c.parent && wl_keeps_garbage(h)) {
-    nodes = (double)tree_size(stretch) + (double)tree_size(long_lived);
+    nodes = (double)tree_size(long_lived) + stretch_nodes;
     for (int d = min_depth; d <= max_depth; d += 2) {
       uint64_t iters = per_style ? per_style / tree_size(d)
                                  : 2 * tree_size(stretch) / tree_size(d);
       nodes += 2.0 * (double)(iters ? iters : 1) * (double)tree_size(d);
     }
   }
-  double need = nodes * (double)gc_heap_object_cost(h, c.slots, c.payload) +
-                (double)gc_heap_object_cost(h, 0, array);
+  double need = nodes * each + (double)gc_heap_object_cost(h, 0, array);
+  if (stretch_nodes * each > need) need = stretch_nodes * each;
   int rc0 = wl_memory_check(h, "trees", need, 0,
                             "lower n (0: GCBench's own sizes) or the depths",
                             err, errlen);

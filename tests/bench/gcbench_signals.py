@@ -6,7 +6,7 @@ temporary file, and the names it lists are the names a filter matches.
    NAME.tmp.PID beside it) or to /dev/null (a temporary file in TMPDIR),
    stopped by SIGINT, SIGTERM or SIGHUP in the middle of a long run: it
    dies of that signal, the temporary file is gone, the destination was
-   never written.
+   never written.  A signal ignored when it starts (nohup) stays ignored.
 2. Every name --gcbench_list prints, anchored at both ends (^NAME$) in one
    --benchmark_filter, selects exactly the listed benchmarks."""
 import os
@@ -71,6 +71,33 @@ for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             bad("%s: left %s (it had made %s)" % (what, left, made))
         else:
             print("ok: %s: died of it, removed %s" % (what, made))
+
+# A signal ignored when gcbench starts (nohup) stays ignored: SIGHUP does
+# nothing, SIGTERM still cleans up.
+tmpdir = os.path.join(work, "tmp-nohup")
+os.makedirs(tmpdir, exist_ok=True)
+for f in os.listdir(tmpdir):
+    os.remove(os.path.join(tmpdir, f))
+p = subprocess.Popen([gcbench, "--benchmark_out=" + os.path.join(tmpdir, "g.json")]
+                     + LONG, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL,
+                     preexec_fn=lambda: (signal.signal(signal.SIGHUP, signal.SIG_IGN),
+                                         signal.signal(signal.SIGTERM, signal.SIG_DFL)))
+for _ in range(6000):
+    if os.listdir(tmpdir) or p.poll() is not None:
+        break
+    time.sleep(0.01)
+p.send_signal(signal.SIGHUP)
+try:
+    rc = p.wait(timeout=1)
+    bad("nohup: SIGHUP ended it (exit %s)" % rc)
+except subprocess.TimeoutExpired:
+    p.send_signal(signal.SIGTERM)
+    rc = p.wait(timeout=120)
+    if rc != -signal.SIGTERM or os.listdir(tmpdir):
+        bad("nohup: after SIGTERM exit %s, left %s" % (rc, os.listdir(tmpdir)))
+    else:
+        print("ok: an ignored SIGHUP stays ignored; SIGTERM still cleans up")
 
 # The listed names are the names Google Benchmark matches.
 listed = subprocess.run([gcbench, "--gcbench_list"], capture_output=True,

@@ -108,6 +108,12 @@ static void room_rlimits(wl_room *r) {
           "RLIMIT_DATA (ulimit -d) less the data in use");
 }
 
+/* Where the cgroup figures are read (tests/workloads/test_memory.c points
+ * them at a folder of its own). */
+static const char *proc_self_cgroup = "/proc/self/cgroup";
+static const char *cgroup_v2 = "/sys/fs/cgroup";
+static const char *cgroup_v1 = "/sys/fs/cgroup/memory";
+
 /* The cgroup at `dir` (under its hierarchy's mount) and every one above
  * it: limit less usage. */
 static void room_cgroup_walk(wl_room *r, const char *mount, const char *path,
@@ -129,9 +135,19 @@ static void room_cgroup_walk(wl_room *r, const char *mount, const char *path,
   }
 }
 
+/* Does the controller list "a,b,c" (c1 up to c2) name the memory one? */
+static int names_memory(const char *c1, const char *c2) {
+  for (const char *p = c1; p < c2;) {
+    size_t l = strcspn(p, ",:");
+    if (l == 6 && !strncmp(p, "memory", 6)) return 1;
+    p += l + 1;
+  }
+  return 0;
+}
+
 static void room_cgroup(wl_room *r) {
   char buf[2048];
-  if (read_small("/proc/self/cgroup", buf, sizeof buf) <= 0) return;
+  if (read_small(proc_self_cgroup, buf, sizeof buf) <= 0) return;
   for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line;
        line = strtok_r(NULL, "\n", &save)) {
     char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
@@ -139,18 +155,18 @@ static void room_cgroup(wl_room *r) {
     const char *path = c2 + 1;
     if (!strcmp(path, "/")) path = "";
     if (c2 == c1 + 1 && !strncmp(line, "0:", 2)) /* v2: "0::/path" */
-      room_cgroup_walk(r, "/sys/fs/cgroup", path, "memory.max",
-                       "memory.current", "the cgroup's memory.max");
-    else if (!strncmp(c1 + 1, "memory:", 7) || !strncmp(c1 + 1, "memory,", 7))
-      room_cgroup_walk(r, "/sys/fs/cgroup/memory", path,
+      room_cgroup_walk(r, cgroup_v2, path, "memory.max", "memory.current",
+                       "the cgroup's memory.max");
+    else if (names_memory(c1 + 1, c2)) /* v1: "4:memory:/path" */
+      room_cgroup_walk(r, cgroup_v1, path,
                        "memory.limit_in_bytes", "memory.usage_in_bytes",
                        "the cgroup's memory.limit_in_bytes");
   }
   /* inside a cgroup namespace the paths above may not exist: the mount's
    * own files are this process's cgroup */
-  room_cgroup_walk(r, "/sys/fs/cgroup", "", "memory.max", "memory.current",
+  room_cgroup_walk(r, cgroup_v2, "", "memory.max", "memory.current",
                    "the cgroup's memory.max");
-  room_cgroup_walk(r, "/sys/fs/cgroup/memory", "", "memory.limit_in_bytes",
+  room_cgroup_walk(r, cgroup_v1, "", "memory.limit_in_bytes",
                    "memory.usage_in_bytes",
                    "the cgroup's memory.limit_in_bytes");
 }

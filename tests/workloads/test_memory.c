@@ -15,7 +15,7 @@
 
 #include "../../workloads/memory.c"
 
-static char root[256];
+static char base[256], root[320];
 
 static void put(const char *rel, const char *text) {
   char path[512];
@@ -34,12 +34,11 @@ static void put(const char *rel, const char *text) {
 
 static char self[512], v2[512], v1[512];
 
-/* A fresh folder for one case: the paths point into it. */
+/* A fresh folder for one case, under a temporary folder of the test's
+ * own: the paths point into it. */
 static void fresh(const char *name) {
-  snprintf(root, sizeof root, "test_memory.%s", name);
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", root, root);
-  assert_int_equal(system(cmd), 0);
+  snprintf(root, sizeof root, "%s/%s", base, name);
+  assert_int_equal(mkdir(root, 0755), 0);
   snprintf(self, sizeof self, "%s/self-cgroup", root);
   snprintf(v2, sizeof v2, "%s/fs", root);
   snprintf(v1, sizeof v1, "%s/fs/memory", root);
@@ -113,11 +112,22 @@ static void test_no_limit(void **state) {
 }
 
 int main(void) {
+  const char *tmp = getenv("TMPDIR");
+  snprintf(base, sizeof base, "%s/test_memory.XXXXXX",
+           tmp && *tmp && strlen(tmp) < 200 ? tmp : "/tmp");
+  if (!mkdtemp(base)) {
+    perror(base);
+    return 1;
+  }
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_v2_walk),
       cmocka_unit_test(test_v1),
       cmocka_unit_test(test_namespace),
       cmocka_unit_test(test_no_limit),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  int failed = cmocka_run_group_tests(tests, NULL, NULL);
+  char cmd[300];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
+  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", base);
+  return failed;
 }

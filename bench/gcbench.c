@@ -43,6 +43,7 @@
  * are read between iterations, never inside the timed part.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,7 +111,24 @@ typedef struct cell {
   double min_heap;         /* its minimum heap in bytes, once measured */
   long long extra;         /* custom benchmarks' second size */
   int buffer_all;          /* protocol:all, see the top of this file */
+  int out_of_memory;       /* a run ran out of memory or was refused */
 } cell;
+
+/* A row out of memory (or refused before allocating, workload.h): the
+ * error row says why, and gcbench exits 3 at the end.  In a heap sweep a
+ * run over the budget the sweep gave it is the sweep's result, not the
+ * machine's: it counts only when that budget was not below the room the
+ * process had left. */
+static void out_of_memory(gbs_state *st, cell *c, const char *why) {
+  int counts = 1;
+  if (c->heap_factor > 0) {
+    wl_room room;
+    counts = wl_memory_room(&room) == 0 &&
+             c->min_heap * c->heap_factor >= (double)room.bytes;
+  }
+  if (counts) c->out_of_memory = 1;
+  gbs_skip_with_error(st, why && *why ? why : "out of memory");
+}
 
 /* Pause percentiles over every collection of every iteration. */
 typedef struct pause_acc {
@@ -225,6 +243,7 @@ static void bm_cell(gbs_state *st, void *arg) {
     wl_answer ans;
     uint64_t t0 = 0, t1 = 0, live_before = 0;
     int rc;
+    err[0] = 0;
     gc_mem_thread_peak_reset();
     if (c->r->mode == MODE_COLLECT) {
       rc = c->wl->run(h, &ps, 1, &ans, err, sizeof err);
@@ -248,8 +267,14 @@ static void bm_cell(gbs_state *st, void *arg) {
       t1 = gc_now_ns();
     }
     if (rc != WL_OK) {
+      if (rc == WL_ENOMEM && !err[0])
+        snprintf(err, sizeof err, "out of memory after %llu objects; lower n",
+                 (unsigned long long)gc_heap_get_stats(h)->objects_allocated);
       gc_heap_free(h);
-      gbs_skip_with_error(st, rc == WL_ENOMEM ? "out of memory" : err);
+      if (rc == WL_ENOMEM)
+        out_of_memory(st, c, err);
+      else
+        gbs_skip_with_error(st, err);
       break;
     }
     gbs_set_iteration_time(st, (double)(t1 - t0) / 1e9);
@@ -357,6 +382,24 @@ static int make_ring(gc_heap *h, int k, int held) {
   return 0;
 }
 
+/* Before a custom row builds its heap on h: `objects` objects of `slots`
+ * slots, plus `bytes` of its own, must fit the memory budget
+ * (wl_memory_check).  0, or -1 after marking the row (h is freed). */
+static int custom_fits(gbs_state *st, cell *c, gc_heap *h, double objects,
+                       uint32_t slots, double bytes) {
+  char err[512];
+  double need = objects * (double)gc_heap_object_cost(h, slots, 0);
+  int rc = wl_memory_check(h, c->name, need, bytes, "lower the row's size",
+                           err, sizeof err);
+  if (rc == WL_OK) return 0;
+  gc_heap_free(h);
+  if (rc == WL_ENOMEM)
+    out_of_memory(st, c, err);
+  else
+    gbs_skip_with_error(st, err);
+  return -1;
+}
+
 /* live:N/garbage_rings:G -- N live objects in rings of 10, collected once
  * (untimed; this empties trial's buffer), then G rings of 10 dropped; the
  * timed part is the next full collection. */
@@ -370,6 +413,8 @@ static void bm_locality(gbs_state *st, void *arg) {
       gbs_skip_with_error(st, err);
       return;
     }
+    if (custom_fits(st, c, h, (double)c->n + 10.0 * (double)c->extra, 1, 0))
+      return;
     int bad = 0;
     for (long long i = 0; i < c->n / 10 && !bad; i++) bad = make_ring(h, 10, 1);
     gc_collect(h, GC_FULL);
@@ -384,8 +429,12 @@ static void bm_locality(gbs_state *st, void *arg) {
     examined += (double)(gc_heap_get_stats(h)->objects_examined - before);
     uint64_t want = strcmp(c->collector, "none") ? (uint64_t)c->extra * 10 : 0;
     gc_heap_free(h);
-    if (bad || freed != want) {
-      gbs_skip_with_error(st, bad ? "out of memory" : "wrong number freed");
+    if (bad) {
+      out_of_memory(st, c, NULL);
+      return;
+    }
+    if (freed != want) {
+      gbs_skip_with_error(st, "wrong number freed");
       return;
     }
   }
@@ -407,6 +456,7 @@ static void bm_young(gbs_state *st, void *arg) {
       gbs_skip_with_error(st, err);
       return;
     }
+    if (custom_fits(st, c, h, (double)c->n + 2000, 2, 0)) return;
     int bad = 0;
     for (long long i = 0; i < c->n / 10 && !bad; i++) bad = make_ring(h, 10, 1);
     gc_collect(h, GC_FULL);
@@ -415,7 +465,10 @@ static void bm_young(gbs_state *st, void *arg) {
     for (int i = 0; i < 100 && !bad; i++) {
       bad = make_ring(h, 10, 0);
       gc_object *o = gc_new(h, 2, 0);
-      if (!o) break;
+      if (!o) {
+        bad = 1;
+        break;
+      }
       gc_slot_set(h, o, 0, gc_root_get(h, (size_t)i % old_roots));
       gc_root_push_steal(h, o);
     }
@@ -429,7 +482,7 @@ static void bm_young(gbs_state *st, void *arg) {
     examined += (double)(gc_heap_get_stats(h)->objects_examined - before);
     gc_heap_free(h);
     if (bad) {
-      gbs_skip_with_error(st, "out of memory");
+      out_of_memory(st, c, NULL);
       return;
     }
   }
@@ -450,6 +503,7 @@ static void bm_chain_rc(gbs_state *st, void *arg) {
       gbs_skip_with_error(st, err);
       return;
     }
+    if (custom_fits(st, c, h, (double)c->n, 1, 0)) return;
     uint64_t t0 = gc_now_ns();
     gc_object *head = gc_new(h, 1, 0), *tail = head;
     for (long long i = 1; i < c->n && tail; i++) {
@@ -461,8 +515,12 @@ static void bm_chain_rc(gbs_state *st, void *arg) {
     uint64_t t1 = gc_now_ns();
     gbs_set_iteration_time(st, (double)(t1 - t0) / 1e9);
     timed += (double)(t1 - t0), iters++;
-    int bad = gc_heap_get_stats(h)->live_objects != 0 || !tail;
+    int bad = gc_heap_get_stats(h)->live_objects != 0;
     gc_heap_free(h);
+    if (!tail) {
+      out_of_memory(st, c, NULL);
+      return;
+    }
     if (bad) {
       gbs_skip_with_error(st, "chain not freed");
       return;
@@ -478,11 +536,24 @@ static void bm_chain_malloc(gbs_state *st, void *arg) {
   cell *c = arg;
   const size_t bytes = sizeof(gc_object) + sizeof(gc_object *);
   double timed = 0, iters = 0;
+  char err[256];
+  gc_heap *h = gc_heap_new("none", "allocator=libc", err, sizeof err);
+  if (!h) {
+    gbs_skip_with_error(st, err);
+    return;
+  }
+  if (custom_fits(st, c, h, 0, 0, (double)c->n * 32)) return;
+  gc_heap_free(h);
   while (gbs_keep_running(st)) {
     uint64_t t0 = gc_now_ns();
     void **head = malloc(bytes), **tail = head;
+    int bad = !head;
     for (long long i = 1; i < c->n && tail; i++) {
       void **b = malloc(bytes);
+      if (!b) {
+        bad = 1;
+        break;
+      }
       memset(b, 0, bytes);
       *tail = b;
       tail = b;
@@ -492,6 +563,10 @@ static void bm_chain_malloc(gbs_state *st, void *arg) {
       void **next = *head;
       free(head);
       head = next;
+    }
+    if (bad) {
+      out_of_memory(st, c, NULL);
+      return;
     }
     uint64_t t1 = gc_now_ns();
     gbs_set_iteration_time(st, (double)(t1 - t0) / 1e9);
@@ -699,7 +774,7 @@ static double min_heap(const row *r, const char *params) {
  * ==================================================================== */
 
 static gc_out bench_out;      /* the destination the user named */
-static char bench_tmp[64];    /* in place: Google Benchmark's file */
+static char bench_tmp[4096];  /* in place: Google Benchmark's file */
 static char *bench_flag;      /* --benchmark_out=<the file it writes> */
 static int bench_out_json = 1;
 static const char *bench_out_format = "json";
@@ -736,7 +811,7 @@ static int out_redirect(int *argc, char **argv) {
   if (!target) {
     const char *dir = getenv("TMPDIR");
     snprintf(bench_tmp, sizeof bench_tmp, "%s/gcbench-out.XXXXXX",
-             dir && strlen(dir) < 32 ? dir : "/tmp");
+             dir && *dir && strlen(dir) < sizeof bench_tmp - 32 ? dir : "/tmp");
     int fd = mkstemp(bench_tmp);
     if (fd < 0) {
       fprintf(stderr, "gcbench: cannot create a temporary file in %s; set "
@@ -799,13 +874,46 @@ static int out_finish(void) {
   if (f) fclose(f);
   if (bad && !err[0])
     snprintf(err, sizeof err, "--benchmark_out '%s': Google Benchmark's "
-             "file %s is gone", bench_out.path, file);
+             "file %.200s is gone", bench_out.path, file);
   if (!err[0]) gc_out_commit(&bench_out, err, sizeof err);
   out_cleanup();
   free(bench_flag);
   if (!err[0]) return 0;
   fprintf(stderr, "gcbench: %s\n", err);
   return 2;
+}
+
+/* SIGINT, SIGTERM, SIGHUP: the temporary files go (unlink of names copied
+ * when they were made: async-signal-safe), then gcbench dies of the same
+ * signal, as it would have without the handler. */
+static char sig_unlink[2][4096];
+
+static void on_signal(int sig) {
+  for (int i = 0; i < 2; i++)
+    if (sig_unlink[i][0]) unlink(sig_unlink[i]);
+  raise(sig); /* the handler was reset: delivered when this returns */
+}
+
+static void remove_on_signal(void) {
+  const char *names[2] = {bench_out.tmp, bench_tmp};
+  for (int i = 0; i < 2; i++)
+    if (names[i] && names[i][0] && strlen(names[i]) < sizeof sig_unlink[i])
+      memcpy(sig_unlink[i], names[i], strlen(names[i]) + 1);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sa.sa_flags = SA_RESETHAND;
+  sigemptyset(&sa.sa_mask);
+  static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+    sigaddset(&sa.sa_mask, sigs[i]);
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+    struct sigaction was;
+    /* a signal ignored already (nohup, a background job) stays ignored */
+    if (sigaction(sigs[i], NULL, &was) == 0 && was.sa_handler == SIG_IGN)
+      continue;
+    sigaction(sigs[i], &sa, NULL);
+  }
 }
 
 static cell *cells;
@@ -878,7 +986,8 @@ static void usage(void) {
       "\n"
       "  --gcbench_full          sizes 10^3..10^7 (default 10^3..10^6)\n"
       "  --gcbench_sizes=LIST    explicit sizes, e.g. 1000,100000\n"
-      "  --gcbench_list          print the benchmark names and exit\n"
+      "  --gcbench_list          print every benchmark name, as Google\n"
+      "                          Benchmark matches it (^NAME$ selects it)\n"
       "  --gcbench_sweep=KEY=V1,V2,...\n"
       "                          instead of the matrix, one row per value of\n"
       "                          KEY at the largest size (or --gcbench_sizes):\n"
@@ -913,10 +1022,18 @@ static void usage(void) {
       "stddev, cv, p99, max, min over repetitions; min_heap_bytes in a\n"
       "heap sweep.\n"
       "\n"
+      "A row that cannot fit in memory is refused before it allocates (its\n"
+      "error row says what it needs and the limit: the heap's max_bytes, or\n"
+      "the room the process has left, from MemAvailable, ulimit -v/-d and\n"
+      "the cgroup's limit; GCBENCH_MEMORY=SIZE, e.g. 4G, replaces that).\n"
+      "SIGINT, SIGTERM and SIGHUP remove the temporary files, then gcbench\n"
+      "dies of the signal.\n"
+      "\n"
       "Exit codes: 0 ok, 2 bad usage (an unknown flag, a bad sweep, a filter\n"
       "that selects nothing or does not compile, --benchmark_repetitions\n"
       "not 1..1000000, a format not json/console/csv, an empty\n"
-      "--benchmark_out=), 3 out of memory.\n");
+      "--benchmark_out=, a GCBENCH_MEMORY that is not a size), 3 out of\n"
+      "memory: a row ran out or was refused (the output is still written).\n");
 }
 
 /* --gcbench_collectors=a,b,...: each name a collector or a profile (the
@@ -1089,14 +1206,43 @@ int main(int argc, char **argv) {
       usage();
       return gc_out_flush_stdout("gcbench") ? 2 : 0;
     }
-  /* argv with room for one more flag (--benchmark_out from BENCHMARK_OUT) */
+  /* argv with room for three more flags (--benchmark_out from
+   * BENCHMARK_OUT; --gcbench_list's two) */
   static char **args; /* static: still referenced on an early return */
-  args = calloc((size_t)argc + 2, sizeof *args);
+  args = calloc((size_t)argc + 4, sizeof *args);
   if (!args) return 3;
   memcpy(args, argv, (size_t)argc * sizeof *args);
   argv = args;
   if (check_gb_flags(argc, argv)) return 2;
+  wl_room room;
+  if (wl_memory_room(&room) != 0) {
+    fprintf(stderr, "gcbench: GCBENCH_MEMORY='%s' is not a size; give bytes "
+            "or a number with K, M, G or T (e.g. 512M, 4G), or unset it\n",
+            getenv("GCBENCH_MEMORY"));
+    return 2;
+  }
+  /* --gcbench_list: Google Benchmark lists every name itself, as it
+   * matches them (with its suffixes: /iterations:N/manual_time) */
+  for (int i = 1; i < argc; i++)
+    if (!strcmp(argv[i], "--gcbench_list")) {
+      static char list_flag[] = "--benchmark_list_tests=true";
+      static char all_flag[] = "--benchmark_filter=.";
+      argv[argc++] = list_flag;
+      argv[argc++] = all_flag;
+      argv[argc] = NULL;
+      break;
+    }
+  /* the signals wait while the temporary files are made and their names
+   * copied for the handler */
+  sigset_t stop, was;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGHUP);
+  sigprocmask(SIG_BLOCK, &stop, &was);
   int orc = out_redirect(&argc, argv);
+  if (!orc) remove_on_signal();
+  sigprocmask(SIG_SETMASK, &was, NULL);
   if (orc) return orc;
   gbs_initialize(&argc, argv);
   const double *sizes = sizes_default;
@@ -1236,10 +1382,6 @@ int main(int argc, char **argv) {
 
   for (size_t i = 0; i < ncells; i++) {
     cell *c = &cells[i];
-    if (list_only) {
-      printf("%s\n", c->name);
-      continue;
-    }
     gbs_bench *b;
     if (c->r)
       b = gbs_register(c->name, bm_cell, c);
@@ -1255,10 +1397,15 @@ int main(int argc, char **argv) {
     gbs_set_unit(b, GBS_MS);
     gbs_set_iterations(b, c->r ? iterations_for(c->n) : 3);
   }
-  if (list_only) return gc_out_flush_stdout("gcbench") ? 2 : 0;
   if (!sweeping) {
     gbs_bench *e = gbs_register("shim/empty", bm_empty, NULL);
     gbs_set_unit(e, GBS_NS);
+  }
+  if (list_only) {
+    gbs_run_all(NULL);
+    gbs_shutdown();
+    free(cells);
+    return gc_out_flush_stdout("gcbench") ? 2 : 0;
   }
   gbs_add_context("gcbench_sizes", sized  ? "custom"
                                    : full ? "full"
@@ -1279,9 +1426,19 @@ int main(int argc, char **argv) {
   }
   gbs_run_all(bench_out.path ? bench_out_format : NULL);
   gbs_shutdown();
-  free(cells);
+  size_t oom = 0;
+  const char *first = NULL;
+  for (size_t i = 0; i < ncells; i++)
+    if (cells[i].out_of_memory) first = first ? first : cells[i].name, oom++;
+  if (oom)
+    fprintf(stderr,
+            "gcbench: %zu benchmark%s ran out of memory or %s refused before "
+            "allocating (%s%s; the error rows say why): exit 3\n",
+            oom, oom == 1 ? "" : "s", oom == 1 ? "was" : "were", first,
+            oom > 1 ? ", ..." : "");
   int rc = out_finish();
+  free(cells);
   free(args);
   if (gc_out_flush_stdout("gcbench") != 0) return 2;
-  return rc;
+  return rc ? rc : oom ? 3 : 0;
 }

@@ -20,7 +20,6 @@ static const gc_param_def chains_params[] = {
 
 static int chains_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
                       wl_answer *ans, char *err, size_t errlen) {
-  (void)err, (void)errlen;
   uint64_t n = (uint64_t)gc_params_int(p, "n");
   uint64_t length = (uint64_t)gc_params_int(p, "length");
   double held = gc_params_num(p, "held");
@@ -28,6 +27,12 @@ static int chains_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
   wl_rng r;
   wl_rng_seed(&r, seed);
   *ans = (wl_answer){0};
+  /* the held chains (95% of their expected number) and the one growing */
+  double keep = held >= 1 ? (double)n : held * 0.95 * (double)n;
+  double need = (keep + (double)(length < n ? length : n)) *
+                (double)gc_heap_object_cost(h, 1, payload);
+  int rc0 = wl_memory_check_n(h, "chains", need, 0, (double)n, "n", err, errlen);
+  if (rc0 != WL_OK) return rc0;
   for (uint64_t done = 0; done < n;) {
     uint64_t len = n - done < length ? n - done : length;
     int keep = wl_rng_unit(&r) < held;

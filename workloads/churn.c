@@ -124,6 +124,15 @@ static int churn_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
              replace);
     return WL_EINPUT;
   }
+  /* the live heap and its four arrays, the window's groups; every cyclic
+   * group when no collection runs */
+  double each = (double)gc_heap_object_cost(h, 3, c.payload);
+  double dl = (double)c.nlive, dw = (double)window * (double)group;
+  double need = dl * each + dw * each;
+  if (wl_keeps_garbage(h)) need += cyclic * 0.95 * (double)n * each;
+  int rc0 = wl_memory_check(h, "churn", need, dl * (3 * 8 + 1),
+                            "lower live (and n)", err, errlen);
+  if (rc0 != WL_OK) return rc0;
   enum { NONE = UINT64_MAX };
   c.live = malloc((c.nlive + 1) * sizeof *c.live);
   c.slot_objs = calloc(c.nlive + 1, sizeof *c.slot_objs);

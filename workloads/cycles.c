@@ -89,13 +89,21 @@ static int make_cycle(gc_heap *h, wl_window *win, uint64_t len,
 
 static int cycles_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
                       wl_answer *ans, char *err, size_t errlen) {
-  (void)err, (void)errlen;
   uint64_t n = (uint64_t)gc_params_int(p, "n");
   uint64_t nlive = (uint64_t)gc_params_int(p, "live");
   uint64_t size = (uint64_t)gc_params_int(p, "size");
   uint64_t window = (uint64_t)gc_params_int(p, "window");
   uint32_t payload = (uint32_t)gc_params_int(p, "payload");
   *ans = (wl_answer){0};
+  /* the live tree and its node array, the window's cycles; every cycle
+   * when no collection runs */
+  double cyc = wl_keeps_garbage(h) ? (double)n : (double)window * (double)size;
+  double need =
+      (double)nlive * (double)gc_heap_object_cost(h, 1 + FANOUT, payload) +
+      cyc * (double)gc_heap_object_cost(h, 2, payload);
+  int rc0 = wl_memory_check(h, "cycles", need, (double)nlive * 8,
+                            "lower live (and n)", err, errlen);
+  if (rc0 != WL_OK) return rc0;
   wl_rng r;
   wl_rng_seed(&r, seed);
   gc_object **nodes = malloc((nlive + 1) * sizeof *nodes);

@@ -37,13 +37,21 @@ static void fin_finalize(gc_heap *h, gc_object *o, void *arg) {
 
 static int fin_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
                    wl_answer *ans, char *err, size_t errlen) {
-  (void)err, (void)errlen;
   uint64_t n = (uint64_t)gc_params_int(p, "n");
   uint64_t k = (uint64_t)gc_params_int(p, "k");
   double fin = gc_params_num(p, "fin");
   double resurrect = gc_params_num(p, "resurrect");
   double held = gc_params_num(p, "held");
   uint32_t payload = (uint32_t)gc_params_int(p, "payload");
+  /* the held rings (95% of their expected number; every ring when no
+   * collection runs) and the one being built */
+  double dn = (double)n;
+  double rings = (wl_keeps_garbage(h) || held >= 1 ? dn : held * 0.95 * dn) +
+                 (double)(k < n ? k : n);
+  int rc0 = wl_memory_check_n(h, "finalizers",
+                              rings * (double)gc_heap_object_cost(h, 1, payload),
+                              0, dn, "n", err, errlen);
+  if (rc0 != WL_OK) return rc0;
   int legacy = gc_heap_legacy_finalizers(h);
   wl_rng r;
   wl_rng_seed(&r, seed);

@@ -150,6 +150,14 @@ static int graphs_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
              (unsigned long long)(g.n * g.d));
     return WL_EINPUT;
   }
+  /* every vertex is held while the edges are stored, beside the edge
+   * list, the held flags and the vertex array */
+  double dn = (double)g.n, dd = (double)g.d;
+  double need = dn * (double)gc_heap_object_cost(h, (uint32_t)g.d, payload);
+  int rc0 = wl_memory_check_n(h, "graphs", need,
+                              dn * (4 * dd + 1 + sizeof(gc_object *)), dn, "n",
+                              err, errlen);
+  if (rc0 != WL_OK) return rc0;
   g.edge = malloc((g.n * g.d + 1) * sizeof *g.edge);
   g.held = malloc(g.n);
   int rc = WL_ENOMEM;

@@ -113,7 +113,6 @@ static int make_group(growth *g, wl_window *win, uint64_t len, int cyc) {
 
 static int growth_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
                       wl_answer *ans, char *err, size_t errlen) {
-  (void)err, (void)errlen;
   uint64_t n = (uint64_t)gc_params_int(p, "n");
   double keep = gc_params_num(p, "keep");
   uint64_t size = (uint64_t)gc_params_int(p, "size");
@@ -122,6 +121,19 @@ static int growth_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
   growth g = {.h = h, .payload = (uint32_t)gc_params_int(p, "payload")};
   wl_rng_seed(&g.r, seed);
   *ans = (wl_answer){0};
+  /* the tables (keep x n: a block of 64 slots per 63 entries of 2, and
+   * the block array, doubled as it grows), the window's groups; every
+   * cyclic group when no collection runs */
+  double dn = (double)n, e2 = (double)gc_heap_object_cost(h, 2, g.payload);
+  double table = keep * dn;
+  double need = table / BLOCK * (double)gc_heap_object_cost(h, BLOCK, g.payload) +
+                table * (BLOCK - 1) / BLOCK * e2 +
+                (double)window * (double)size * e2;
+  if (wl_keeps_garbage(h)) need += (1 - keep) * dn * cyclic * 0.95 * e2;
+  int rc0 = wl_memory_check_n(h, "growth", need,
+                              table / BLOCK * 2 * sizeof(gc_object *), dn, "n",
+                              err, errlen);
+  if (rc0 != WL_OK) return rc0;
   wl_window win = {0};
   int rc = WL_OK;
   long head = gc_root_push(h, NULL);

@@ -19,7 +19,7 @@ static const gc_param_def levels_params[] = {
 
 static int levels_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
                       wl_answer *ans, char *err, size_t errlen) {
-  (void)seed, (void)err, (void)errlen;
+  (void)seed;
   uint64_t n = (uint64_t)gc_params_int(p, "n");
   uint64_t levels = (uint64_t)gc_params_int(p, "levels");
   uint32_t payload = (uint32_t)gc_params_int(p, "payload");
@@ -27,6 +27,12 @@ static int levels_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
     for (uint64_t refs = 0; refs + levels + 1 <= n; refs += ++levels) {
     }
   *ans = (wl_answer){0};
+  /* every level stays live: the need is every level's size class */
+  double need = 0;
+  for (uint64_t i = 0; i <= levels; i++)
+    need += (double)gc_heap_object_cost(h, (uint32_t)i, payload);
+  int rc = wl_memory_check_n(h, "levels", need, 0, (double)n, "n", err, errlen);
+  if (rc != WL_OK) return rc;
   gc_object *cur = gc_new(h, 0, payload); /* level 0 */
   if (!cur) return WL_ENOMEM;
   ans->allocated++;

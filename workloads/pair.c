@@ -14,10 +14,15 @@ static const gc_param_def pair_params[] = {
 
 static int pair_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
                     wl_answer *ans, char *err, size_t errlen) {
-  (void)seed, (void)err, (void)errlen;
+  (void)seed;
   uint64_t n = (uint64_t)gc_params_int(p, "n");
   uint32_t payload = (uint32_t)gc_params_int(p, "payload");
   *ans = (wl_answer){0};
+  /* one pair at a time, or every pair when no collection runs */
+  double need = (wl_keeps_garbage(h) ? 2.0 * (double)n : 2.0) *
+                (double)gc_heap_object_cost(h, 1, payload);
+  int rc = wl_memory_check_n(h, "pair", need, 0, (double)n, "n", err, errlen);
+  if (rc != WL_OK) return rc;
   for (uint64_t i = 0; i < n; i++) {
     gc_object *a = gc_new(h, 1, payload); /* my_var = A() */
     if (!a) return WL_ENOMEM;

@@ -93,7 +93,6 @@ static int make_ring(gc_heap *h, uint64_t len, uint32_t links,
 
 static int rings_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
                      wl_answer *ans, char *err, size_t errlen) {
-  (void)err, (void)errlen;
   uint64_t n = (uint64_t)gc_params_int(p, "n");
   uint64_t k = (uint64_t)gc_params_int(p, "k");
   uint32_t links = (uint32_t)gc_params_int(p, "links");
@@ -103,6 +102,20 @@ static int rings_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
   wl_rng r;
   wl_rng_seed(&r, seed);
   *ans = (wl_answer){0};
+  /* the held rings (95% of their expected number; every ring when no
+   * collection runs) and the one being built; scatter's n fillers and
+   * their array first, of which 1 - scatter stay */
+  double each = (double)gc_heap_object_cost(h, links, payload), dn = (double)n;
+  double rings = wl_keeps_garbage(h) || held >= 1 ? dn : held * 0.95 * dn;
+  rings += (double)(k < n ? k : n);
+  double need = rings * each, other = 0;
+  if (scatter > 0) {
+    double fillers = dn * each, kept = dn * (1 - scatter) * each;
+    need = fillers > kept + need ? fillers : kept + need;
+    other = dn * sizeof(gc_object *);
+  }
+  int rc0 = wl_memory_check_n(h, "rings", need, other, dn, "n", err, errlen);
+  if (rc0 != WL_OK) return rc0;
   if (scatter > 0) {
     int rc = scatter_heap(h, n, scatter, links, payload, &r, ans);
     if (rc != WL_OK) return rc;

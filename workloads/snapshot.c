@@ -283,6 +283,23 @@ int heapfile_build(gc_heap *h, const heapfile *hf, const heapfile_drop *drop,
   *ans = (wl_answer){0};
   int rc = check_scale(hf, payload_scale, err, errlen);
   if (rc) return rc;
+  /* The sizes the file declares, before anything is allocated: every
+   * object at its size class (all of them are held while the references
+   * are stored), the object and count arrays and the answer's. */
+  double need = 0;
+  for (uint64_t i = 0; i < hf->nobjects; i++)
+    need += (double)gc_heap_object_cost(
+        h, heapfile_nslots(hf, i),
+        (uint32_t)((double)hf->payload[i] * payload_scale));
+  char what[96];
+  snprintf(what, sizeof what, "the snapshot (%llu objects)",
+           (unsigned long long)hf->nobjects);
+  rc = wl_memory_check(h, what, need,
+                       (double)hf->nobjects * (sizeof(gc_object *) + 4 + 9),
+                       "lower -p payload_scale (0 leaves the payloads out) "
+                       "or load a smaller snapshot",
+                       err, errlen);
+  if (rc) return rc;
   uint32_t *kept = kept_refs(hf, drop, seed);
   gc_object **tmp = malloc(((size_t)hf->nobjects + 1) * sizeof *tmp);
   if (!kept || !tmp || compute_answer(hf, kept, ans)) {
@@ -334,9 +351,10 @@ static int snapshot_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
   if (rc == HEAPFILE_ENOMEM) return WL_ENOMEM; /* err says so */
   if (rc != HEAPFILE_OK) return WL_EINPUT;
   if (!hf.checked) warn_unchecked(file, hf.version);
+  err[0] = 0;
   rc = heapfile_build(h, &hf, &drop, gc_params_num(p, "payload_scale"), seed,
                       ans, err, errlen);
-  if (rc == WL_ENOMEM)
+  if (rc == WL_ENOMEM && !err[0])
     snprintf(err, errlen,
              "the %llu objects and %llu references of %s do not fit (try "
              "-p payload_scale=0, which leaves the payloads out, or a "

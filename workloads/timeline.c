@@ -671,18 +671,55 @@ static int born(replay *r, uint32_t k) {
   return WL_OK;
 }
 
-int timeline_build(gc_heap *h, const timeline *tl, double payload_scale,
-                   wl_answer *ans) {
+/* The most bytes of objects the replay holds at once, at the least: after
+ * each record's births, every object born and not dead yet at its size
+ * class (a dead one still counts when it is cyclic and no collection
+ * runs). */
+static double replay_need(const replay *r) {
+  const timeline *tl = r->tl;
+  int keeps = wl_keeps_garbage(r->h);
+  double live = 0, peak = 0;
+  for (uint32_t k = 0; k < tl->ncollections; k++) {
+    for (int u = 0; u < 2; u++) {
+      uint32_t step = 2 * k + (uint32_t)u;
+      for (uint64_t j = tl->dead_start[step]; j < tl->dead_start[step + 1];
+           j++) {
+        uint32_t i = tl->dead[j];
+        if (!(keeps && r->cyclic[i]))
+          live -= (double)gc_heap_object_cost(r->h, r->slots[i], payload(r, i));
+      }
+      if (u) continue;
+      for (uint32_t i = tl->obj_start[k]; i < tl->obj_start[k + 1]; i++)
+        live += (double)gc_heap_object_cost(r->h, r->slots[i], payload(r, i));
+      if (live > peak) peak = live;
+    }
+  }
+  return peak;
+}
+
+/* timeline_build, refusing first (err not NULL) a replay whose need does
+ * not fit the memory budget (workload.h). */
+static int build(gc_heap *h, const timeline *tl, double payload_scale,
+                 wl_answer *ans, char *err, size_t errlen) {
   size_t n = (size_t)tl->nobjects + 1;
   unsigned char *cyclic = malloc(n);
   long *root = malloc(n * sizeof *root);
   uint32_t *slots = malloc(n * sizeof *slots);
   int rc = WL_ENOMEM;
-  if (cyclic && root && slots && classify(tl, cyclic, ans) == 0 &&
-      gc_root_reserve(h, tl->nobjects) == 0) {
+  if (cyclic && root && slots && classify(tl, cyclic, ans) == 0) {
     for (uint32_t i = 0; i < tl->nobjects; i++) slots[i] = nslots(tl, i);
     replay r = {h, tl, cyclic, root, slots, payload_scale};
     rc = WL_OK;
+    if (err) {
+      char what[64];
+      snprintf(what, sizeof what, "the timeline (%u objects)", tl->nobjects);
+      rc = wl_memory_check(h, what, replay_need(&r),
+                           (double)tl->nobjects * (1 + 8 + 4 + 16),
+                           "lower -p payload_scale (0 leaves the payloads "
+                           "out) or replay a smaller capture",
+                           err, errlen);
+    }
+    if (rc == WL_OK && gc_root_reserve(h, tl->nobjects) != 0) rc = WL_ENOMEM;
     for (uint32_t k = 0; k < tl->ncollections && rc == WL_OK; k++) {
       die(&r, 2 * k);
       rc = born(&r, k);
@@ -691,6 +728,11 @@ int timeline_build(gc_heap *h, const timeline *tl, double payload_scale,
   }
   free(cyclic), free(root), free(slots);
   return rc;
+}
+
+int timeline_build(gc_heap *h, const timeline *tl, double payload_scale,
+                   wl_answer *ans) {
+  return build(h, tl, payload_scale, ans, NULL, 0);
 }
 
 static int timeline_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
@@ -708,8 +750,9 @@ static int timeline_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
   int rc = timeline_load(file, &tl, err, errlen);
   if (rc == -2) return WL_ENOMEM;
   if (rc) return WL_EINPUT;
-  rc = timeline_build(h, &tl, gc_params_num(p, "payload_scale"), ans);
-  if (rc == WL_ENOMEM)
+  err[0] = 0;
+  rc = build(h, &tl, gc_params_num(p, "payload_scale"), ans, err, errlen);
+  if (rc == WL_ENOMEM && !err[0])
     snprintf(err, errlen,
              "the %u objects of %s do not fit (try -p payload_scale=0)",
              tl.nobjects, file);

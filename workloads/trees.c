@@ -139,7 +139,7 @@ static int cap_depth(int d, uint64_t n) {
 
 static int trees_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
                      wl_answer *ans, char *err, size_t errlen) {
-  (void)seed, (void)err, (void)errlen;
+  (void)seed;
   uint64_t n = (uint64_t)gc_params_int(p, "n");
   int stretch = (int)gc_params_int(p, "stretch");
   int long_lived = (int)gc_params_int(p, "long_lived");
@@ -159,6 +159,27 @@ static int trees_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
     int ndepths = max_depth >= min_depth ? (max_depth - min_depth) / 2 + 1 : 1;
     per_style = n / (uint64_t)ndepths / 2;
   }
+  /* At least the stretch tree, then the long-lived tree and array beside
+   * the largest temporary tree; every tree when they are cyclic and no
+   * collection runs. */
+  double each = (double)gc_heap_object_cost(h, c.slots, c.payload);
+  double nodes = (double)tree_size(long_lived) +
+                 (max_depth >= min_depth ? (double)tree_size(max_depth) : 0);
+  double stretch_nodes = (double)tree_size(stretch);
+  if (c.parent && wl_keeps_garbage(h)) {
+    nodes = (double)tree_size(long_lived) + stretch_nodes;
+    for (int d = min_depth; d <= max_depth; d += 2) {
+      uint64_t iters = per_style ? per_style / tree_size(d)
+                                 : 2 * tree_size(stretch) / tree_size(d);
+      nodes += 2.0 * (double)(iters ? iters : 1) * (double)tree_size(d);
+    }
+  }
+  double need = nodes * each + (double)gc_heap_object_cost(h, 0, array);
+  if (stretch_nodes * each > need) need = stretch_nodes * each;
+  int rc0 = wl_memory_check(h, "trees", need, 0,
+                            "lower n (0: GCBench's own sizes) or the depths",
+                            err, errlen);
+  if (rc0 != WL_OK) return rc0;
 
   /* The stretch tree: built and dropped. */
   gc_object *t = make_tree(h, &c, stretch);

@@ -140,6 +140,49 @@ static inline uint64_t wl_object_bytes(const gc_heap *h, uint32_t nslots,
   return gc_heap_object_bytes(h, nslots, payload);
 }
 
+/* ---- Memory: a run refused before it is spent (workloads/memory.c) ----
+ *
+ * Every workload, before it allocates, works out the bytes it will hold
+ * at once at the least (objects at their size class, gc_heap_object_cost,
+ * plus its own arrays) and calls wl_memory_check; the loaders do the same
+ * with the sizes their file declares.  The budget is the smaller of the
+ * heap's max_bytes less its live bytes and the room the process has left
+ * (wl_memory_room). */
+
+/* The room this process has left for new memory: the smallest of
+ * MemAvailable, RLIMIT_AS and RLIMIT_DATA less what is mapped, and each
+ * enclosing cgroup's limit less its usage; GCBENCH_MEMORY=SIZE replaces
+ * the reading.  `why` names the bound.  0, or -1 when GCBENCH_MEMORY is
+ * not a size. */
+typedef struct wl_room {
+  uint64_t bytes; /* UINT64_MAX: no limit found */
+  char why[80];
+} wl_room;
+int wl_memory_room(wl_room *r);
+
+/* WL_OK when `objects` bytes of objects (at their size class) fit the
+ * heap's budget and they and `other` bytes of the workload's own arrays
+ * fit the room; else WL_ENOMEM with err set to "refused before
+ * allocating: WHAT needs about X GiB, more than the Y GiB this process can
+ * have (WHICH LIMIT); HINT", or WL_EINPUT for a bad GCBENCH_MEMORY.
+ * wl_memory_check_n adds "lower PARAM (at most about PARAM=N)", for a need
+ * that grows about as n does. */
+int wl_memory_check(gc_heap *h, const char *what, double objects,
+                    double other, const char *hint, char *err, size_t errlen);
+int wl_memory_check_n(gc_heap *h, const char *what, double objects,
+                      double other, double n, const char *param, char *err,
+                      size_t errlen);
+
+/* 1 when no collection runs before the caller's final one (collector
+ * `none`, or automatic collection off): every garbage cycle is then held
+ * to the end, and counts in the need. */
+int wl_keeps_garbage(const gc_heap *h);
+
+/* "1.5 GiB", "12.0 MiB", "3 KiB"; a size "512M", "4G", "1.5GiB", bytes:
+ * 0 or -1. */
+void wl_human_bytes(double bytes, char *out, size_t len);
+int wl_parse_size(const char *s, uint64_t *out);
+
 #ifdef __cplusplus
 }
 #endif

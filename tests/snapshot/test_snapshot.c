@@ -866,6 +866,50 @@ static void test_gzip(void **state) {
   remove(gz);
 }
 
+/* The sizes a file declares are checked before anything is built: 2000
+ * payloads of 16 MiB - 1 (about 39 GiB at jemalloc's size class, 31 GiB
+ * at the C library's, under AddressSanitizer) are
+ * refused against a heap budget of 64 MiB, and against GCBENCH_MEMORY=64M,
+ * with no object allocated; payload_scale=0 fits. */
+static void test_declared_sizes(void **state) {
+  (void)state;
+  size_t cap = 64 + 2000 * 32, len = 0;
+  char *text = malloc(cap);
+  assert_non_null(text);
+  len += (size_t)snprintf(text + len, cap - len, "gcheap 3\n");
+  for (int i = 0; i < 2000; i++)
+    len += (size_t)snprintf(text + len, cap - len, "o %d 16777215 1\n", i);
+  len += (size_t)snprintf(text + len, cap - len, "end 2000 0\n");
+  heapfile hf;
+  char err[512];
+  assert_int_equal(heapfile_parse(text, len, "big", &hf, err, sizeof err),
+                   HEAPFILE_OK);
+  free(text);
+  heapfile_drop drop = {.mode = HEAPFILE_KEEP_ALL};
+  wl_answer ans;
+  for (int env = 0; env < 2; env++) {
+    if (env) setenv("GCBENCH_MEMORY", "64M", 1);
+    gc_heap *h = gc_heap_new("trial", env ? "" : "max_bytes=67108864", err,
+                             sizeof err);
+    assert_non_null(h);
+    int rc = heapfile_build(h, &hf, &drop, 1.0, 7, &ans, err, sizeof err);
+    const char *at = strstr(err, "the snapshot (2000 objects) needs about ");
+    double gib = at ? strtod(at + 40, NULL) : 0;
+    if (rc != WL_ENOMEM || gc_heap_get_stats(h)->objects_allocated != 0 ||
+        !(gib >= 31 && gib < 40) ||
+        !strstr(err, env ? "GCBENCH_MEMORY" : "max_bytes"))
+      fail_msg("rc %d after %llu objects: %s", rc,
+               (unsigned long long)gc_heap_get_stats(h)->objects_allocated,
+               err);
+    rc = heapfile_build(h, &hf, &drop, 0.0, 7, &ans, err, sizeof err);
+    if (rc != WL_OK) fail_msg("payload_scale=0: %s", err);
+    assert_int_equal(gc_heap_get_stats(h)->objects_allocated, 2000);
+    gc_heap_free(h);
+    unsetenv("GCBENCH_MEMORY");
+  }
+  heapfile_free(&hf);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_good_files),  cmocka_unit_test(test_drop_all),
@@ -877,6 +921,7 @@ int main(void) {
       cmocka_unit_test(test_synthetic_heaps),
       cmocka_unit_test(test_limits_and_flags), cmocka_unit_test(test_end_line),
       cmocka_unit_test(test_gzip),
+      cmocka_unit_test(test_declared_sizes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

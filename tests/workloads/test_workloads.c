@@ -272,6 +272,135 @@ static void test_out_of_memory(void **state) {
   }
 }
 
+/* A run that cannot fit is refused before its first allocation: WL_ENOMEM,
+ * no object allocated, one line saying what it needs and the limit.
+ * Each case is too big for the budget, the same parameters with a smaller
+ * n fit it. */
+static const struct {
+  const char *name, *collector, *big, *small;
+} too_big[] = {
+    {"levels", "trial", "n=4000000000", "n=5000"},
+    {"growth", "trial", "n=4000000000,keep=1", "n=5000,keep=1"},
+    {"rings", "trial", "n=1000000000,held=1", "n=5000,held=1"},
+    {"rings", "none", "n=1000000000", "n=5000"},
+    {"rings", "trial", "n=100000000,scatter=0.5", "n=5000,scatter=0.5"},
+    {"chains", "trial", "n=1000000000,held=1", "n=5000,held=1"},
+    {"pair", "none", "n=500000000", "n=2000"},
+    {"graphs", "trial", "n=100000000", "n=5000"},
+    {"trees", "trial", "n=0,stretch=30", "n=5000"},
+    {"trees", "none", "n=1000000000,parent=1", "n=5000,parent=1"},
+    {"churn", "trial", "n=1000,live=100000000", "n=1000,live=5000"},
+    {"cycles", "trial", "n=1000,live=100000000", "n=1000,live=5000"},
+    {"finalizers", "none", "n=1000000000", "n=5000"},
+};
+
+static int run_budget(const char *name, const char *collector,
+                      const char *params, const char *tunables, char *err,
+                      size_t errlen, uint64_t *allocated) {
+  const workload *w = wl_find(name);
+  gc_param_set ps;
+  assert_int_equal(gc_params_init(&ps, w->params, w->nparams), 0);
+  if (gc_params_assign_list(&ps, params, err, errlen) != 0)
+    fail_msg("%s: %s", params, err);
+  gc_heap *h = gc_heap_new(collector, tunables, err, errlen);
+  assert_non_null(h);
+  wl_answer a;
+  err[0] = 0;
+  int rc = w->run(h, &ps, 1, &a, err, errlen);
+  *allocated = gc_heap_get_stats(h)->objects_allocated;
+  gc_heap_free(h);
+  gc_params_free(&ps);
+  return rc;
+}
+
+static void test_refused_before_allocating(void **state) {
+  (void)state;
+  unsetenv("GCBENCH_MEMORY");
+  for (size_t i = 0; i < sizeof too_big / sizeof too_big[0]; i++) {
+    char err[512];
+    uint64_t allocated;
+    /* the heap's budget, 64 MiB */
+    int rc = run_budget(too_big[i].name, too_big[i].collector, too_big[i].big,
+                        "max_bytes=67108864", err, sizeof err, &allocated);
+    if (rc != WL_ENOMEM || allocated != 0)
+      fail_msg("%s %s under %s: rc %d after %llu objects (%s)",
+               too_big[i].name, too_big[i].big, too_big[i].collector, rc,
+               (unsigned long long)allocated, err);
+    if (!strstr(err, "refused before allocating") ||
+        !strstr(err, "needs about") || !strstr(err, "max_bytes"))
+      fail_msg("%s: %s", too_big[i].name, err);
+    rc = run_budget(too_big[i].name, too_big[i].collector, too_big[i].small,
+                    "max_bytes=67108864", err, sizeof err, &allocated);
+    if (rc != WL_OK) fail_msg("%s %s: %s", too_big[i].name, too_big[i].small, err);
+    /* the room of the process, as GCBENCH_MEMORY sets it */
+    setenv("GCBENCH_MEMORY", "64M", 1);
+    rc = run_budget(too_big[i].name, too_big[i].collector, too_big[i].big, "",
+                    err, sizeof err, &allocated);
+    unsetenv("GCBENCH_MEMORY");
+    if (rc != WL_ENOMEM || allocated != 0 || !strstr(err, "GCBENCH_MEMORY") ||
+        !strstr(err, "64.0 MiB"))
+      fail_msg("%s %s, GCBENCH_MEMORY=64M: rc %d after %llu objects (%s)",
+               too_big[i].name, too_big[i].big, rc,
+               (unsigned long long)allocated, err);
+  }
+}
+
+/* levels' need is every level at its size class: n = 4e9 gives 89,442
+ * levels, 4e9 slots, about 32 GiB; the largest n it suggests fits
+ * (about 7e6 under 64 MiB). */
+static void test_levels_need(void **state) {
+  (void)state;
+  char err[512];
+  uint64_t allocated;
+  setenv("GCBENCH_MEMORY", "64M", 1);
+  int rc = run_budget("levels", "trial", "n=4000000000", "", err, sizeof err,
+                      &allocated);
+  assert_int_equal(rc, WL_ENOMEM);
+  double need = 0;
+  assert_non_null(strstr(err, "needs about "));
+  sscanf(strstr(err, "needs about ") + 12, "%lf", &need);
+  if (!(need > 29 && need < 36)) fail_msg("%s", err);
+  const char *at = strstr(err, "at most about n=");
+  assert_non_null(at);
+  char params[64];
+  snprintf(params, sizeof params, "n=%s", at + 16);
+  params[strcspn(params, ")")] = 0;
+  rc = run_budget("levels", "none", params, "", err, sizeof err, &allocated);
+  unsetenv("GCBENCH_MEMORY");
+  if (rc != WL_OK) fail_msg("levels %s: %s", params, err);
+}
+
+/* GCBENCH_MEMORY: sizes with units; a bad one is bad input. */
+static void test_memory_room(void **state) {
+  (void)state;
+  uint64_t v;
+  assert_int_equal(wl_parse_size("512M", &v), 0);
+  assert_int_equal(v, 512ull << 20);
+  assert_int_equal(wl_parse_size("1.5GiB", &v), 0);
+  assert_int_equal(v, 3ull << 29);
+  assert_int_equal(wl_parse_size("4096", &v), 0);
+  assert_int_equal(v, 4096);
+  assert_int_equal(wl_parse_size("4X", &v), -1);
+  assert_int_equal(wl_parse_size("", &v), -1);
+  assert_int_equal(wl_parse_size("-1G", &v), -1);
+  wl_room r;
+  setenv("GCBENCH_MEMORY", "2G", 1);
+  assert_int_equal(wl_memory_room(&r), 0);
+  assert_int_equal(r.bytes, 2ull << 30);
+  assert_string_equal(r.why, "GCBENCH_MEMORY");
+  setenv("GCBENCH_MEMORY", "lots", 1);
+  assert_int_equal(wl_memory_room(&r), -1);
+  char err[512];
+  uint64_t allocated;
+  assert_int_equal(run_budget("rings", "trial", "n=1000000000", "", err,
+                              sizeof err, &allocated),
+                   WL_EINPUT);
+  assert_non_null(strstr(err, "GCBENCH_MEMORY='lots' is not a size"));
+  unsetenv("GCBENCH_MEMORY");
+  assert_int_equal(wl_memory_room(&r), 0); /* the machine: some figure */
+  assert_true(r.bytes > 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_deterministic_and_collector_independent),
@@ -281,6 +410,9 @@ int main(void) {
       cmocka_unit_test(test_functional_graph),
       cmocka_unit_test(test_bad_input),
       cmocka_unit_test(test_out_of_memory),
+      cmocka_unit_test(test_refused_before_allocating),
+      cmocka_unit_test(test_levels_need),
+      cmocka_unit_test(test_memory_room),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

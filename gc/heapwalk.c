@@ -1,6 +1,8 @@
 /*
  * heapwalk.c -- CPython's free-threaded collector (Python/gc_free_threading.c
- * as of python/cpython@0090365728756749142e1c2202c6213c44a0aa3d): no lists.
+ * as of python/cpython@0090365728756749142e1c2202c6213c44a0aa3d, plus two
+ * later 3.14 changes: mark alive's prefetch FIFO, PR #129203, and the
+ * process-memory deferral, PR #133399): no lists.
  *
  * Objects carry no gc_link (16 bytes less each, as gh-112529 removed
  * PyGC_Head from the free-threaded build) and nothing is linked or unlinked
@@ -8,20 +10,29 @@
  * block of the mimalloc heap that holds them and nothing else
  * (gc_heap_walk_, mi_heap_visit_blocks), in the phases of gc_collect_internal:
  *
- *   1. mark alive: everything reachable from the root table (CPython: the
- *      sys dict, builtins, the static types' dicts and the frames' stack
- *      references) is flagged ALIVE and takes no further part;
+ *   1. mark alive (a traversal, not a walk): everything reachable from the
+ *      root table (CPython: the sys dict, builtins, the static types' dicts
+ *      and the frames' stack references) is flagged ALIVE and takes no
+ *      further part; through the prefetch FIFO when the last collection
+ *      kept more than 200,000 objects (use_prefetch);
  *   2. update_refs (a walk): every other object gets gc_refs = refcnt and
  *      is flagged UNREACHABLE; each reference from it to another such
  *      object is subtracted from that one's gc_refs;
  *   3. mark_heap (a walk): an UNREACHABLE object with gc_refs > 0 is
  *      referred to from outside; it and everything it reaches lose the flag;
- *   4. scan_heap (a walk): what is still UNREACHABLE is garbage, threaded
- *      into a list through its first 8 bytes (CPython: through ob_tid); the
- *      rest is counted as long_lived_total;
+ *   4. scan_heap (a walk): what is still UNREACHABLE is garbage: threaded
+ *      into a list through its first 8 bytes when no object has a
+ *      finalizer, else put on the unreachable worklist (CPython's
+ *      state->unreachable, threaded through ob_tid); the rest is counted
+ *      as long_lived_total;
  *   5. finalizers, then reachability recomputed over the garbage (PEP 442,
- *      handle_resurrected_objects), each step a walk;
+ *      finalize_garbage, handle_resurrected_objects), over the worklist;
  *   6. the garbage is freed.
+ *
+ * Three walks a collection, as CPython's, plus one per mark-stack overflow
+ * (below).  The worklist is an array grown before a collection, outside
+ * its pause, to the live count (8 bytes an object, once finalizers exist);
+ * if it cannot grow (or worklist=0) the steps of 5 walk the heap instead.
  *
  * Nothing is allocated during a collection.  The mark stack is allocated
  * once, with the heap (tunable `stack` entries).  When it is full, an
@@ -44,14 +55,17 @@
  * collection count, so a collection that frees k objects starts the next
  * count at -k.
  *
- * 3.14's process-memory deferral (mem_defer=1, profile cpython-3.14t):
- * once the count is due, the collection runs only if the deferred count
- * exceeds 40 x threshold or the process has grown by more than max(last /
- * 10, 128 KiB) since the last collection; otherwise the count is moved
- * into the deferred count and starts again.  gcbench measures the
- * process by the allocator's cost of the live objects (the heap's budget
- * figure: deterministic, and what an RSS reading of a benchmark process is
- * made of), not /proc.  3.15 removed the deferral again (gh-148937).
+ * 3.14's process-memory deferral (mem_defer=1, profile cpython-3.14t; PR
+ * #133399): once the count is due, and unless old[0].threshold is 0
+ * (scaled=0), the collection runs only if the deferred count alone exceeds
+ * 40 x threshold or the process has grown by more than max(last / 10, 128
+ * KiB) since the last collection; otherwise the count is moved into the
+ * deferred count and starts again.  CPython reads RSS + swap, which
+ * freeing cyclic garbage does not lower (mimalloc keeps the pages,
+ * gh-148937).  gcbench reads a deterministic stand-in: mem_base KiB for
+ * the interpreter plus the high-water mark of the objects' allocator cost
+ * (mem_held=1; 0: their current cost), not /proc.  PR #149475 reverted
+ * the deferral on main (3.15).
  */
 #include <stdlib.h>
 
@@ -256,15 +270,18 @@ static void drain_alive_plain(hw_state *st) {
   }
 }
 
-/* The same with 3.14's prefetch buffer (gc_mark_buffer_push and its
- * neighbours): a FIFO of objects not yet looked at, each prefetched as it
+/* The same with 3.14's prefetch buffer (PR #129203: gc_mark_buffer_push,
+ * gc_prime_buffer, gc_propagate_alive_prefetch): a FIFO of objects not yet looked at, each prefetched as it
  * goes in, so that its header has arrived by the time it comes out.  No
  * object is read before it leaves the FIFO, so an object may be queued
  * more than once; the one that finds it not yet ALIVE follows it.  The
  * stack takes what the FIFO has no room for, if not ALIVE already (so that
  * many references to few objects, as in `levels`, do not fill it with
- * duplicates), and refills the FIFO below HW_BUF_LO.  Objects on the stack here are queued, not yet marked (the
- * stack is this drain's alone: mark alive runs first). */
+ * duplicates), and refills the FIFO when HW_BUF_LO or fewer are
+ * queued.  The ALIVE test before the stack and the run-of-one dedupe are
+ * gcbench's; CPython queues list and tuple items as spans, gcbench does
+ * not.  Objects on the stack here are queued, not yet marked (the stack is
+ * this drain's alone: mark alive runs first). */
 enum { HW_BUF = 256, HW_BUF_HI = 16, HW_BUF_LO = 8 };
 
 static inline void buf_push(hw_state *st, gc_object **buf, unsigned *in,

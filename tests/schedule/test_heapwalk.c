@@ -8,7 +8,10 @@
  * when the seen count passes young.threshold (2000) and long_lived_total /
  * 4, the count is zeroed as a collection starts, and what the collection
  * frees counts against the next one.  With 3.14's process-memory deferral
- * (cpython-3.14t) a due collection also waits for 128 KiB of growth.
+ * (cpython-3.14t) a due collection also waits for 10% or 128 KiB of
+ * growth of a process size that frees do not lower, or for 40 x threshold
+ * deferred allocations.  A collection walks the heap three times
+ * (update_refs, mark_heap, scan_heap); gc_heap.heap_walks counts them.
  * A due collection runs at the next allocation, so "the first collection
  * comes with allocation k + 1" below means the count reached k.
  */

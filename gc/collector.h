@@ -63,6 +63,9 @@ struct gc_collector {
   void (*forget)(gc_heap *h, gc_object *o);
   /* Optional: check the collector's invariants; abort with a message. */
   void (*validate)(gc_heap *h, const char *where);
+  /* Optional: called as a collection is about to start, before its pause
+   * is timed: the place to grow the collector's arrays. */
+  void (*prepare)(gc_heap *h);
 };
 
 /* The registry: every collector, in --list order. */
@@ -112,6 +115,13 @@ struct gc_heap {
    * max_bytes.  size_class[i] is the class of a request of up to 16*i
    * bytes, for requests up to GC_CLASS_TABLE_MAX (one load in gc_new). */
   uint64_t budget_used;
+  /* budget_used's high-water mark: what the allocator has had to take
+   * from the system, which frees do not lower (heapwalk's mem_held). */
+  uint64_t budget_peak;
+  /* Heap walks made by collections (gc_heap_walk_ in a collection). */
+  uint64_t heap_walks;
+  /* heapwalk: collections whose mark alive used the prefetch FIFO. */
+  uint64_t prefetch_marks;
   uint16_t size_class[GC_CLASS_TABLE_MAX / 16 + 1];
   int in_collection;
   gc_heap_stats stats;

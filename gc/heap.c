@@ -643,6 +643,7 @@ gc_object *gc_new(gc_heap *h, uint32_t nslots, uint32_t payload) {
   h->stats.live_objects++;
   h->stats.live_bytes += bytes;
   h->budget_used += cost;
+  if (h->budget_used > h->budget_peak) h->budget_peak = h->budget_used;
   if (h->stats.live_bytes > h->stats.peak_live_bytes)
     h->stats.peak_live_bytes = h->stats.live_bytes;
   return o;
@@ -866,6 +867,7 @@ static bool walk_block(const mi_heap_t *heap, const mi_heap_area_t *area,
 
 int gc_heap_walk_(gc_heap *h, gc_walk_fn fn, void *arg) {
   if (h->link_bytes || !h->mi_heap) return 1;
+  if (h->in_collection) h->heap_walks++;
   walk_ctx w = {fn, arg};
   return mi_heap_visit_blocks(h->mi_heap, true, walk_block, &w) ? 1 : 0;
 }
@@ -1133,6 +1135,7 @@ static void record_append(gc_heap *h, const gc_collection_record *r) {
 uint64_t gc_run_collection_(gc_heap *h, int gen, int automatic) {
   if (h->in_collection || h->defer_auto) return 0;
   if (h->hook) h->hook(h, 0, gen, h->hook_arg);
+  if (h->collector->prepare) h->collector->prepare(h);
 #ifdef GC_DEBUG
   if (h->collector->validate) h->collector->validate(h, "before collection");
 #endif

@@ -1,6 +1,8 @@
 /*
  * heapwalk.c -- CPython's free-threaded collector (Python/gc_free_threading.c
- * as of python/cpython@0090365728756749142e1c2202c6213c44a0aa3d): no lists.
+ * as of python/cpython@0090365728756749142e1c2202c6213c44a0aa3d, plus two
+ * later 3.14 changes: mark alive's prefetch FIFO, PR #129203, and the
+ * process-memory deferral, PR #133399): no lists.
  *
  * Objects carry no gc_link (16 bytes less each, as gh-112529 removed
  * PyGC_Head from the free-threaded build) and nothing is linked or unlinked
@@ -8,20 +10,29 @@
  * block of the mimalloc heap that holds them and nothing else
  * (gc_heap_walk_, mi_heap_visit_blocks), in the phases of gc_collect_internal:
  *
- *   1. mark alive: everything reachable from the root table (CPython: the
- *      sys dict, builtins, the static types' dicts and the frames' stack
- *      references) is flagged ALIVE and takes no further part;
+ *   1. mark alive (a traversal, not a walk): everything reachable from the
+ *      root table (CPython: the sys dict, builtins, the static types' dicts
+ *      and the frames' stack references) is flagged ALIVE and takes no
+ *      further part; through the prefetch FIFO when the last collection
+ *      kept more than 200,000 objects (use_prefetch);
  *   2. update_refs (a walk): every other object gets gc_refs = refcnt and
  *      is flagged UNREACHABLE; each reference from it to another such
  *      object is subtracted from that one's gc_refs;
  *   3. mark_heap (a walk): an UNREACHABLE object with gc_refs > 0 is
  *      referred to from outside; it and everything it reaches lose the flag;
- *   4. scan_heap (a walk): what is still UNREACHABLE is garbage, threaded
- *      into a list through its first 8 bytes (CPython: through ob_tid); the
- *      rest is counted as long_lived_total;
+ *   4. scan_heap (a walk): what is still UNREACHABLE is garbage: threaded
+ *      into a list through its first 8 bytes when no object has a
+ *      finalizer, else put on the unreachable worklist (CPython's
+ *      state->unreachable, threaded through ob_tid); the rest is counted
+ *      as long_lived_total;
  *   5. finalizers, then reachability recomputed over the garbage (PEP 442,
- *      handle_resurrected_objects), each step a walk;
+ *      finalize_garbage, handle_resurrected_objects), over the worklist;
  *   6. the garbage is freed.
+ *
+ * Three walks a collection, as CPython's, plus one per mark-stack overflow
+ * (below).  The worklist is an array grown before a collection, outside
+ * its pause, to the live count (8 bytes an object, once finalizers exist);
+ * if it cannot grow (or worklist=0) the steps of 5 walk the heap instead.
  *
  * Nothing is allocated during a collection.  The mark stack is allocated
  * once, with the heap (tunable `stack` entries).  When it is full, an
@@ -44,14 +55,17 @@
  * collection count, so a collection that frees k objects starts the next
  * count at -k.
  *
- * 3.14's process-memory deferral (mem_defer=1, profile cpython-3.14t):
- * once the count is due, the collection runs only if the deferred count
- * exceeds 40 x threshold or the process has grown by more than max(last /
- * 10, 128 KiB) since the last collection; otherwise the count is moved
- * into the deferred count and starts again.  gcbench measures the
- * process by the allocator's cost of the live objects (the heap's budget
- * figure: deterministic, and what an RSS reading of a benchmark process is
- * made of), not /proc.  3.15 removed the deferral again (gh-148937).
+ * 3.14's process-memory deferral (mem_defer=1, profile cpython-3.14t; PR
+ * #133399): once the count is due, and unless old[0].threshold is 0
+ * (scaled=0), the collection runs only if the deferred count alone exceeds
+ * 40 x threshold or the process has grown by more than max(last / 10, 128
+ * KiB) since the last collection; otherwise the count is moved into the
+ * deferred count and starts again.  CPython reads RSS + swap, which
+ * freeing cyclic garbage does not lower (mimalloc keeps the pages,
+ * gh-148937).  gcbench reads a deterministic stand-in: mem_base KiB for
+ * the interpreter plus the high-water mark of the objects' allocator cost
+ * (mem_held=1; 0: their current cost), not /proc.  PR #149475 reverted
+ * the deferral on main (3.15).
  */
 #include <stdlib.h>
 
@@ -78,12 +92,30 @@ static const gc_param_def heapwalk_tunables[] = {
      "1: mark what the root table reaches alive before the heap walks "
      "(GC_ENABLE_MARK_ALIVE); 0: every object takes part in every walk"},
     {"mem_defer", GC_P_INT, "0", 0, 1,
-     "1: 3.14's deferral: a due collection waits until the live objects' "
-     "memory has grown by max(last / 10, 128 KiB) or 40 x threshold "
-     "allocations are deferred"},
-    {"prefetch", GC_P_INT, "1", 0, 1,
-     "1: mark alive through 3.14's FIFO of prefetched objects (256 "
-     "entries, refilled below 8 to 16); 0: a plain stack"},
+     "1: 3.14's deferral (PR #133399): a due collection waits until the "
+     "process size has grown by max(last / 10, 128 KiB) since the last "
+     "collection or more than 40 x threshold allocations are deferred"},
+    {"mem_held", GC_P_INT, "1", 0, 1,
+     "the process size mem_defer reads, beside mem_base: 1: the high-water "
+     "mark of the objects' allocator cost (mimalloc keeps the pages of "
+     "freed garbage, so a collection does not lower it); 0: the live "
+     "objects' cost (drops as garbage is freed)"},
+    {"mem_base", GC_P_INT, "0", 0, 1e12,
+     "KiB added to the process size mem_defer reads: the interpreter's own "
+     "footprint (0: the objects alone; the 10% rule is relative to the "
+     "whole process)"},
+    {"worklist", GC_P_INT, "1", 0, 1,
+     "1: finalizers and resurrection go over a list of the unreachable "
+     "objects, grown before a collection to the live count (8 bytes an "
+     "object, once finalizers exist); 0: over walks of the heap, 7 more "
+     "with a finalizer pending, as when the list cannot grow"},
+    {"prefetch", GC_P_INT, "1", 0, 2,
+     "mark alive through 3.14's FIFO of prefetched objects (256 entries, "
+     "refilled at 8 or fewer up to 16): 1: when the last collection's "
+     "survivors exceed prefetch_above, as CPython; 0: never; 2: always"},
+    {"prefetch_above", GC_P_INT, "200000", 0, 1e12,
+     "long_lived_total above which prefetch=1 uses the FIFO (CPython: "
+     "200000)"},
     {"stack", GC_P_INT, "65536", 1, 1e9,
      "entries of the mark stack, allocated with the heap; when it is full, "
      "a walk of the heap finds the objects left to follow"},
@@ -91,10 +123,17 @@ static const gc_param_def heapwalk_tunables[] = {
 
 typedef struct hw_state {
   uint64_t threshold, local;
-  int scaled, mark_alive, mem_defer, inject, prefetch;
+  int scaled, mark_alive, mem_defer, mem_held, inject, prefetch, worklist;
+  int fifo; /* this collection's mark alive uses the FIFO */
+  uint64_t prefetch_above, mem_base_kib;
   gc_object **stack;
   size_t cap, n;
   int overflow;
+  /* the unreachable worklist (CPython's state->unreachable), grown before
+   * a collection to the live count; wover: it could not hold them all */
+  gc_object **work;
+  size_t wcap, wn;
+  int wover;
   /* the count: allocations less deallocations since base_* */
   uint64_t base_alloc, base_freed;
   uint64_t long_lived_total;
@@ -136,6 +175,14 @@ static int64_t hw_due_at(const hw_state *st) {
   return (int64_t)((x / st->local + 1) * st->local);
 }
 
+/* The process size 3.14's deferral reads, in KiB (get_process_mem_usage:
+ * RSS + swap on Linux): the interpreter's footprint mem_base plus what the
+ * objects take from the allocator, by default its high-water mark. */
+static uint64_t hw_mem_kib(const gc_heap *h, const hw_state *st) {
+  return st->mem_base_kib +
+         (st->mem_held ? h->budget_peak : h->budget_used) / 1024;
+}
+
 /* Come back when the count can first be due (frees may delay it). */
 static void hw_arm(gc_heap *h) {
   const hw_state *st = h->state;
@@ -153,6 +200,10 @@ static int heapwalk_init(gc_heap *h, const gc_param_set *t, char *err,
   st->mark_alive = (int)gc_params_int(t, "mark_alive");
   st->mem_defer = (int)gc_params_int(t, "mem_defer");
   st->prefetch = (int)gc_params_int(t, "prefetch");
+  st->prefetch_above = (uint64_t)gc_params_int(t, "prefetch_above");
+  st->mem_held = (int)gc_params_int(t, "mem_held");
+  st->worklist = (int)gc_params_int(t, "worklist");
+  st->mem_base_kib = (uint64_t)gc_params_int(t, "mem_base");
   st->cap = (size_t)gc_params_int(t, "stack");
   st->inject = h->fail_collector > 0;
   st->stack = malloc(st->cap * sizeof *st->stack);
@@ -170,6 +221,22 @@ static int heapwalk_init(gc_heap *h, const gc_param_set *t, char *err,
 static void heapwalk_fini(gc_heap *h) {
   hw_state *st = h->state;
   free(st->stack);
+  free(st->work);
+}
+
+/* Before a collection, outside its pause: room in the worklist for every
+ * live object (each may turn out garbage), a quarter more to spare.  If
+ * that fails the collection falls back to walks (heapwalk_collect). */
+static void heapwalk_prepare(gc_heap *h) {
+  hw_state *st = h->state;
+  uint64_t need = h->stats.live_objects;
+  if (!st->worklist || need <= st->wcap || !h->hot.has_finalizable) return;
+  if (st->inject && gc_grow_fails_(h)) return;
+  size_t cap = (size_t)(need + need / 4);
+  gc_object **w = realloc(st->work, cap * sizeof *w);
+  if (!w) return;
+  st->work = w;
+  st->wcap = cap;
 }
 
 /* ----------------------------------------------------------------------
@@ -203,15 +270,18 @@ static void drain_alive_plain(hw_state *st) {
   }
 }
 
-/* The same with 3.14's prefetch buffer (gc_mark_buffer_push and its
- * neighbours): a FIFO of objects not yet looked at, each prefetched as it
+/* The same with 3.14's prefetch buffer (PR #129203: gc_mark_buffer_push,
+ * gc_prime_buffer, gc_propagate_alive_prefetch): a FIFO of objects not yet looked at, each prefetched as it
  * goes in, so that its header has arrived by the time it comes out.  No
  * object is read before it leaves the FIFO, so an object may be queued
  * more than once; the one that finds it not yet ALIVE follows it.  The
  * stack takes what the FIFO has no room for, if not ALIVE already (so that
  * many references to few objects, as in `levels`, do not fill it with
- * duplicates), and refills the FIFO below HW_BUF_LO.  Objects on the stack here are queued, not yet marked (the
- * stack is this drain's alone: mark alive runs first). */
+ * duplicates), and refills the FIFO when HW_BUF_LO or fewer are
+ * queued.  The ALIVE test before the stack and the run-of-one dedupe are
+ * gcbench's; CPython queues list and tuple items as spans, gcbench does
+ * not.  Objects on the stack here are queued, not yet marked (the stack is
+ * this drain's alone: mark alive runs first). */
 enum { HW_BUF = 256, HW_BUF_HI = 16, HW_BUF_LO = 8 };
 
 static inline void buf_push(hw_state *st, gc_object **buf, unsigned *in,
@@ -228,7 +298,7 @@ static void drain_alive_prefetch(hw_state *st) {
   gc_object *buf[HW_BUF];
   unsigned in = 0, out = 0;
   for (;;) {
-    if (in - out < HW_BUF_LO)
+    if (in - out <= HW_BUF_LO) /* gc_prime_buffer's rule */
       while (st->n && in - out < HW_BUF_HI) {
         gc_object *o = st->stack[--st->n];
         __builtin_prefetch(o);
@@ -246,7 +316,7 @@ static void drain_alive_prefetch(hw_state *st) {
 }
 
 static void drain_alive(hw_state *st) {
-  if (st->prefetch)
+  if (st->fifo)
     drain_alive_prefetch(st);
   else
     drain_alive_plain(st);
@@ -302,7 +372,7 @@ static void mark_alive_from_roots(gc_heap *h, hw_state *st) {
   for (size_t i = 0; i < h->nroots; i++) {
     gc_object *o = h->roots[i];
     if (!o) continue;
-    if (st->prefetch) {
+    if (st->fifo) {
       hw_push(st, o);
       if (st->n >= HW_BUF_HI) drain_alive(st);
     } else if (!(o->info & HW_ALIVE)) {
@@ -371,16 +441,23 @@ static inline void thread_garbage(hw_state *st, gc_object *o) {
 }
 
 /* scan_heap_visitor.  Without finalizers in the heap the garbage is
- * threaded here; with them it stays flagged for the steps below. */
+ * threaded here (nothing reads its counts again).  With them it goes on
+ * the worklist, as CPython's goes on state->unreachable, and stays
+ * flagged for the steps below; if the worklist is full, the rest stays
+ * flagged only and the steps fall back to walks. */
 static int scan_heap(gc_object *o, void *arg) {
   hw_state *st = arg;
   if (o->info & HW_UNREACHABLE) {
     st->garbage_n++;
     if (!st->h->hot.has_finalizable) {
       thread_garbage(st, o);
-    } else if (finalizer_pending(st->h, o)) {
-      st->pending_fin++;
+      return 1;
     }
+    if (finalizer_pending(st->h, o)) st->pending_fin++;
+    if (st->wn < st->wcap)
+      st->work[st->wn++] = o;
+    else
+      st->wover = 1;
     return 1;
   }
   o->info &= ~HW_ALIVE;
@@ -502,6 +579,67 @@ static void finalize(gc_heap *h, hw_state *st) {
   gc_heap_walk_(h, release_hold, st);
 }
 
+/* PEP 442 over the worklist, as CPython's finalize_garbage and
+ * handle_resurrected_objects do it over state->unreachable: no walk.  The
+ * list holds a reference to each member while finalizers run (CPython's
+ * merge_refcount(op, 1) in scan_heap_visitor); a finalizer may allocate
+ * and free, which an array does not mind.  Members still unreachable at
+ * the end are threaded for freeing, the others drop the list's reference. */
+static void finalize_list(gc_heap *h, hw_state *st) {
+  gc_object **w = st->work;
+  const size_t n = st->wn;
+  if (st->pending_fin && h->legacy_finalizers) {
+    st->revived = 0;
+    for (size_t i = 0; i < n; i++) {
+      gc_object *o = w[i];
+      if (!(o->info & HW_UNREACHABLE) || !(o->info & GC_F_FINALIZER))
+        continue;
+      o->info &= ~HW_UNREACHABLE;
+      st->revived++;
+      (void)gc_garbage_append_(h, o); /* as keep_legacy */
+      hw_push(st, o);
+      drain_reachable(st);
+    }
+    hw_finish(st, drain_reachable);
+    h->stats.uncollectable += st->revived;
+  } else if (st->pending_fin) {
+    for (size_t i = 0; i < n; i++) w[i]->refcnt++;
+    for (size_t i = 0; i < n; i++) {
+      gc_object *o = w[i];
+      if (!finalizer_pending(h, o)) continue;
+      o->info |= GC_F_FINALIZED;
+      h->stats.finalizers_run++;
+      if (h->finalizer) h->finalizer(h, o, h->finalizer_arg);
+    }
+    for (size_t i = 0; i < n; i++) w[i]->gc_refs = w[i]->refcnt - 1;
+    for (size_t i = 0; i < n; i++) {
+      gc_object **s = gc_slots(w[i]);
+      for (uint32_t j = 0, k = w[i]->nslots; j < k; j++)
+        if (s[j] && (s[j]->info & HW_UNREACHABLE)) s[j]->gc_refs--;
+    }
+    st->revived = 0;
+    for (size_t i = 0; i < n; i++) {
+      gc_object *o = w[i];
+      if (!(o->info & HW_UNREACHABLE) || o->gc_refs == 0) continue;
+      o->info &= ~HW_UNREACHABLE;
+      st->revived++;
+      hw_push(st, o);
+      drain_reachable(st);
+    }
+    hw_finish(st, drain_reachable);
+    h->stats.resurrected += st->revived;
+    for (size_t i = 0; i < n; i++) {
+      gc_object *o = w[i];
+      if (o->info & HW_UNREACHABLE) continue;
+      o->refcnt--;
+      GC_CHECK(o->refcnt > 0, "heapwalk finalize",
+               "resurrected object with count 0");
+    }
+  }
+  for (size_t i = 0; i < n; i++)
+    if (w[i]->info & HW_UNREACHABLE) thread_garbage(st, w[i]);
+}
+
 static void heapwalk_collect(gc_heap *h, int gen, gc_collection_record *rec) {
   (void)gen; /* every collection is of the whole heap */
   hw_state *st = h->state;
@@ -511,15 +649,25 @@ static void heapwalk_collect(gc_heap *h, int gen, gc_collection_record *rec) {
   st->closed = 1;
   st->n = 0;
   st->overflow = 0;
-  if (st->mark_alive) mark_alive_from_roots(h, st);
+  st->wn = 0;
+  st->wover = 0;
+  /* long_lived_total is still the last collection's survivors here */
+  st->fifo = st->prefetch == 2 ||
+             (st->prefetch == 1 && st->long_lived_total > st->prefetch_above);
+  if (st->mark_alive) {
+    if (st->fifo) h->prefetch_marks++;
+    mark_alive_from_roots(h, st);
+  }
   gc_heap_walk_(h, update_refs, st);
   gc_heap_walk_(h, mark_heap, st);
   hw_finish(st, drain_reachable);
   gc_heap_walk_(h, scan_heap, st);
-  if (h->hot.has_finalizable) {
-    if (st->pending_fin)
+  if (h->hot.has_finalizable && st->garbage_n) {
+    if (!st->wover)
+      finalize_list(h, st);
+    else if (st->pending_fin) /* the worklist was short: walks */
       finalize(h, st);
-    else if (st->garbage_n)
+    else
       gc_heap_walk_(h, thread_unreachable, st);
   }
   st->long_lived_total = st->survivors;
@@ -527,19 +675,22 @@ static void heapwalk_collect(gc_heap *h, int gen, gc_collection_record *rec) {
   gc_free_garbage_chain_(h, st->garbage, st->closed);
   st->garbage = NULL;
   st->deferred_count = 0;
-  st->last_mem_kib = h->budget_used / 1024;
+  st->last_mem_kib = hw_mem_kib(h, st);
   hw_arm(h);
 }
 
 /* gc_should_collect, and with mem_defer 3.14's gc_should_collect_mem_usage.
- * Returns 1 to collect now. */
+ * old[0].threshold == 0 (scaled=0) returns yes before either test.  The
+ * escape reads the deferred count alone, as 3.14's `deferred >
+ * threshold * 40`.  Returns 1 to collect now. */
 static int hw_due(gc_heap *h, hw_state *st) {
   int64_t seen = hw_seen(st, hw_count(h));
   if (seen <= (int64_t)st->threshold) return 0;
-  if (st->scaled && seen <= (int64_t)(st->long_lived_total / 4)) return 0;
+  if (!st->scaled) return 1;
+  if (seen <= (int64_t)(st->long_lived_total / 4)) return 0;
   if (!st->mem_defer) return 1;
-  if (st->deferred_count + (uint64_t)seen > 40 * st->threshold) return 1;
-  uint64_t mem = h->budget_used / 1024, last = st->last_mem_kib;
+  if (st->deferred_count > 40 * st->threshold) return 1;
+  uint64_t mem = hw_mem_kib(h, st), last = st->last_mem_kib;
   uint64_t grow = last / 10 > 128 ? last / 10 : 128;
   if (mem > last && mem - last > grow) return 1;
   /* deferred: young.count moves to deferred_count and starts again */
@@ -585,4 +736,5 @@ const gc_collector gc_collector_heapwalk = {
     .collect = heapwalk_collect,
     .auto_collect = heapwalk_auto,
     .validate = heapwalk_validate,
+    .prepare = heapwalk_prepare,
 };

@@ -113,12 +113,13 @@ static const gc_profile profiles[] = {
     {"cpython-3.14.5", "generational",
      "threshold0=2000,threshold1=10,threshold2=10,longlived=1,net_count=1",
      "CPython 3.14.5 Python/gc.c: 3.13's generational collector brought "
-     "forward with minimal changes (gh-148726, PR #148720 on the 3.14 "
-     "branch), so the same schedule as cpython-3.13: thresholds 2000/10/10, "
-     "gc_select_generation with the long-lived rule, generation 0 counting "
-     "allocations minus deallocations (_PyObject_GC_Link, PyObject_GC_Del); "
-     "the heap_size count brought back from 3.14.0 (PR #149195) is reported "
-     "in the statistics and chooses no collection",
+     "forward with minimal changes (gh-148726: PRs #149025 and #149241 on "
+     "the 3.14 branch; PR #149195 is main's), so the same schedule as "
+     "cpython-3.13: thresholds 2000/10/10, gc_select_generation with the "
+     "long-lived rule, generation 0 counting allocations minus "
+     "deallocations (_PyObject_GC_Link, PyObject_GC_Del); the heap_size "
+     "count brought back from 3.14.0 is reported in the statistics and "
+     "chooses no collection",
      "no difference from cpython-3.13 changes behaviour on gcbench's object "
      "model, and tests/schedule pins that the two schedules are the same; "
      "as for cpython-3.13: atoms are never tracked and tuples and dicts of "
@@ -126,28 +127,35 @@ static const gc_profile profiles[] = {
      "collection runs at the next allocation rather than the next "
      "eval-breaker check, weak references are not modelled"},
     {"cpython-3.14t", "heapwalk",
-     "threshold=2000,scaled=1,local=512,mark_alive=1,mem_defer=1",
+     "threshold=2000,scaled=1,local=512,mark_alive=1,prefetch=1,"
+     "mem_defer=1,mem_held=1,mem_base=0",
      "CPython 3.14's free-threaded build, Python/gc_free_threading.c as at "
-     "python/cpython@0090365 (mark alive from known roots, update_refs / "
-     "mark_heap / scan_heap over mi_heap_visit_blocks, young.threshold "
-     "2000 seen in steps of LOCAL_ALLOC_COUNT_THRESHOLD 512 and scaled to "
-     "long_lived_total / 4), plus 3.14's process-memory deferral "
-     "(gc_should_collect_mem_usage: 10% or 128 KiB growth, or 40 x "
-     "threshold deferred), which that commit does not have and is modelled "
-     "from its description",
+     "python/cpython@0090365: mark alive from known roots, three walks "
+     "(update_refs, mark_heap, scan_heap over mi_heap_visit_blocks), "
+     "finalizers and resurrection over the unreachable worklist, "
+     "young.threshold 2000 seen in steps of LOCAL_ALLOC_COUNT_THRESHOLD 512 "
+     "and scaled to long_lived_total / 4; plus mark alive's prefetch FIFO "
+     "when long_lived_total > 200000 (PR #129203, gh-129201) and the "
+     "process-memory deferral (PR #133399, gh-132917: "
+     "gc_should_collect_mem_usage, 10% or 128 KiB of growth, or a "
+     "deferred count above 40 x threshold; old[0].threshold == 0 bypasses "
+     "it), which that commit predates; the deferral's revert (PR #149475) "
+     "is on main only, no 3.14 backport was found",
      "no threads: no per-thread heaps, biased or deferred reference counts, "
-     "stop-the-world or abandoned segments; the deferral measures the live "
-     "objects' allocator cost, not the process's RSS and swap; the mark "
-     "stack is bounded (an overflow costs a walk) where CPython's grows; "
-     "mark alive reaches from the root table, CPython's from interpreter "
-     "roots and frames; no tuple untracking, weak references or prefetch "
-     "buffer; a due collection runs at the next allocation"},
+     "stop-the-world or abandoned segments; the process size the deferral "
+     "reads is mem_base (0 by default: the interpreter's own footprint is "
+     "left out) plus the high-water mark of the objects' allocator cost, "
+     "not RSS and swap; the mark stack is bounded (an overflow costs a "
+     "walk) where CPython's grows; the FIFO takes no spans of lists and "
+     "tuples; mark alive reaches from the root table, CPython's from "
+     "interpreter roots and frames; no tuple untracking or weak "
+     "references; a due collection runs at the next allocation"},
     {"cpython-3.15t", "heapwalk",
-     "threshold=2000,scaled=1,local=512,mark_alive=1,mem_defer=0",
-     "CPython's free-threaded collector without the process-memory "
-     "deferral, which 3.15 removed (gh-148937): Python/gc_free_threading.c "
-     "as at python/cpython@0090365, the same walks and schedule as "
-     "cpython-3.14t otherwise",
+     "threshold=2000,scaled=1,local=512,mark_alive=1,prefetch=1,"
+     "mem_defer=0",
+     "CPython's free-threaded collector on main (3.15) after PR #149475 "
+     "(gh-148937, 2026-05-06) reverted the process-memory deferral: "
+     "cpython-3.14t's walks, prefetch and schedule without it",
      "as cpython-3.14t, less the deferral"},
 };
 

@@ -8,7 +8,10 @@
  * when the seen count passes young.threshold (2000) and long_lived_total /
  * 4, the count is zeroed as a collection starts, and what the collection
  * frees counts against the next one.  With 3.14's process-memory deferral
- * (cpython-3.14t) a due collection also waits for 128 KiB of growth.
+ * (cpython-3.14t) a due collection also waits for 10% or 128 KiB of
+ * growth of a process size that frees do not lower, or for 40 x threshold
+ * deferred allocations.  A collection walks the heap three times
+ * (update_refs, mark_heap, scan_heap); gc_heap.heap_walks counts them.
  * A due collection runs at the next allocation, so "the first collection
  * comes with allocation k + 1" below means the count reached k.
  */
@@ -23,6 +26,7 @@
 
 #include "collector.h"
 #include "oracle.h"
+#include "workload.h"
 
 static gc_heap *heap(const char *collector, const char *tunables) {
   char err[256];
@@ -32,6 +36,8 @@ static gc_heap *heap(const char *collector, const char *tunables) {
              err);
   return h;
 }
+
+static uint64_t walks(const gc_heap *h) { return h->heap_walks; }
 
 static uint64_t collections(gc_heap *h) {
   return gc_heap_get_stats(h)->collections;
@@ -167,6 +173,77 @@ static void test_memory_deferral(void **state) {
   gc_heap_free(h);
 }
 
+/* The escape: a process of about 1 GB (mem_base) does not grow by 10% on
+ * small objects, so each due count of 2,048 is deferred until the
+ * deferred count alone exceeds 40 x 2000 (3.14's `deferred > threshold *
+ * 40`): after 40 deferrals (81,920), at the 41st due check, allocation
+ * 41 x 2048 + 1.  (Counting the due count too would collect at the 40th.)
+ * scaled=0 (old[0].threshold == 0) collects before the gate. */
+static void test_deferral_escape(void **state) {
+  (void)state;
+  gc_heap *h = heap("cpython-3.14t", "mem_base=1000000");
+  gc_collect(h, GC_FULL); /* last_mem: 1,000,000 KiB */
+  assert_int_equal(allocations_to_collection(h, 0, 200000), 41 * 2048 + 1);
+  gc_heap_free(h);
+  h = heap("cpython-3.14t", "mem_base=1000000,scaled=0");
+  gc_collect(h, GC_FULL);
+  assert_int_equal(allocations_to_collection(h, 0, 200000), 2049);
+  gc_heap_free(h);
+}
+
+/* Automatic collections of `churn` with 10,000 live objects and 800,000
+ * of cyclic garbage (gcrun -C PROFILE -c TUNABLES -w churn -p n=800000
+ * -p live=10000 -p cyclic=1; gcrun's final collection not counted). */
+static uint64_t churn_collections(const char *collector,
+                                  const char *tunables) {
+  gc_heap *h = heap(collector, tunables);
+  const workload *w = wl_find("churn");
+  assert_non_null(w);
+  gc_param_set p;
+  assert_int_equal(gc_params_init(&p, w->params, w->nparams), 0);
+  char err[256];
+  if (gc_params_assign_list(&p, "n=800000,live=10000,cyclic=1", err,
+                            sizeof err) != 0)
+    fail_msg("%s", err);
+  wl_answer ans;
+  assert_int_equal(w->run(h, &p, 1, &ans, err, sizeof err), WL_OK);
+  uint64_t n = collections(h);
+  gc_params_free(&p);
+  gc_heap_free(h);
+  return n;
+}
+
+/* gh-148937: freeing cyclic garbage does not lower the process size 3.14t
+ * reads (mimalloc keeps the pages), so on steady garbage the deferral
+ * holds each collection back until 40 x threshold allocations are
+ * deferred, where 3.15t (PR #149475 reverted it) collects every few
+ * thousand.  mem_base=8192: an interpreter of 8 MiB (a python3.11 process
+ * reads about 13 MiB of VmRSS), with which 3.14t makes at most half
+ * 3.15t's collections (measured: 9 against 27).  Reading the live
+ * objects' cost instead (mem_held=0, mem_base=0: gcbench before the
+ * process-size model) defers about as little as 3.15t (25 against 27),
+ * and scaled=0 (old[0].threshold == 0) bypasses the deferral. */
+static void test_deferral_on_steady_garbage(void **state) {
+  (void)state;
+  uint64_t t14 = churn_collections("cpython-3.14t", "mem_base=8192");
+  uint64_t t15 = churn_collections("cpython-3.15t", "mem_base=8192");
+  uint64_t live = churn_collections("cpython-3.14t", "mem_held=0,mem_base=0");
+  uint64_t t14_0 = churn_collections("cpython-3.14t", NULL);
+  print_message("steady cyclic garbage: 3.14t %llu (mem_base 0: %llu), "
+                "3.15t %llu, 3.14t on live bytes %llu collections\n",
+                (unsigned long long)t14, (unsigned long long)t14_0,
+                (unsigned long long)t15, (unsigned long long)live);
+  assert_in_range(t15, 20, 40);
+  if (2 * t14 > t15)
+    fail_msg("3.14t made %llu collections, more than half 3.15t's %llu",
+             (unsigned long long)t14, (unsigned long long)t15);
+  assert_int_equal(t15, 27);
+  assert_true(t14_0 < t15); /* base 0: still fewer */
+  assert_int_equal(live, 25); /* as before the model */
+  assert_int_equal(churn_collections("cpython-3.14t", "scaled=0"),
+                   churn_collections("cpython-3.15t", "scaled=0"));
+}
+
 /* ======================================================================
  * What
  * ==================================================================== */
@@ -247,6 +324,8 @@ static void test_collects_with_any_stack(void **state) {
   ring_and_garbage("mark_alive=0,stack=2");
   ring_and_garbage("prefetch=0");
   ring_and_garbage("prefetch=0,stack=1");
+  ring_and_garbage("prefetch=2");
+  ring_and_garbage("prefetch=2,stack=1");
   ring_and_garbage("fail_collector=0.5");
 }
 
@@ -257,10 +336,15 @@ static void resurrect(gc_heap *h, gc_object *o, void *arg) {
   gc_root_push(h, o);
 }
 
-static void test_finalizers(void **state) {
-  (void)state;
+/* fail: no worklist (worklist=0, as when it cannot grow), so the
+ * collection falls back to walks: 10 with a finalizer pending, 5 under
+ * legacy finalizers. */
+static void finalizers(int fail) {
   for (int legacy = 0; legacy < 2; legacy++) {
-    gc_heap *h = heap("heapwalk", legacy ? "legacy_finalizers=1" : NULL);
+    char t[64];
+    snprintf(t, sizeof t, "legacy_finalizers=%d%s", legacy,
+             fail ? ",worklist=0" : "");
+    gc_heap *h = heap("heapwalk", t);
     gc_set_auto(h, 0);
     if (!legacy) gc_set_finalizer(h, resurrect, NULL);
     gc_object *a = gc_new(h, 1, 0), *b = gc_new(h, 1, 0);
@@ -269,8 +353,12 @@ static void test_finalizers(void **state) {
     gc_object_add_finalizer(h, a);
     gc_decref(h, a);
     gc_decref(h, b);
+    uint64_t w0 = walks(h);
     assert_int_equal(gc_collect(h, GC_FULL), 0);
     assert_int_equal(gc_heap_get_stats(h)->live_objects, 2);
+    print_message("finalizers, legacy %d, fail %d: %llu walks\n", legacy,
+                  fail, (unsigned long long)(walks(h) - w0));
+    assert_int_equal(walks(h) - w0, fail ? (legacy ? 5 : 10) : 3);
     if (legacy) { /* kept at every collection, as Python 2 did */
       assert_int_equal(gc_garbage_count(h), 1);
       assert_int_equal(gc_heap_get_stats(h)->uncollectable, 2);
@@ -295,6 +383,101 @@ static void test_finalizers(void **state) {
   }
 }
 
+static void test_finalizers(void **state) {
+  (void)state;
+  finalizers(0);
+  finalizers(1);
+}
+
+/* ======================================================================
+ * Walks and prefetch
+ * ==================================================================== */
+
+/* A garbage pair; with `fin` a finalizer on one of them. */
+static void garbage_pair(gc_heap *h, int fin) {
+  gc_object *a = gc_new(h, 1, 0), *b = gc_new(h, 1, 0);
+  gc_slot_set(h, a, 0, b);
+  gc_slot_set(h, b, 0, a);
+  if (fin) gc_object_add_finalizer(h, a);
+  gc_decref(h, a);
+  gc_decref(h, b);
+}
+
+/* Three walks per collection, as gc_free_threading.c's update_refs,
+ * mark_heap and scan_heap: with no finalizer, once finalizers exist, with
+ * one pending, with one that resurrects, under legacy finalizers; mark
+ * alive is no walk, finalizers and resurrection go over the worklist. */
+static void test_three_walks(void **state) {
+  (void)state;
+  for (int legacy = 0; legacy < 2; legacy++) {
+    gc_heap *h = heap("heapwalk", legacy ? "legacy_finalizers=1" : NULL);
+    gc_set_auto(h, 0);
+    for (int i = 0; i < 100; i++) hold_new(h, 0);
+    uint64_t w0 = walks(h);
+    garbage_pair(h, 0);
+    assert_int_equal(gc_collect(h, GC_FULL), 2);
+    assert_int_equal(walks(h) - w0, 3);
+    garbage_pair(h, 1); /* a finalizer pending */
+    garbage_pair(h, 0);
+    w0 = walks(h);
+    assert_int_equal(gc_collect(h, GC_FULL), legacy ? 2 : 4);
+    assert_int_equal(walks(h) - w0, 3);
+    if (!legacy) {
+      garbage_pair(h, 0); /* finalizers exist, none pending */
+      w0 = walks(h);
+      assert_int_equal(gc_collect(h, GC_FULL), 2);
+      assert_int_equal(walks(h) - w0, 3);
+      gc_set_finalizer(h, resurrect, NULL);
+      garbage_pair(h, 1);
+      w0 = walks(h);
+      assert_int_equal(gc_collect(h, GC_FULL), 0);
+      assert_int_equal(walks(h) - w0, 3);
+      assert_int_equal(gc_heap_get_stats(h)->resurrected, 2);
+    }
+    assert_oracle_(h, 0);
+    gc_heap_free(h);
+  }
+}
+
+/* A bounded mark stack adds one walk per overflow: a root with three
+ * children and stack=1 leaves two of them GRAY, and one walk follows them. */
+static void test_overflow_walk(void **state) {
+  (void)state;
+  gc_heap *h = heap("heapwalk", "stack=1");
+  gc_set_auto(h, 0);
+  gc_object *r = gc_new(h, 3, 0);
+  for (uint32_t i = 0; i < 3; i++) gc_slot_steal(h, r, i, gc_new(h, 0, 0));
+  gc_root_push_steal(h, r);
+  uint64_t w0 = walks(h);
+  assert_int_equal(gc_collect(h, GC_FULL), 0);
+  assert_int_equal(walks(h) - w0, 4);
+  assert_oracle(h);
+  gc_heap_free(h);
+}
+
+/* The prefetch FIFO marks alive only when the last collection kept more
+ * than 200,000 objects (gc_mark_alive_from_roots: long_lived_total >
+ * 200000); prefetch=2 always, prefetch=0 never. */
+static uint64_t fifo_marks(uint64_t live, const char *tunables) {
+  gc_heap *h = heap("heapwalk", tunables);
+  gc_set_auto(h, 0);
+  for (uint64_t i = 0; i < live; i++) hold_new(h, 0);
+  gc_collect(h, GC_FULL); /* long_lived_total was 0 */
+  gc_collect(h, GC_FULL); /* long_lived_total is `live` */
+  uint64_t n = h->prefetch_marks;
+  gc_heap_free(h);
+  return n;
+}
+
+static void test_prefetch_above_threshold(void **state) {
+  (void)state;
+  assert_int_equal(fifo_marks(200000, NULL), 0);
+  assert_int_equal(fifo_marks(200001, NULL), 1);
+  assert_int_equal(fifo_marks(10, "prefetch_above=9"), 1);
+  assert_int_equal(fifo_marks(10, "prefetch=2"), 2);
+  assert_int_equal(fifo_marks(200001, "prefetch=0"), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_first_collection_at_flush),
@@ -302,10 +485,15 @@ int main(void) {
       cmocka_unit_test(test_scaled_by_survivors),
       cmocka_unit_test(test_collected_garbage_counts),
       cmocka_unit_test(test_memory_deferral),
+      cmocka_unit_test(test_deferral_escape),
+      cmocka_unit_test(test_deferral_on_steady_garbage),
       cmocka_unit_test(test_sixteen_bytes_smaller),
       cmocka_unit_test(test_needs_mimalloc),
       cmocka_unit_test(test_collects_with_any_stack),
       cmocka_unit_test(test_finalizers),
+      cmocka_unit_test(test_three_walks),
+      cmocka_unit_test(test_overflow_walk),
+      cmocka_unit_test(test_prefetch_above_threshold),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -56,8 +56,13 @@ timeout 30 $m wait $$ 0 >/dev/null; rc=$?
 "$antagonist" --cpus x 2>/dev/null; [ $? = 2 ] || fail "antagonist --cpus x"
 # pinned where it was told
 "$antagonist" --mb 1 --cpus 0 & p=$!
-sleep 0.5
-cpus=$(taskset -cp $p 2>/dev/null | sed 's/.*: //')
+# it pins itself once started: poll (the 60 s is a hang guard, not a verdict
+# on speed)
+for _ in $(seq 600); do
+  cpus=$(taskset -cp $p 2>/dev/null | sed 's/.*: //')
+  [ "$cpus" = 0 ] && break
+  sleep 0.1
+done
 kill $p; wait $p 2>/dev/null
 [ "$cpus" = 0 ] || fail "antagonist runs on CPUs '$cpus', not 0"
 [ $fails = 0 ] && echo "machine.sh: all checks passed"

@@ -49,7 +49,7 @@ case $case in
     run --json /dev/fd/3 3>"$dir/fd3.json" || fail "/dev/fd/3: exit $?"
     grep -q '"collector": "naive"' "$dir/fd3.json" || fail "/dev/fd/3 got nothing"
     run --json >(cat > "$dir/ps.json") || fail ">(...): exit $?"
-    sleep 0.2
+    wait $! # the reader has written everything (no guess at how long it takes)
     grep -q '"collector": "naive"' "$dir/ps.json" || fail ">(...) got nothing" ;;
   before_run) # every output is checked before the run: the workload would
               # fail (missing snapshot file) if the run started

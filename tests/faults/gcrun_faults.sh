@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# gcrun_faults.sh GCRUN SNAPSHOT -- allocation-failure injection through
-# gcrun: for every workload under every collector, fail the Nth allocation
+# gcrun_faults.sh GCRUN SNAPSHOT TIMELINE COLLECTOR... -- allocation-failure
+# injection through gcrun: for every workload under every collector given
+# (CMake passes the registry's), fail the Nth allocation
 # for N = 1, 2, 3, 5, 8, ... (Fibonacci, until the run completes), and fail
 # each allocation with probability p for a few seeds.  Every failing run
 # must exit 3 with one line naming the problem; in the sanitizer build,
@@ -8,7 +9,10 @@
 # --verify=all (safety across every collection: the heaps are small), a
 # run that completes must still be verified.
 set -u
-gcrun=$1 snapshot=$2
+gcrun=$1 snapshot=$2 timeline=$3
+shift 3
+collectors=("$@")
+[ ${#collectors[@]} -gt 0 ] || { echo "FAIL: no collectors given"; exit 1; }
 declare -A P=(
   [pair]="-p n=50" [chains]="-p n=400 -p length=20 -p held=0.5"
   [rings]="-p n=400 -p links=2 -p held=0.5" [graphs]="-p n=400 -p held=0.2"
@@ -17,7 +21,7 @@ declare -A P=(
   [cycles]="-p n=600 -p live=100 -p size=3"
   [growth]="-p n=800 -p keep=0.3 -p size=4"
   [finalizers]="-p n=400 -p fin=0.5 -p resurrect=0.3"
-  [snapshot]="-p file=$snapshot")
+  [snapshot]="-p file=$snapshot" [timeline]="-p file=$timeline")
 fail=0 injected=0 runs=0
 check() { # expected-exit args...
   local want=$1; shift
@@ -40,7 +44,7 @@ check() { # expected-exit args...
   return "$code"
 }
 for wl in "${!P[@]}"; do
-  for c in none naive trial generational incremental; do
+  for c in "${collectors[@]}"; do
     a=1 b=2
     while :; do
       check any -C "$c" -w "$wl" ${P[$wl]} -c fail_alloc=$a --verify=all

@@ -33,7 +33,16 @@ import unittest
 
 TOOL, GCRUN, DIR = sys.argv[1:4]
 del sys.argv[1:4]
-COLLECTORS = ("none", "naive", "trial", "generational")
+# the registered collectors (CMake passes the registry's, before any
+# unittest option, after a --collectors marker)
+COLLECTORS = ()
+if "--collectors" in sys.argv:
+    i = sys.argv.index("--collectors")
+    j = sys.argv.index("--", i) if "--" in sys.argv[i:] else len(sys.argv)
+    COLLECTORS = tuple(sys.argv[i + 1:j])
+    del sys.argv[i:j + 1]
+if not COLLECTORS:
+    sys.exit("test_snapshot_python.py: no collectors given (--collectors NAME... --)")
 
 
 def load_tool():

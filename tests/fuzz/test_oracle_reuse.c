@@ -17,8 +17,11 @@
  * (the finalizer clears R's slot, then stores N into it) and must pass.
  *
  * Reuse is checked, not assumed: if the allocator did not hand X's address
- * to N, the test fails and says so.  Every collector that runs finalizers
- * (all but `none`), with jemalloc and with the system allocator.
+ * to N, the test fails and says so.  Every registered collector that runs
+ * collections (all but `none`), with jemalloc and with the system
+ * allocator; a heap-walking collector's heap is mimalloc's whatever is
+ * asked, and mimalloc does not reuse a block at once: those cases are
+ * skipped, said so on the output.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -106,6 +109,15 @@ static void run_scene(const char *collector, scene *s) {
   gc_decref(h, g);
   gc_collect(h, GC_FULL);
   assert_int_equal(s->ran, 1);
+  if (s->n != s->x && !strcmp(gc_heap_allocator(h), "mimalloc")) {
+    /* mimalloc puts a freed block on its page's local free list and hands
+     * it out again only once the page's free list is empty: the reuse
+     * this test stages cannot happen on a heap-walking collector's heap */
+    print_message("%s: mimalloc did not reuse the freed block at once; "
+                  "skipped\n", collector);
+    gc_heap_free(h);
+    skip();
+  }
   if (s->n != s->x)
     fail_msg(
         "%s: the finalizer's new object is at %p, not at the freed "
@@ -153,10 +165,19 @@ static void test_legitimate_replacement(void **state) { check(state, 0); }
       cmocka_unit_test_prestate(test_legitimate_replacement, (void *)(name))
 
 int main(void) {
-  const struct CMUnitTest tests[] = {
-      FOR_COLLECTOR("naive"),
-      FOR_COLLECTOR("trial"),
-      FOR_COLLECTOR("generational"),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  /* every registered collector but `none` (which runs no collection) */
+  struct CMUnitTest tests[64];
+  size_t n = 0;
+  for (size_t i = 0; i < gc_collector_count() && n + 2 <= 64; i++) {
+    const char *name = gc_collector_name(i);
+    if (!strcmp(name, "none")) continue;
+    static char names[64][96];
+    struct CMUnitTest pair[] = {FOR_COLLECTOR(name)};
+    for (int k = 0; k < 2; k++) {
+      snprintf(names[n], sizeof names[n], "%s: %s", name, pair[k].name);
+      pair[k].name = names[n];
+      tests[n++] = pair[k];
+    }
+  }
+  return _cmocka_run_group_tests("test_oracle_reuse", tests, n, NULL, NULL);
 }

@@ -62,5 +62,66 @@ class KnownAnswers(unittest.TestCase):
             self.assertEqual(rec["c"][3], "0")   # CPython collected
 
 
+    def test_explicit(self):
+        cap = self.capture("import gc\ngc.disable()\ngc.collect()\n"
+                           "gc.collect(1)\ngc.collect(0)\ngc.enable()\n"
+                           "x = [[] for _ in range(1000)]\n",
+                           "--threshold", "300,5,5")
+        recs = records(cap)
+        self.assertGreaterEqual(len(recs), 4)
+        self.assertEqual([(r["c"][1], r["c"][6]) for r in recs[:3]],
+                         [("2", "e"), ("1", "e"), ("0", "e")])
+        for r in recs[3:]:
+            self.assertEqual(r["c"][6], "a")
+
+    def replay_capture(self, cap):
+        """gcrun's schedule=capture replay: (generation, freed) of each of
+        CPython's collections (gcrun's own final one left out)."""
+        pauses = os.path.join(self.d, "pauses.csv")
+        r = subprocess.run([GCRUN, "-q", "-C", "cpython-3.13", "-w",
+                            "timeline", "-p", "file=" + cap, "-p",
+                            "schedule=capture", "--verify=all",
+                            "--pauses", pauses], capture_output=True,
+                           text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(pauses) as f:
+            head = f.readline().strip().split(",")
+            gi, fi = head.index("generation"), head.index("freed")
+            rows = [l.strip().split(",") for l in f if l.strip()]
+        out = []
+        for row in rows[:-1]:
+            g = int(row[gi])
+            out.append((2 if g < 0 else g, int(row[fi])))
+        return out
+
+    def known(self, body, answer):
+        """answer: (generation, collected) of each collection after the
+        program's first gc.collect()."""
+        cap = self.capture("import gc\ngc.disable()\ngc.collect()\n"
+                           "K = 150\n" + body)
+        recs = records(cap)[1:]
+        self.assertEqual([(int(r["c"][1]), int(r["c"][3])) for r in recs],
+                         answer)
+        self.assertEqual([(int(r["c"][1]), r["u"]) for r in recs], answer)
+        self.assertEqual(self.replay_capture(cap)[1:], answer)
+
+    def test_cycles_generation_0(self):
+        self.known("for i in range(K):\n    a = []\n    a.append(a)\n"
+                   "del a\ngc.collect(0)\n", [(0, 150)])
+
+    def test_cycles_generation_1(self):
+        self.known("keep = []\nfor i in range(K):\n    a, b = [], []\n"
+                   "    a.append(b)\n    b.append(a)\n    keep.append(a)\n"
+                   "del a, b\ngc.collect(0)\ndel keep\ngc.collect(0)\n"
+                   "gc.collect(1)\n", [(0, 0), (0, 0), (1, 300)])
+
+    def test_cycles_generation_2(self):
+        self.known("keep = []\nfor i in range(K):\n    a, b = [], []\n"
+                   "    a.append(b)\n    b.append(a)\n    keep.append(a)\n"
+                   "del a, b\ngc.collect(0)\ngc.collect(1)\ndel keep\n"
+                   "gc.collect(0)\ngc.collect(1)\ngc.collect(2)\n",
+                   [(0, 0), (1, 0), (0, 0), (1, 0), (2, 300)])
+
+
 if __name__ == "__main__":
     unittest.main()

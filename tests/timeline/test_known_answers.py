@@ -5,8 +5,20 @@ whose answer is known collection by collection:
   - idle: 30 gc.collect(0) and nothing allocated between them: no object
     new (n) or gone (u, d) in collections 1 to 29 (the tracer's own
     objects never appear).
+  - explicit: gc.collect(), gc.collect(1), gc.collect(0), then automatic
+    collections: kinds e, e, e, then a, with the generations called.
+  - cycles freed in generation 0, 1 and 2 (automatic collection off,
+    explicit collections only): CPython's collected count at each
+    collection is known, the capture lists exactly those objects as gone
+    there (u), gcrun's schedule=capture replay frees them in that
+    collection, in that generation, and trace-python --check matches
+    every collection.
+  - automatic: --threshold 100,2,2 and one 2-cycle made and dropped per
+    iteration: --check matches every collection on objects freed, and
+    shows the own schedule beside it.
 """
 import gzip
+import re
 import os
 import subprocess
 import sys
@@ -104,6 +116,34 @@ class KnownAnswers(unittest.TestCase):
                          answer)
         self.assertEqual([(int(r["c"][1]), r["u"]) for r in recs], answer)
         self.assertEqual(self.replay_capture(cap)[1:], answer)
+        self.check_all_matched(cap)
+
+    def check_all_matched(self, cap):
+        r = subprocess.run([sys.executable, TOOL, "--check", cap, "--gcrun",
+                            GCRUN], capture_output=True, text=True,
+                           timeout=300)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        m = re.search(r"^collections matched .*: (\d+) of (\d+) "
+                      r"\(100\.0 %, goal 95 %\): ok$", r.stdout, re.M)
+        self.assertTrue(m, r.stdout)
+        self.assertEqual(m.group(1), m.group(2))
+        for g in range(3):  # CPython's freed and the replay's, per generation
+            m = re.search(r"^%d +\d+ +(\d+) +(\d+)$" % g, r.stdout, re.M)
+            self.assertTrue(m, r.stdout)
+            self.assertEqual(m.group(1), m.group(2), r.stdout)
+        self.assertRegex(r.stdout, r"threshold0 CPython's \d+ and fitted \d+")
+        return r.stdout
+
+    def test_automatic(self):
+        cap = self.capture("for i in range(5000):\n    a, b = [], []\n"
+                           "    a.append(b)\n    b.append(a)\n",
+                           "--threshold", "100,2,2")
+        recs = records(cap)
+        self.assertGreater(len(recs), 20)
+        self.assertEqual({r["c"][6] for r in recs}, {"a"})
+        out = self.check_all_matched(cap)
+        m = re.search(r"^0 +\d+ +(\d+) ", out, re.M)
+        self.assertGreater(int(m.group(1)), 1000)  # cycles freed in gen 0
 
     def test_cycles_generation_0(self):
         self.known("for i in range(K):\n    a = []\n    a.append(a)\n"

@@ -18,7 +18,9 @@
  * (gc.collect, kind e) are run, after step 3 of their record.  With
  * schedule=capture automatic collection is off and every one of CPython's
  * collections runs there with its generation, so collection k can free
- * what CPython's collection k freed.  Every object the capture says is alive is
+ * what CPython's collection k freed; the u objects that reference counting
+ * frees and that keep no reference lose their entries just after it
+ * (after()), so it examines them as CPython did.  Every object the capture says is alive is
  * held by the root table (at least one reference, even when CPython saw
  * none from outside the tracked heap), so the replay never frees an object
  * CPython kept.
@@ -641,6 +643,7 @@ typedef struct replay {
   long *root;  /* [N] root entry of each object, -1 before birth */
   uint32_t *slots; /* [N] slots of each object */
   double scale;
+  int capture; /* schedule=capture */
 } replay;
 
 static uint32_t payload(const replay *r, uint32_t i) {
@@ -648,14 +651,29 @@ static uint32_t payload(const replay *r, uint32_t i) {
   return b > (double)GC_MAX_PAYLOAD ? GC_MAX_PAYLOAD : (uint32_t)b;
 }
 
-/* Step s's objects lose their entries; its cyclic garbage is noted. */
-static void die(replay *r, uint32_t step) {
+/* With schedule=capture, a u object that reference counting frees and
+ * that keeps no reference (a tuple of atoms CPython only untracked, a
+ * leaf) dies just after its collection, not before: CPython's collection
+ * examined it, and it keeps nothing alive. */
+static int after(const replay *r, uint32_t step, uint32_t i) {
+  if (!r->capture || !(step & 1) || r->cyclic[i]) return 0;
+  uint64_t nr;
+  const uint32_t *to = final_refs(r->tl, i, &nr);
+  for (uint64_t e = 0; e < nr; e++)
+    if (kept(r->tl, i, to[e])) return 0;
+  return 1;
+}
+
+/* Step s's objects lose their entries (part 0: all; 1: those not dying
+ * after the collection; 2: those); its cyclic garbage is noted. */
+static void die(replay *r, uint32_t step, int part) {
   const timeline *tl = r->tl;
   uint64_t objs = 0, bytes = 0;
   /* first the references the dying objects had at their death (targets
    * in the same step, still held, or never dying) */
   for (uint64_t j = tl->dead_start[step]; j < tl->dead_start[step + 1]; j++) {
     uint32_t i = tl->dead[j];
+    if (part && after(r, step, i) != (part == 2)) continue;
     if (tl->rix[i] == UINT32_MAX) continue;
     gc_object *o = gc_root_get(r->h, (size_t)r->root[i]);
     uint64_t nr;
@@ -668,6 +686,7 @@ static void die(replay *r, uint32_t step) {
   }
   for (uint64_t j = tl->dead_start[step]; j < tl->dead_start[step + 1]; j++) {
     uint32_t i = tl->dead[j];
+    if (part && after(r, step, i) != (part == 2)) continue;
     gc_root_set(r->h, (size_t)r->root[i], NULL);
     if (r->cyclic[i])
       objs++, bytes += wl_object_bytes(r->h, r->slots[i], payload(r, i));
@@ -738,7 +757,7 @@ static int build(gc_heap *h, const timeline *tl, double payload_scale,
   int rc = WL_ENOMEM;
   if (cyclic && root && slots && classify(tl, cyclic, ans) == 0) {
     for (uint32_t i = 0; i < tl->nobjects; i++) slots[i] = nslots(tl, i);
-    replay r = {h, tl, cyclic, root, slots, payload_scale};
+    replay r = {h, tl, cyclic, root, slots, payload_scale, capture};
     rc = WL_OK;
     if (err) {
       char what[64];
@@ -753,13 +772,14 @@ static int build(gc_heap *h, const timeline *tl, double payload_scale,
     int was_auto = gc_get_auto(h);
     if (capture) gc_set_auto(h, 0);
     for (uint32_t k = 0; k < tl->ncollections && rc == WL_OK; k++) {
-      die(&r, 2 * k);
+      die(&r, 2 * k, 0);
       rc = born(&r, k);
-      if (rc == WL_OK) die(&r, 2 * k + 1);
+      if (rc == WL_OK) die(&r, 2 * k + 1, capture ? 1 : 0);
       /* collection k itself, where CPython ran it: its u objects are
        * garbage now, so it can free them */
       if (rc == WL_OK && (capture || tl->explicit_[k]))
         gc_collect(h, (int)tl->gen[k]);
+      if (rc == WL_OK && capture) die(&r, 2 * k + 1, 2);
     }
     gc_set_auto(h, was_auto);
   }

@@ -6,7 +6,8 @@ whose answer is known collection by collection:
     new (n) or gone (u, d) in collections 1 to 29 (the tracer's own
     objects never appear).
   - explicit: gc.collect(), gc.collect(1), gc.collect(0), then automatic
-    collections: kinds e, e, e, then a, with the generations called.
+    collections: kinds e, e, e, then a, with the generations called;
+    --check matches every collection.
   - cycles freed in generation 0, 1 and 2 (automatic collection off,
     explicit collections only): CPython's collected count at each
     collection is known, the capture lists exactly those objects as gone
@@ -85,6 +86,8 @@ class KnownAnswers(unittest.TestCase):
                          [("2", "e"), ("1", "e"), ("0", "e")])
         for r in recs[3:]:
             self.assertEqual(r["c"][6], "a")
+        out = self.check_all_matched(cap)
+        self.assertIn("(3 explicit)", out)
 
     def replay_capture(self, cap):
         """gcrun's schedule=capture replay: (generation, freed) of each of

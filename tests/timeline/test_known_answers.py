@@ -14,6 +14,9 @@ whose answer is known collection by collection:
     there (u), gcrun's schedule=capture replay frees them in that
     collection, in that generation, and trace-python --check matches
     every collection.
+  - untracked: tuples of ints CPython untracks at gc.collect(0): gone
+    there in the capture, collected 0, examined and not freed there by
+    the replay.
   - automatic: --threshold 100,2,2 and one 2-cycle made and dropped per
     iteration: --check matches every collection on objects freed, and
     shows the own schedule beside it.
@@ -165,6 +168,32 @@ class KnownAnswers(unittest.TestCase):
                    "gc.collect(0)\ngc.collect(1)\ngc.collect(2)\n",
                    [(0, 0), (1, 0), (0, 0), (1, 0), (2, 300)])
 
+
+    def test_untracked(self):
+        # tuples of ints kept alive: CPython untracks them and collects
+        # nothing; the capture lists them as gone there; the replay
+        # examines them in that collection, as CPython did, and frees
+        # nothing there
+        cap = self.capture("import gc\ngc.disable()\ngc.collect()\n"
+                           "keep = [tuple([i, i]) for i in range(100)]\n"
+                           "gc.collect(0)\n")
+        recs = records(cap)
+        self.assertEqual(len(recs), 2)
+        c = recs[1]["c"]
+        self.assertEqual((c[1], c[3]), ("0", "0"))
+        self.assertGreaterEqual(recs[1]["u"], 100)
+        pauses = os.path.join(self.d, "pauses.csv")
+        r = subprocess.run([GCRUN, "-q", "-C", "cpython-3.13", "-w",
+                            "timeline", "-p", "file=" + cap, "-p",
+                            "schedule=capture", "--verify=all",
+                            "--pauses", pauses], capture_output=True,
+                           text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(pauses) as f:
+            head = f.readline().strip().split(",")
+            row = [l.strip().split(",") for l in f if l.strip()][1]
+        self.assertEqual(row[head.index("freed")], "0")
+        self.assertEqual(int(row[head.index("examined")]), int(c[5]))
 
 if __name__ == "__main__":
     unittest.main()

@@ -13,8 +13,14 @@
  *      when it started (their `r` records, for those seen before), then
  *      lose their entry, so they become garbage here too.
  *
- * Collections are not replayed: the heap's own collector runs its own
- * schedule over this mutator.  Every object the capture says is alive is
+ * With schedule=own (the default) the heap's own collector runs its own
+ * schedule over this mutator, and only CPython's explicit collections
+ * (gc.collect, kind e) are run, after step 3 of their record.  With
+ * schedule=capture automatic collection is off and every one of CPython's
+ * collections runs there with its generation, so collection k can free
+ * what CPython's collection k freed; the u objects that reference counting
+ * frees and that keep no reference lose their entries just after it
+ * (after()), so it examines them as CPython did.  Every object the capture says is alive is
  * held by the root table (at least one reference, even when CPython saw
  * none from outside the tracked heap), so the replay never frees an object
  * CPython kept.
@@ -43,6 +49,11 @@ static const gc_param_def timeline_params[] = {
      "scripts/trace-python)"},
     {"payload_scale", GC_P_REAL, "1", 0, 1e6,
      "multiply every object's size by this for its payload (0: none)"},
+    {"schedule", GC_P_STR, "own", 0, 0,
+     "own: the collector's own schedule, CPython's explicit collections "
+     "(gc.collect) forced at their points; capture: automatic collection "
+     "off, each of CPython's collections run at its point with its "
+     "generation"},
 };
 
 /* ---- the parser --------------------------------------------------------- */
@@ -60,6 +71,7 @@ typedef struct parser {
   uint64_t ndead;
   int state; /* -1 before the first record, in a record: 0 d, 1 n, 2 r, 3 u */
   int trailer;
+  int version; /* 1 or 2: the c record's fields */
 } parser;
 
 static int fail(parser *p, const char *fmt, ...)
@@ -156,14 +168,26 @@ static void end_record(parser *p) {
 
 static int parse_c(parser *p, const char *s, const char *end) {
   timeline *tl = p->tl;
-  uint64_t k, g, ns, coll, unc;
+  uint64_t k, g, ns, coll, unc, exam = 0;
+  int expl = 0;
   if (want(p, &s, end, UINT32_MAX - 2, "collection number", &k) ||
       want(p, &s, end, 2, "generation", &g) ||
       want(p, &s, end, UINT64_MAX, "time", &ns) ||
       want(p, &s, end, UINT64_MAX, "collected count", &coll) ||
-      want(p, &s, end, UINT64_MAX, "uncollectable count", &unc) ||
-      line_end(p, s, end))
+      want(p, &s, end, UINT64_MAX, "uncollectable count", &unc))
     return -1;
+  if (p->version >= 2) {
+    if (want(p, &s, end, UINT64_MAX, "examined count", &exam)) return -1;
+    while (s < end && (*s == ' ' || *s == '\t')) s++;
+    const char *q = s;
+    while (q < end && *q != ' ' && *q != '\t' && *q != '\r') q++;
+    if (q - s != 1 || (*s != 'a' && *s != 'e'))
+      return fail(p, "%s kind (expected a: automatic or e: explicit, "
+                     "gc.collect)", q == s ? "missing" : "bad");
+    expl = *s == 'e';
+    s = q;
+  }
+  if (line_end(p, s, end)) return -1;
   if (k != tl->ncollections)
     return fail(p,
                 "collection %llu where %u was expected (records are numbered "
@@ -172,6 +196,8 @@ static int parse_c(parser *p, const char *s, const char *end) {
   end_record(p);
   tl->gen[k] = (uint32_t)g;
   tl->collected[k] = coll;
+  tl->examined[k] = exam;
+  tl->explicit_[k] = (unsigned char)expl;
   tl->obj_start[k] = tl->nobjects;
   tl->dead_start[2 * k] = p->ndead;
   tl->ncollections++;
@@ -390,6 +416,8 @@ static int alloc_arrays(timeline *tl, const sizes *z) {
   tl->dead_start = calloc(2 * c + 1, sizeof *tl->dead_start);
   tl->gen = calloc(c, sizeof *tl->gen);
   tl->collected = calloc(c, sizeof *tl->collected);
+  tl->examined = calloc(c, sizeof *tl->examined);
+  tl->explicit_ = calloc(c, sizeof *tl->explicit_);
   size_t r = (size_t)z->r + 1;
   tl->rix = malloc(n * sizeof *tl->rix);
   tl->r_obj = malloc(r * sizeof *tl->r_obj);
@@ -399,7 +427,7 @@ static int alloc_arrays(timeline *tl, const sizes *z) {
     for (size_t i = 0; i < n; i++) tl->rix[i] = UINT32_MAX;
   return tl->rix && tl->r_obj && tl->r_first && tl->r_target && tl->size && tl->external && tl->birth && tl->death && tl->first &&
                  tl->target && tl->obj_start && tl->dead && tl->dead_start &&
-                 tl->gen && tl->collected
+                 tl->gen && tl->collected && tl->examined && tl->explicit_
              ? 0
              : -1;
 }
@@ -435,13 +463,16 @@ int timeline_parse(const char *buf, size_t len, const char *name,
     if (!e) e = end;
     p.line++;
     if (p.line == 1) {
-      const char magic[] = "gctimeline 1";
+      const char magic[] = "gctimeline 2"; /* or 1: no examined, kind */
       size_t m = (size_t)(e - s);
       while (m > 0 && (s[m - 1] == '\r' || s[m - 1] == ' ')) m--;
-      if (m != sizeof magic - 1 || memcmp(s, magic, m) != 0)
-        rc = fail(&p, "not a gctimeline 1 file (the first line must be "
-                      "\"gctimeline 1\"; write one with "
-                      "scripts/trace-python)");
+      if (m != sizeof magic - 1 || memcmp(s, magic, m - 1) != 0 ||
+          (s[m - 1] != '1' && s[m - 1] != '2'))
+        rc = fail(&p, "not a gctimeline file (the first line must be "
+                      "\"gctimeline 2\" or \"gctimeline 1\"; write one "
+                      "with scripts/trace-python)");
+      else
+        p.version = s[m - 1] - '0';
     } else {
       rc = parse_line(&p, s, e);
     }
@@ -467,6 +498,7 @@ void timeline_free(timeline *tl) {
   free(tl->size), free(tl->external), free(tl->birth), free(tl->death);
   free(tl->first), free(tl->target), free(tl->obj_start), free(tl->dead);
   free(tl->dead_start), free(tl->gen), free(tl->collected);
+  free(tl->examined), free(tl->explicit_);
   free(tl->rix), free(tl->r_obj), free(tl->r_first), free(tl->r_target);
   memset(tl, 0, sizeof *tl);
 }
@@ -611,6 +643,7 @@ typedef struct replay {
   long *root;  /* [N] root entry of each object, -1 before birth */
   uint32_t *slots; /* [N] slots of each object */
   double scale;
+  int capture; /* schedule=capture */
 } replay;
 
 static uint32_t payload(const replay *r, uint32_t i) {
@@ -618,14 +651,29 @@ static uint32_t payload(const replay *r, uint32_t i) {
   return b > (double)GC_MAX_PAYLOAD ? GC_MAX_PAYLOAD : (uint32_t)b;
 }
 
-/* Step s's objects lose their entries; its cyclic garbage is noted. */
-static void die(replay *r, uint32_t step) {
+/* With schedule=capture, a u object that reference counting frees and
+ * that keeps no reference (a tuple of atoms CPython only untracked, a
+ * leaf) dies just after its collection, not before: CPython's collection
+ * examined it, and it keeps nothing alive. */
+static int after(const replay *r, uint32_t step, uint32_t i) {
+  if (!r->capture || !(step & 1) || r->cyclic[i]) return 0;
+  uint64_t nr;
+  const uint32_t *to = final_refs(r->tl, i, &nr);
+  for (uint64_t e = 0; e < nr; e++)
+    if (kept(r->tl, i, to[e])) return 0;
+  return 1;
+}
+
+/* Step s's objects lose their entries (part 0: all; 1: those not dying
+ * after the collection; 2: those); its cyclic garbage is noted. */
+static void die(replay *r, uint32_t step, int part) {
   const timeline *tl = r->tl;
   uint64_t objs = 0, bytes = 0;
   /* first the references the dying objects had at their death (targets
    * in the same step, still held, or never dying) */
   for (uint64_t j = tl->dead_start[step]; j < tl->dead_start[step + 1]; j++) {
     uint32_t i = tl->dead[j];
+    if (part && after(r, step, i) != (part == 2)) continue;
     if (tl->rix[i] == UINT32_MAX) continue;
     gc_object *o = gc_root_get(r->h, (size_t)r->root[i]);
     uint64_t nr;
@@ -638,6 +686,7 @@ static void die(replay *r, uint32_t step) {
   }
   for (uint64_t j = tl->dead_start[step]; j < tl->dead_start[step + 1]; j++) {
     uint32_t i = tl->dead[j];
+    if (part && after(r, step, i) != (part == 2)) continue;
     gc_root_set(r->h, (size_t)r->root[i], NULL);
     if (r->cyclic[i])
       objs++, bytes += wl_object_bytes(r->h, r->slots[i], payload(r, i));
@@ -700,7 +749,7 @@ static double replay_need(const replay *r) {
 /* timeline_build, refusing first (err not NULL) a replay whose need does
  * not fit the memory budget (workload.h). */
 static int build(gc_heap *h, const timeline *tl, double payload_scale,
-                 wl_answer *ans, char *err, size_t errlen) {
+                 int capture, wl_answer *ans, char *err, size_t errlen) {
   size_t n = (size_t)tl->nobjects + 1;
   unsigned char *cyclic = malloc(n);
   long *root = malloc(n * sizeof *root);
@@ -708,7 +757,7 @@ static int build(gc_heap *h, const timeline *tl, double payload_scale,
   int rc = WL_ENOMEM;
   if (cyclic && root && slots && classify(tl, cyclic, ans) == 0) {
     for (uint32_t i = 0; i < tl->nobjects; i++) slots[i] = nslots(tl, i);
-    replay r = {h, tl, cyclic, root, slots, payload_scale};
+    replay r = {h, tl, cyclic, root, slots, payload_scale, capture};
     rc = WL_OK;
     if (err) {
       char what[64];
@@ -720,11 +769,19 @@ static int build(gc_heap *h, const timeline *tl, double payload_scale,
                            err, errlen);
     }
     if (rc == WL_OK && gc_root_reserve(h, tl->nobjects) != 0) rc = WL_ENOMEM;
+    int was_auto = gc_get_auto(h);
+    if (capture) gc_set_auto(h, 0);
     for (uint32_t k = 0; k < tl->ncollections && rc == WL_OK; k++) {
-      die(&r, 2 * k);
+      die(&r, 2 * k, 0);
       rc = born(&r, k);
-      if (rc == WL_OK) die(&r, 2 * k + 1);
+      if (rc == WL_OK) die(&r, 2 * k + 1, capture ? 1 : 0);
+      /* collection k itself, where CPython ran it: its u objects are
+       * garbage now, so it can free them */
+      if (rc == WL_OK && (capture || tl->explicit_[k]))
+        gc_collect(h, (int)tl->gen[k]);
+      if (rc == WL_OK && capture) die(&r, 2 * k + 1, 2);
     }
+    gc_set_auto(h, was_auto);
   }
   free(cyclic), free(root), free(slots);
   return rc;
@@ -732,7 +789,7 @@ static int build(gc_heap *h, const timeline *tl, double payload_scale,
 
 int timeline_build(gc_heap *h, const timeline *tl, double payload_scale,
                    wl_answer *ans) {
-  return build(h, tl, payload_scale, ans, NULL, 0);
+  return build(h, tl, payload_scale, 0, ans, NULL, 0);
 }
 
 static int timeline_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
@@ -746,12 +803,21 @@ static int timeline_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
              "written by scripts/trace-python)");
     return WL_EINPUT;
   }
+  const char *sched = gc_params_str(p, "schedule");
+  int capture = sched && strcmp(sched, "capture") == 0;
+  if (!capture && !(sched && strcmp(sched, "own") == 0)) {
+    snprintf(err, errlen,
+             "parameter 'schedule' is '%s' (give own or capture)",
+             sched ? sched : "");
+    return WL_EINPUT;
+  }
   timeline tl;
   int rc = timeline_load(file, &tl, err, errlen);
   if (rc == -2) return WL_ENOMEM;
   if (rc) return WL_EINPUT;
   err[0] = 0;
-  rc = build(h, &tl, gc_params_num(p, "payload_scale"), ans, err, errlen);
+  rc = build(h, &tl, gc_params_num(p, "payload_scale"), capture, ans, err,
+             errlen);
   if (rc == WL_ENOMEM && !err[0])
     snprintf(err, errlen,
              "the %u objects of %s do not fit (try -p payload_scale=0)",

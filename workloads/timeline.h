@@ -4,10 +4,12 @@
  *
  * Gzip-compressed (or plain) text, one record per line:
  *
- *     gctimeline 1                          magic and version, line 1
+ *     gctimeline 2                          magic and version, line 1
  *     p <key> <text...>                     header: python, thresholds, program
- *     c <k> <gen> <ns> <collected> <uncollectable>
- *                                           collection k (0, 1, ...) starts
+ *     c <k> <gen> <ns> <collected> <uncollectable> <examined> <kind>
+ *                                           collection k (0, 1, ...) starts;
+ *                                           kind a (automatic) or e
+ *                                           (explicit: gc.collect)
  *     d <serial>                            an object gone before it
  *                                           (freed by reference counting)
  *     n <serial> <size> <external> [<to>...]
@@ -18,6 +20,8 @@
  *     u <serial> [<serial>...]              objects collection k freed
  *     t <collections> <objects>             trailer, the last record
  *
+ * Version 1 files (c records without examined and kind: automatic, 0)
+ * are read too.
  * Within a collection's record the lines come in the order d, n, r, u;
  * an r record names an object of that record's u lines.
  * Serials are given by `n` lines in order 0, 1, ...; a reference names an
@@ -55,6 +59,8 @@ typedef struct timeline {
   uint64_t *dead_start; /* [2C + 1] into dead, per step */
   uint32_t *gen;        /* [C] generation of each collection */
   uint64_t *collected;  /* [C] CPython's collected count */
+  uint64_t *examined;   /* [C] objects it examined (0 in version 1) */
+  unsigned char *explicit_; /* [C] 1: gc.collect() ran it (0 in version 1) */
   uint32_t nr;          /* r records */
   uint64_t nrrefs;      /* references in them */
   uint32_t *rix;        /* [N] index of the object's r record, or UINT32_MAX */

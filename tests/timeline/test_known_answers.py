@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""test_known_answers.py TOOL GCRUN WORK -- captures of small programs
+whose answer is known collection by collection:
+
+  - idle: 30 gc.collect(0) and nothing allocated between them: no object
+    new (n) or gone (u, d) in collections 1 to 29 (the tracer's own
+    objects never appear).
+  - explicit: gc.collect(), gc.collect(1), gc.collect(0), then automatic
+    collections: kinds e, e, e, then a, with the generations called;
+    --check matches every collection.
+  - cycles freed in generation 0, 1 and 2 (automatic collection off,
+    explicit collections only): CPython's collected count at each
+    collection is known, the capture lists exactly those objects as gone
+    there (u), gcrun's schedule=capture replay frees them in that
+    collection, in that generation, and trace-python --check matches
+    every collection.
+  - untracked: tuples of ints CPython untracks at gc.collect(0): gone
+    there in the capture, collected 0, examined and not freed there by
+    the replay.
+  - automatic: --threshold 100,2,2 and one 2-cycle made and dropped per
+    iteration: --check matches every collection on objects freed, and
+    shows the own schedule beside it.
+"""
+import gzip
+import re
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+TOOL, GCRUN, WORK = map(os.path.abspath, sys.argv[1:4])
+del sys.argv[1:4]
+
+
+def records(path):
+    """Per collection: {"c": fields of its c line, "n": count, "u": count,
+    "d": count}."""
+    out = []
+    with gzip.open(path, "rt") as f:
+        for line in f:
+            w = line.split()
+            if not w:
+                continue
+            if w[0] == "c":
+                out.append({"c": w[1:], "n": 0, "u": 0, "d": 0})
+            elif w[0] in ("n", "d"):
+                out[-1][w[0]] += 1
+            elif w[0] == "u":
+                out[-1]["u"] += len(w) - 1
+    return out
+
+
+class KnownAnswers(unittest.TestCase):
+    def setUp(self):
+        os.makedirs(WORK, exist_ok=True)
+        self.d = tempfile.mkdtemp(dir=WORK)
+
+    def capture(self, source, *opts):
+        prog = os.path.join(self.d, "prog.py")
+        with open(prog, "w") as f:
+            f.write(source)
+        cap = os.path.join(self.d, "cap.gz")
+        r = subprocess.run([sys.executable, TOOL, *opts, "-o", cap, prog],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return cap
+
+    def test_idle(self):
+        cap = self.capture("import gc\nfor i in range(30):\n"
+                           "    gc.collect(0)\n")
+        recs = records(cap)
+        self.assertEqual(len(recs), 30)
+        for k, rec in enumerate(recs[1:], 1):
+            self.assertEqual((rec["n"], rec["u"], rec["d"]), (0, 0, 0),
+                             "collection %d" % k)
+            self.assertEqual(rec["c"][1], "0")   # generation
+            self.assertEqual(rec["c"][3], "0")   # CPython collected
+
+
+    def test_explicit(self):
+        cap = self.capture("import gc\ngc.disable()\ngc.collect()\n"
+                           "gc.collect(1)\ngc.collect(0)\ngc.enable()\n"
+                           "x = [[] for _ in range(1000)]\n",
+                           "--threshold", "300,5,5")
+        recs = records(cap)
+        self.assertGreaterEqual(len(recs), 4)
+        self.assertEqual([(r["c"][1], r["c"][6]) for r in recs[:3]],
+                         [("2", "e"), ("1", "e"), ("0", "e")])
+        for r in recs[3:]:
+            self.assertEqual(r["c"][6], "a")
+        out = self.check_all_matched(cap)
+        self.assertIn("(3 explicit)", out)
+
+    def replay_capture(self, cap):
+        """gcrun's schedule=capture replay: (generation, freed) of each of
+        CPython's collections (gcrun's own final one left out)."""
+        pauses = os.path.join(self.d, "pauses.csv")
+        r = subprocess.run([GCRUN, "-q", "-C", "cpython-3.13", "-w",
+                            "timeline", "-p", "file=" + cap, "-p",
+                            "schedule=capture", "--verify=all",
+                            "--pauses", pauses], capture_output=True,
+                           text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(pauses) as f:
+            head = f.readline().strip().split(",")
+            gi, fi = head.index("generation"), head.index("freed")
+            rows = [l.strip().split(",") for l in f if l.strip()]
+        out = []
+        for row in rows[:-1]:
+            g = int(row[gi])
+            out.append((2 if g < 0 else g, int(row[fi])))
+        return out
+
+    def known(self, body, answer):
+        """answer: (generation, collected) of each collection after the
+        program's first gc.collect()."""
+        cap = self.capture("import gc\ngc.disable()\ngc.collect()\n"
+                           "K = 150\n" + body)
+        recs = records(cap)[1:]
+        self.assertEqual([(int(r["c"][1]), int(r["c"][3])) for r in recs],
+                         answer)
+        self.assertEqual([(int(r["c"][1]), r["u"]) for r in recs], answer)
+        self.assertEqual(self.replay_capture(cap)[1:], answer)
+        self.check_all_matched(cap)
+
+    def check_all_matched(self, cap):
+        r = subprocess.run([sys.executable, TOOL, "--check", cap, "--gcrun",
+                            GCRUN], capture_output=True, text=True,
+                           timeout=300)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        m = re.search(r"^collections matched .*: (\d+) of (\d+) "
+                      r"\(100\.0 %, goal 95 %\): ok$", r.stdout, re.M)
+        self.assertTrue(m, r.stdout)
+        self.assertEqual(m.group(1), m.group(2))
+        for g in range(3):  # CPython's freed and the replay's, per generation
+            m = re.search(r"^%d +\d+ +(\d+) +(\d+)$" % g, r.stdout, re.M)
+            self.assertTrue(m, r.stdout)
+            self.assertEqual(m.group(1), m.group(2), r.stdout)
+        self.assertRegex(r.stdout, r"threshold0 CPython's \d+ and fitted \d+")
+        return r.stdout
+
+    def test_automatic(self):
+        cap = self.capture("for i in range(5000):\n    a, b = [], []\n"
+                           "    a.append(b)\n    b.append(a)\n",
+                           "--threshold", "100,2,2")
+        recs = records(cap)
+        self.assertGreater(len(recs), 20)
+        self.assertEqual({r["c"][6] for r in recs}, {"a"})
+        out = self.check_all_matched(cap)
+        m = re.search(r"^0 +\d+ +(\d+) ", out, re.M)
+        self.assertGreater(int(m.group(1)), 1000)  # cycles freed in gen 0
+
+    def test_cycles_generation_0(self):
+        self.known("for i in range(K):\n    a = []\n    a.append(a)\n"
+                   "del a\ngc.collect(0)\n", [(0, 150)])
+
+    def test_cycles_generation_1(self):
+        self.known("keep = []\nfor i in range(K):\n    a, b = [], []\n"
+                   "    a.append(b)\n    b.append(a)\n    keep.append(a)\n"
+                   "del a, b\ngc.collect(0)\ndel keep\ngc.collect(0)\n"
+                   "gc.collect(1)\n", [(0, 0), (0, 0), (1, 300)])
+
+    def test_cycles_generation_2(self):
+        self.known("keep = []\nfor i in range(K):\n    a, b = [], []\n"
+                   "    a.append(b)\n    b.append(a)\n    keep.append(a)\n"
+                   "del a, b\ngc.collect(0)\ngc.collect(1)\ndel keep\n"
+                   "gc.collect(0)\ngc.collect(1)\ngc.collect(2)\n",
+                   [(0, 0), (1, 0), (0, 0), (1, 0), (2, 300)])
+
+
+    def test_untracked(self):
+        # tuples of ints kept alive: CPython untracks them and collects
+        # nothing; the capture lists them as gone there; the replay
+        # examines them in that collection, as CPython did, and frees
+        # nothing there
+        cap = self.capture("import gc\ngc.disable()\ngc.collect()\n"
+                           "keep = [tuple([i, i]) for i in range(100)]\n"
+                           "gc.collect(0)\n")
+        recs = records(cap)
+        self.assertEqual(len(recs), 2)
+        c = recs[1]["c"]
+        self.assertEqual((c[1], c[3]), ("0", "0"))
+        self.assertGreaterEqual(recs[1]["u"], 100)
+        pauses = os.path.join(self.d, "pauses.csv")
+        r = subprocess.run([GCRUN, "-q", "-C", "cpython-3.13", "-w",
+                            "timeline", "-p", "file=" + cap, "-p",
+                            "schedule=capture", "--verify=all",
+                            "--pauses", pauses], capture_output=True,
+                           text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(pauses) as f:
+            head = f.readline().strip().split(",")
+            row = [l.strip().split(",") for l in f if l.strip()][1]
+        self.assertEqual(row[head.index("freed")], "0")
+        self.assertEqual(int(row[head.index("examined")]), int(c[5]))
+
+if __name__ == "__main__":
+    unittest.main()

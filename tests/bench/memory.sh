@@ -93,6 +93,16 @@ rc=$?
 [ $rc = 0 ] && echo "ok: a row that fits: exit 0" || bad "a row that fits: exit $rc ($(cat "$work/err"))"
 unset GCBENCH_MEMORY
 
+# A heap sweep's max_bytes is what it measures: its rows at heap=1 (a peak
+# some collector reached) run against it, not refused before allocating
+"$build/gcbench" --gcbench_sweep=heap=1 --gcbench_sizes=10000 \
+  --benchmark_filter='^(churn|trees)/(trial|generational)/' >"$work/out" 2>"$work/err"
+rows=$(grep -c '/heap:1/' "$work/out")
+if [ "$rows" != 4 ]; then bad "heap sweep: $rows rows, want 4 ($(head -c 600 "$work/err"))"
+elif grep -q 'refused before allocating' "$work/out"; then
+  bad "heap sweep refused its own budget: $(grep -m1 refused "$work/out")"
+else echo "ok: heap sweep rows at heap=1 run"; fi
+
 # The machine's own limit: RLIMIT_AS (ulimit -v) of 1.5 GB.
 if ( ulimit -v 1500000 && "$build/gcrun" -q -C trial -w pair >/dev/null 2>&1 ); then
   lim="this process can have \((RLIMIT_AS \(ulimit -v\) less the address space in use|MemAvailable)\)"

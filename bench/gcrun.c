@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gc.h"
@@ -1024,6 +1025,16 @@ int main(int argc, char **argv) {
     if (gc_out_check_inputs(opt, path, 3, in_opt, in_path, 1, err,
                             sizeof err) != 0)
       die(EXIT_USAGE, "%s", err);
+    /* the file is read again by every collector and repetition: a FIFO
+     * (or a terminal) would block or be empty after the first read, a
+     * folder cannot be read at all.  A missing file is the loader's. */
+    struct stat st;
+    if (in_path[0] && *in_path[0] && stat(in_path[0], &st) == 0 &&
+        !S_ISREG(st.st_mode))
+      die(EXIT_USAGE, "-p file '%s' is %s, not a regular file; give a "
+          "regular file (save a stream to a file first)", in_path[0],
+          S_ISDIR(st.st_mode) ? "a folder" : S_ISFIFO(st.st_mode) ? "a FIFO"
+          : S_ISSOCK(st.st_mode) ? "a socket" : "a device");
   }
   {
     gc_out *outs[] = {&json, &pfile, &tfile};

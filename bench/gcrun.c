@@ -709,6 +709,25 @@ static void summary_line(const run_opts *o, const run_result *r) {
   fputc('\n', stderr);
 }
 
+/* The limit a run refused before allocating names in its line ("...
+ * this process can have (LIMIT); ..."), into out; 0 when it names none
+ * (a run that ran out of memory while allocating). */
+static int refused_limit(const char *why, char *out, size_t len) {
+  static const char key[] = " this process can have (";
+  const char *p = strstr(why, key);
+  if (!p) return 0;
+  p += sizeof key - 1;
+  int depth = 1;
+  const char *q = p;
+  for (; *q && depth; q++) depth += *q == '(' ? 1 : *q == ')' ? -1 : 0;
+  if (depth) return 0;
+  if (!strncmp(p, "the heap's max_bytes", 20))
+    snprintf(out, len, "-c max_bytes");
+  else
+    snprintf(out, len, "%.*s", (int)(q - 1 - p), p);
+  return 1;
+}
+
 /* Several runs side by side; '*' marks the best of each column among the
  * runs that completed (for `leaked`, the fewest).  With repetitions, the
  * times are medians with their range, the rest the median run's. */
@@ -750,8 +769,17 @@ static void print_table(FILE *f, const row *rows, size_t n, size_t nreps,
       if (r->st.objects_allocated)
         fprintf(f, " out of memory after %llu objects\n",
                 (unsigned long long)r->st.objects_allocated);
-      else
-        fprintf(f, " not run: it would not fit the memory budget\n");
+      else {
+        /* "...: WHAT needs about X, more than the Y this process can
+         * have (LIMIT); ...": "needs about X, more than the Y (LIMIT)" */
+        const char *need = strstr(r->why, "needs about ");
+        const char *end = need ? strstr(need, " this process can have") : NULL;
+        char limit[128];
+        if (end && refused_limit(r->why, limit, sizeof limit))
+          fprintf(f, " not run: %.*s (%s)\n", (int)(end - need), need, limit);
+        else
+          fprintf(f, " not run: it would not fit the memory budget\n");
+      }
       continue;
     }
     for (int c = 0; c < NCOL; c++) {
@@ -778,6 +806,9 @@ static void print_table(FILE *f, const row *rows, size_t n, size_t nreps,
     while (k < nothers && strcmp(others[k], a)) k++;
     if (k == nothers && nothers < 8) others[nothers++] = a;
   }
+  int any = 0; /* a row with figures: the notes below speak of them */
+  for (size_t i = 0; i < n; i++) any |= row_run(&rows[i])->code != EXIT_NOMEM;
+  if (!any) return;
   fputs("(* best of the column", f);
   if (nreps > 1)
     fprintf(f, "; times: median [min-max] of %zu repetitions; the other "
@@ -810,12 +841,23 @@ static void nomem_line(const row *rows, size_t n) {
     snprintf(list + len, sizeof out - len, "%s%s", (*k)++ ? ", " : "",
              r->cname);
   }
+  /* the limit the refused runs named, else the heap's */
+  char limit[128] = "-c max_bytes";
+  for (size_t i = 0; i < n; i++)
+    if (row_run(&rows[i])->code == EXIT_NOMEM &&
+        refused_limit(row_run(&rows[i])->why, limit, sizeof limit))
+      break;
+  char hint[200]; /* GCBENCH_MEMORY, -c max_bytes: settings to raise */
+  snprintf(hint, sizeof hint,
+           strcmp(limit, "GCBENCH_MEMORY") && strcmp(limit, "-c max_bytes")
+               ? "more memory (the limit: %s)" : "a larger %s",
+           limit);
   if (!ndone)
     fprintf(stderr, "gcrun: every run ran out of memory (%s); try a smaller "
-            "size (-p n=...) or a larger -c max_bytes\n", out);
+            "size (-p n=...) or %s\n", out, hint);
   else
     fprintf(stderr, "gcrun: %s ran out of memory; %s completed; try a "
-            "smaller size (-p n=...) or a larger -c max_bytes\n", out, done);
+            "smaller size (-p n=...) or %s\n", out, done, hint);
 }
 
 /* ======================================================================

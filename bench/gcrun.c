@@ -755,9 +755,31 @@ static void print_table(FILE *f, const row *rows, size_t n, size_t nreps,
     for (int c = 0; c < NCOL; c++)
       if (best[c] < 0 || v[i][c] < best[c]) best[c] = v[i][c];
   }
-  int wide = nreps > 1 ? 23 : 11; /* "12.345 [11.234-13.456]" */
+  /* every cell first: each column as wide as its widest cell (and its
+   * mark) or its heading, at least 11 */
+  static char cell[MAX_RUNS][NCOL][64];
+  int width[NCOL];
+  for (int c = 0; c < NCOL; c++) {
+    width[c] = (int)strlen(head[c]);
+    if (width[c] < 11) width[c] = 11;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (row_run(&rows[i])->code == EXIT_NOMEM) continue;
+    for (int c = 0; c < NCOL; c++) {
+      if (c == UNREC && !notes_garbage)
+        snprintf(cell[i][c], sizeof cell[i][c], "-");
+      else if (c <= MAX && nreps > 1)
+        snprintf(cell[i][c], sizeof cell[i][c], "%.3f [%.3f-%.3f]", v[i][c],
+                 lo[i][c], hi[i][c]);
+      else
+        snprintf(cell[i][c], sizeof cell[i][c], "%.*f", c == LEAK ? 0 : 3,
+                 v[i][c]);
+      int w = (int)strlen(cell[i][c]) + 1;
+      if (w > width[c]) width[c] = w;
+    }
+  }
   fprintf(f, "%-14s", "collector");
-  for (int c = 0; c < NCOL; c++) fprintf(f, " %*s", c <= MAX ? wide : 11, head[c]);
+  for (int c = 0; c < NCOL; c++) fprintf(f, " %*s", width[c], head[c]);
   fprintf(f, "  %-9s verified\n", "objects");
   const char *others[8];
   size_t nothers = 0;
@@ -783,16 +805,8 @@ static void print_table(FILE *f, const row *rows, size_t n, size_t nreps,
       continue;
     }
     for (int c = 0; c < NCOL; c++) {
-      char cell[64];
       int mark = v[i][c] == best[c] && n > 1 ? '*' : ' ';
-      if (c == UNREC && !notes_garbage)
-        snprintf(cell, sizeof cell, "-");
-      else if (c <= MAX && nreps > 1)
-        snprintf(cell, sizeof cell, "%.3f [%.3f-%.3f]", v[i][c], lo[i][c],
-                 hi[i][c]);
-      else
-        snprintf(cell, sizeof cell, "%.*f", c == LEAK ? 0 : 3, v[i][c]);
-      fprintf(f, " %*s%c", (c <= MAX ? wide : 11) - 1, cell,
+      fprintf(f, " %*s%c", width[c] - 1, cell[i][c],
               c == UNREC && !notes_garbage ? ' ' : mark);
     }
     const char *a = r->as.allocator ? r->as.allocator : "?";

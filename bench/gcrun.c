@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gc.h"
@@ -708,6 +709,25 @@ static void summary_line(const run_opts *o, const run_result *r) {
   fputc('\n', stderr);
 }
 
+/* The limit a run refused before allocating names in its line ("...
+ * this process can have (LIMIT); ..."), into out; 0 when it names none
+ * (a run that ran out of memory while allocating). */
+static int refused_limit(const char *why, char *out, size_t len) {
+  static const char key[] = " this process can have (";
+  const char *p = strstr(why, key);
+  if (!p) return 0;
+  p += sizeof key - 1;
+  int depth = 1;
+  const char *q = p;
+  for (; *q && depth; q++) depth += *q == '(' ? 1 : *q == ')' ? -1 : 0;
+  if (depth) return 0;
+  if (!strncmp(p, "the heap's max_bytes", 20))
+    snprintf(out, len, "-c max_bytes");
+  else
+    snprintf(out, len, "%.*s", (int)(q - 1 - p), p);
+  return 1;
+}
+
 /* Several runs side by side; '*' marks the best of each column among the
  * runs that completed (for `leaked`, the fewest).  With repetitions, the
  * times are medians with their range, the rest the median run's. */
@@ -735,9 +755,31 @@ static void print_table(FILE *f, const row *rows, size_t n, size_t nreps,
     for (int c = 0; c < NCOL; c++)
       if (best[c] < 0 || v[i][c] < best[c]) best[c] = v[i][c];
   }
-  int wide = nreps > 1 ? 23 : 11; /* "12.345 [11.234-13.456]" */
+  /* every cell first: each column as wide as its widest cell (and its
+   * mark) or its heading, at least 11 */
+  static char cell[MAX_RUNS][NCOL][64];
+  int width[NCOL];
+  for (int c = 0; c < NCOL; c++) {
+    width[c] = (int)strlen(head[c]);
+    if (width[c] < 11) width[c] = 11;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (row_run(&rows[i])->code == EXIT_NOMEM) continue;
+    for (int c = 0; c < NCOL; c++) {
+      if (c == UNREC && !notes_garbage)
+        snprintf(cell[i][c], sizeof cell[i][c], "-");
+      else if (c <= MAX && nreps > 1)
+        snprintf(cell[i][c], sizeof cell[i][c], "%.3f [%.3f-%.3f]", v[i][c],
+                 lo[i][c], hi[i][c]);
+      else
+        snprintf(cell[i][c], sizeof cell[i][c], "%.*f", c == LEAK ? 0 : 3,
+                 v[i][c]);
+      int w = (int)strlen(cell[i][c]) + 1;
+      if (w > width[c]) width[c] = w;
+    }
+  }
   fprintf(f, "%-14s", "collector");
-  for (int c = 0; c < NCOL; c++) fprintf(f, " %*s", c <= MAX ? wide : 11, head[c]);
+  for (int c = 0; c < NCOL; c++) fprintf(f, " %*s", width[c], head[c]);
   fprintf(f, "  %-9s verified\n", "objects");
   const char *others[8];
   size_t nothers = 0;
@@ -749,21 +791,22 @@ static void print_table(FILE *f, const row *rows, size_t n, size_t nreps,
       if (r->st.objects_allocated)
         fprintf(f, " out of memory after %llu objects\n",
                 (unsigned long long)r->st.objects_allocated);
-      else
-        fprintf(f, " not run: it would not fit the memory budget\n");
+      else {
+        /* "...: WHAT needs about X, more than the Y this process can
+         * have (LIMIT); ...": "needs about X, more than the Y (LIMIT)" */
+        const char *need = strstr(r->why, "needs about ");
+        const char *end = need ? strstr(need, " this process can have") : NULL;
+        char limit[128];
+        if (end && refused_limit(r->why, limit, sizeof limit))
+          fprintf(f, " not run: %.*s (%s)\n", (int)(end - need), need, limit);
+        else
+          fprintf(f, " not run: it would not fit the memory budget\n");
+      }
       continue;
     }
     for (int c = 0; c < NCOL; c++) {
-      char cell[64];
       int mark = v[i][c] == best[c] && n > 1 ? '*' : ' ';
-      if (c == UNREC && !notes_garbage)
-        snprintf(cell, sizeof cell, "-");
-      else if (c <= MAX && nreps > 1)
-        snprintf(cell, sizeof cell, "%.3f [%.3f-%.3f]", v[i][c], lo[i][c],
-                 hi[i][c]);
-      else
-        snprintf(cell, sizeof cell, "%.*f", c == LEAK ? 0 : 3, v[i][c]);
-      fprintf(f, " %*s%c", (c <= MAX ? wide : 11) - 1, cell,
+      fprintf(f, " %*s%c", width[c] - 1, cell[i][c],
               c == UNREC && !notes_garbage ? ' ' : mark);
     }
     const char *a = r->as.allocator ? r->as.allocator : "?";
@@ -777,6 +820,9 @@ static void print_table(FILE *f, const row *rows, size_t n, size_t nreps,
     while (k < nothers && strcmp(others[k], a)) k++;
     if (k == nothers && nothers < 8) others[nothers++] = a;
   }
+  int any = 0; /* a row with figures: the notes below speak of them */
+  for (size_t i = 0; i < n; i++) any |= row_run(&rows[i])->code != EXIT_NOMEM;
+  if (!any) return;
   fputs("(* best of the column", f);
   if (nreps > 1)
     fprintf(f, "; times: median [min-max] of %zu repetitions; the other "
@@ -809,12 +855,23 @@ static void nomem_line(const row *rows, size_t n) {
     snprintf(list + len, sizeof out - len, "%s%s", (*k)++ ? ", " : "",
              r->cname);
   }
+  /* the limit the refused runs named, else the heap's */
+  char limit[128] = "-c max_bytes";
+  for (size_t i = 0; i < n; i++)
+    if (row_run(&rows[i])->code == EXIT_NOMEM &&
+        refused_limit(row_run(&rows[i])->why, limit, sizeof limit))
+      break;
+  char hint[200]; /* GCBENCH_MEMORY, -c max_bytes: settings to raise */
+  snprintf(hint, sizeof hint,
+           strcmp(limit, "GCBENCH_MEMORY") && strcmp(limit, "-c max_bytes")
+               ? "more memory (the limit: %s)" : "a larger %s",
+           limit);
   if (!ndone)
     fprintf(stderr, "gcrun: every run ran out of memory (%s); try a smaller "
-            "size (-p n=...) or a larger -c max_bytes\n", out);
+            "size (-p n=...) or %s\n", out, hint);
   else
     fprintf(stderr, "gcrun: %s ran out of memory; %s completed; try a "
-            "smaller size (-p n=...) or a larger -c max_bytes\n", out, done);
+            "smaller size (-p n=...) or %s\n", out, done, hint);
 }
 
 /* ======================================================================
@@ -1024,6 +1081,16 @@ int main(int argc, char **argv) {
     if (gc_out_check_inputs(opt, path, 3, in_opt, in_path, 1, err,
                             sizeof err) != 0)
       die(EXIT_USAGE, "%s", err);
+    /* the file is read again by every collector and repetition: a FIFO
+     * (or a terminal) would block or be empty after the first read, a
+     * folder cannot be read at all.  A missing file is the loader's. */
+    struct stat st;
+    if (in_path[0] && *in_path[0] && stat(in_path[0], &st) == 0 &&
+        !S_ISREG(st.st_mode))
+      die(EXIT_USAGE, "-p file '%s' is %s, not a regular file; give a "
+          "regular file (save a stream to a file first)", in_path[0],
+          S_ISDIR(st.st_mode) ? "a folder" : S_ISFIFO(st.st_mode) ? "a FIFO"
+          : S_ISSOCK(st.st_mode) ? "a socket" : "a device");
   }
   {
     gc_out *outs[] = {&json, &pfile, &tfile};

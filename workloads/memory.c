@@ -18,6 +18,8 @@
  *     GCBENCH_MEMORY=SIZE in the environment (bytes, or with K, M, G, T:
  *     512M, 1.5G) replaces that reading.
  *
+ * (the first is left out after wl_memory_room_only(1): a heap sweep's
+ * max_bytes is what it measures, running out of it is its result)
  * and refuses (WL_ENOMEM, one line: what it needs, the limit and which one
  * it is, a smaller n) when the need is larger.  The need is a lower bound
  * (garbage a collector has not reached yet, the allocator's own metadata
@@ -212,6 +214,9 @@ int wl_memory_room(wl_room *r) {
 
 static wl_room cached;
 static int have_cached;
+static int room_only;
+
+void wl_memory_room_only(int on) { room_only = on; }
 
 void wl_human_bytes(double b, char *out, size_t len) {
   if (b >= 1024.0 * 1024 * 1024)
@@ -236,7 +241,7 @@ static double budget(gc_heap *h, double objects, double other,
   if (heap_left < 0) heap_left = 0;
   double room = (double)cached.bytes;
   /* the one the need overshoots most, or else the smaller */
-  if (objects / heap_left > (objects + other) / room) {
+  if (!room_only && objects / heap_left > (objects + other) / room) {
     *why = "the heap's max_bytes budget (-c max_bytes; by default 80% of "
            "physical memory)";
     *need = objects;

@@ -173,6 +173,11 @@ int wl_memory_check_n(gc_heap *h, const char *what, double objects,
                       double other, double n, const char *param, char *err,
                       size_t errlen);
 
+/* 1: from now on compare the need with the process's room alone, not
+ * with the heap's max_bytes (a heap sweep, where running out of max_bytes
+ * is the result measured); 0: both again. */
+void wl_memory_room_only(int on);
+
 /* 1 when no collection runs before the caller's final one (collector
  * `none`, or automatic collection off): every garbage cycle is then held
  * to the end, and counts in the need. */

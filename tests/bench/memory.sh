@@ -93,6 +93,38 @@ rc=$?
 [ $rc = 0 ] && echo "ok: a row that fits: exit 0" || bad "a row that fits: exit $rc ($(cat "$work/err"))"
 unset GCBENCH_MEMORY
 
+# gcrun -C, every run refused: each row gives the need and the limit, the
+# hint names the limit that applied, no best-of-the-column note
+for lim in GCBENCH_MEMORY "-c max_bytes"; do
+  if [ "$lim" = GCBENCH_MEMORY ]; then
+    GCBENCH_MEMORY=50M "$build/gcrun" -q -C naive,trial -w graphs -p n=5000000 >"$work/out" 2>"$work/err"
+  else
+    "$build/gcrun" -q -C naive,trial -c max_bytes=50000000 -w graphs -p n=5000000 >"$work/out" 2>"$work/err"
+  fi
+  rc=$? rows=$(grep -Ec "^(naive|trial) +not run: needs about [0-9.]+ MiB, more than the [0-9.]+ MiB \($lim\)$" "$work/out")
+  if [ $rc != 3 ]; then bad "gcrun -C under $lim: exit $rc, want 3"
+  elif [ "$rows" != 2 ]; then bad "gcrun -C under $lim: rows: $(cat "$work/out")"
+  elif grep -q 'best of the column' "$work/out"; then bad "gcrun -C under $lim: a best-of-the-column note without data"
+  elif ! grep -q "^gcrun: every run ran out of memory (naive, trial); try a smaller size (-p n=...) or a larger $lim\$" "$work/err"; then
+    bad "gcrun -C under $lim: hint: $(cat "$work/err")"
+  else echo "ok: gcrun -C under $lim: rows and hint name it"; fi
+done
+
+# A heap sweep's max_bytes is what it measures: its rows at heap=1 (a peak
+# some collector reached, in the bytes max_bytes counts) run against it,
+# not refused before allocating, and the collector that reached it fits
+"$build/gcbench" --gcbench_sweep=heap=1 --gcbench_sizes=10000 \
+  --benchmark_filter='^(churn|trees)/' >"$work/out" 2>"$work/err"
+rows=$(grep -c '/heap:1/' "$work/out")
+if [ "$rows" -lt 4 ]; then bad "heap sweep: $rows rows ($(head -c 600 "$work/err"))"
+elif grep -q 'refused before allocating' "$work/out"; then
+  bad "heap sweep refused its own budget: $(grep -m1 refused "$work/out")"
+else echo "ok: heap sweep rows at heap=1 run"; fi
+for w in churn trees; do
+  grep "^$w/.*/heap:1/" "$work/out" | grep -vq ERROR &&
+    echo "ok: heap sweep: a $w row fits heap=1" || bad "heap sweep: no $w row fits heap=1: $(grep "^$w/" "$work/out")"
+done
+
 # The machine's own limit: RLIMIT_AS (ulimit -v) of 1.5 GB.
 if ( ulimit -v 1500000 && "$build/gcrun" -q -C trial -w pair >/dev/null 2>&1 ); then
   lim="this process can have \((RLIMIT_AS \(ulimit -v\) less the address space in use|MemAvailable)\)"

@@ -55,4 +55,19 @@ cmp -s in.gcheap orig.gcheap || fail "the input changed on a good run"
   fail "/dev/null twice: exit $?"
 cp in.gcheap ./- && "$gcrun" -q -C naive -w snapshot -p file=- --json - >/dev/null 2>&1 ||
   fail "-p file=- --json -: exit $?"
+# an input that is not a regular file is refused before the run (a FIFO
+# would block it: the timeout turns a hang into a failure)
+mkfifo ff || fail "mkfifo"
+notreg() { # notreg FILE KIND
+  err=$(timeout 60 "$gcrun" -q -C naive -w snapshot -p file="$1" 2>&1 >/dev/null); rc=$?
+  [ $rc = 2 ] || fail "-p file=$1: exit $rc, want 2 ($err)"
+  [ "$(printf '%s\n' "$err" | grep -c .)" = 1 ] || fail "-p file=$1: not one line: $err"
+  printf '%s' "$err" | grep -q "^gcrun: -p file '$1' is $2, not a regular file" ||
+    fail "-p file=$1: message: $err"
+}
+notreg ff "a FIFO"
+notreg d "a folder"
+notreg /dev/null "a device"
+err=$(timeout 60 "$gcrun" -q -C naive -w timeline -p file=ff 2>&1 >/dev/null)
+[ $? = 2 ] || fail "timeline -p file=ff: $err"
 echo ok

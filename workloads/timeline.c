@@ -720,9 +720,9 @@ static uint32_t payload(const replay *r, uint32_t i) {
 }
 
 /* With schedule=capture, a u object that reference counting frees and
- * that keeps no reference (a tuple of atoms CPython only untracked, a
- * leaf) dies just after its collection, not before: CPython's collection
- * examined it, and it keeps nothing alive. */
+ * that keeps no reference (a leaf; in a version-2 capture, also a tuple
+ * of atoms CPython only untracked) dies just after its collection, not
+ * before: CPython's collection examined it, and it keeps nothing alive. */
 static int after(const replay *r, uint32_t step, uint32_t i) {
   if (!r->capture || !(step & 1) || r->cyclic[i]) return 0;
   uint64_t nr;

@@ -273,6 +273,37 @@ class KnownAnswers(unittest.TestCase):
         self.assertRegex(r.stdout, r"(?m)^all +6 +0 +0 +%d +%d$"
                          % (total, total))
 
+    def test_held_garbage(self):
+        K = 50
+        body = ("import gc\ngc.disable()\ngc.collect()\nK = %d\n"
+                "olds = [[] for _ in range(K)]\n"
+                "gc.collect()\n"                    # 1: olds to generation 2
+                "for i in range(K):\n"
+                "    olds[i].append((i, -i))\n"     # young, held by old lists
+                "cs = []\n"
+                "for h in olds:\n"
+                "    c = [h]\n"
+                "    c.append(c)\n"                 # a young cycle holds it
+                "    cs.append(c)\n"
+                "del olds, h, c, cs\n"
+                "for i in range(K):\n"
+                "    a = [(i, i + 1)]\n"            # a young cycle's tuple
+                "    a.append(a)\n"
+                "del a\n" % K)
+        untraced = subprocess.run(
+            [sys.executable, "-c", body + "print(gc.collect(0))\n"],
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual(untraced.stdout.strip(), str(3 * K))
+        cap = self.capture(body + "gc.collect(0)\ngc.collect(1)\n")
+        recs = records(cap)
+        self.assertEqual(len(recs), 4)
+        self.assertEqual(recs[2]["c"][1], "0")
+        self.assertEqual(int(recs[2]["c"][3]), 3 * K)  # as untraced
+        self.assertEqual(recs[2]["u"], 4 * K)  # with the old lists' tuples
+        rows = self.replay_rows(cap)
+        self.assertEqual(int(rows[2]["freed"]), 3 * K)
+        self.check_all_matched(cap)
+
 
 if __name__ == "__main__":
     unittest.main()

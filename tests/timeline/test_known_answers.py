@@ -286,21 +286,21 @@ class KnownAnswers(unittest.TestCase):
                 "    cs.append(c)\n"
                 "del olds, h, c, cs\n"
                 "for i in range(K):\n"
-                "    a = [(i, i + 1)]\n"            # a young cycle's tuple
+                "    a = [((i, i + 1),)]\n"         # a young cycle's tuples
                 "    a.append(a)\n"
                 "del a\n" % K)
         untraced = subprocess.run(
             [sys.executable, "-c", body + "print(gc.collect(0))\n"],
             capture_output=True, text=True, timeout=60)
-        self.assertEqual(untraced.stdout.strip(), str(3 * K))
+        self.assertEqual(untraced.stdout.strip(), str(4 * K))
         cap = self.capture(body + "gc.collect(0)\ngc.collect(1)\n")
         recs = records(cap)
         self.assertEqual(len(recs), 4)
         self.assertEqual(recs[2]["c"][1], "0")
-        self.assertEqual(int(recs[2]["c"][3]), 3 * K)  # as untraced
-        self.assertEqual(recs[2]["u"], 4 * K)  # with the old lists' tuples
+        self.assertEqual(int(recs[2]["c"][3]), 4 * K)  # as untraced
+        self.assertEqual(recs[2]["u"], 5 * K)  # with the old lists' tuples
         rows = self.replay_rows(cap)
-        self.assertEqual(int(rows[2]["freed"]), 3 * K)
+        self.assertEqual(int(rows[2]["freed"]), 4 * K)
         self.check_all_matched(cap)
 
 

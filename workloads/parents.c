@@ -19,7 +19,11 @@
  * the iteration, the temporary parent when its child dies) makes ORC
  * register a possible root: the buffer fills with live objects that each
  * collection must trace and keep, and how the threshold answers a
- * collection that frees nothing decides the run's cost.
+ * collection that frees nothing decides the run's cost.  That rule
+ * (lib/system/orc.nim) is the same in 1.6.20, 2.0.8, 2.0.10 and 2.2.0;
+ * what changed between 2.0.8 and 2.0.10 is the allocator
+ * (lib/system/alloc.nim), which this object model does not have, so the
+ * workload shows ORC's cost on the program, not the regression.
  *
  * The model: an ObjRef is an object of 1 + `children` slots (the parent,
  * then the seq's items; the seq's buffer is part of the object, as ORC

@@ -1,8 +1,9 @@
 /*
- * tuplelist.c -- CPython gh-142531's program: a list built of N small
- * tuples of ints (N = 15,000,000 in the report: 142.9 s with the
+ * tuplelist.c -- CPython gh-142531's program shape: a list built of N
+ * small tuples of ints (N = 15,000,000 in the report: 142.9 s with the
  * collector on against 1.07 s off on 3.14.0, 37.1 s against 0.64 s on the
- * free-threaded 3.14.0; 3.14.2 fixed the default build, not 3.14t):
+ * free-threaded 3.14.0; 3.14.2 fixed the default build, not 3.14t).
+ * Modelled as
  *
  *     data = []
  *     for i in range(N):

@@ -12,6 +12,15 @@
  *    no gc_link (16 bytes less each), the heap allocates them from a
  *    mimalloc heap of their own, and the collector finds them by walking
  *    that heap's blocks (gc_heap_walk_).
+ *  - Untracked objects (gc_untrack, gc_new_ex) are on none of those lists:
+ *    the heap keeps them on a private list (h->untracked) that no
+ *    collector reads, or, without lists, leaves them in the mimalloc heap
+ *    flagged untracked, where a heap_walk collector skips them.  No
+ *    collector examines, traverses or buffers one (an edge to it is
+ *    skipped like an edge out of the examined set), except a root-buffering
+ *    collector that sets h->buffer_untracked in init: it is then offered
+ *    untracked objects as possible roots too.  A collection may untrack
+ *    objects (CPython's tuples) with gc_untrack_by_collector_.
  *  - Outside a collection every object is BLACK (or PURPLE while in trial
  *    deletion's root buffer), not COLLECTING, and its gc_refs is the
  *    collector's (trial deletion keeps a buffer index there).
@@ -124,6 +133,20 @@ struct gc_heap {
   uint64_t prefetch_marks;
   uint16_t size_class[GC_CLASS_TABLE_MAX / 16 + 1];
   int in_collection;
+  /* Untracked objects (see gc.h): */
+  gc_link untracked;    /* a listed heap's untracked objects; no collector
+                           reads it */
+  int buffer_untracked; /* the collector wants untracked possible roots */
+  int count_tracked;    /* tunable count=tracked: the trigger counts tracked
+                           objects (gh-140262); else every object but atoms
+                           (CPython's trackable objects) */
+  int tuple_untracked;  /* GC_NEW_TUPLE objects start untracked */
+  int dict_untracked;   /* GC_NEW_DICT objects start untracked */
+  /* Objects the trigger counts (count=...): the live ones (CPython's
+   * heap_size), and every one counted in (an allocation, or a track under
+   * count=tracked) and out (a free, or an untrack) since the heap began:
+   * their difference is live_counted. */
+  uint64_t live_counted, counted_in, counted_out;
   gc_heap_stats stats;
   gc_object **roots;
   uint32_t *root_refs; /* references each entry holds; NULL: 1 each */
@@ -240,6 +263,47 @@ static inline gc_object *gc_chain_next_(const gc_object *o) {
   __builtin_memcpy(&n, (const void *)o, sizeof n);
   return n;
 }
+
+/* ------------------------------------------------------------------------
+ * Untracked objects, as collectors see them
+ * ---------------------------------------------------------------------- */
+
+/* Offer o to the collector as a possible root (a decrement left its count
+ * above zero; o is not BUFFERED): an untracked o only to a collector that
+ * buffers untracked objects. */
+static inline void gc_offer_root_(gc_heap *h, gc_object *o) {
+  if (gc_unlikely(o->untracked) && !h->buffer_untracked) return;
+  h->collector->possible_root(h, o);
+}
+
+/* CPython's _PyObject_GC_MAY_BE_TRACKED: 0 for what can never hold a
+ * reference a collector must see (an atom, an untracked tuple), 1 for
+ * anything else (a tracked object; an untracked dict or plain object,
+ * which a store may track). */
+static inline int gc_may_be_tracked_(const gc_object *x) {
+  return !x->untracked ||
+         (x->kind != GC_KIND_ATOM && x->kind != GC_KIND_TUPLE);
+}
+
+/* CPython's _PyTuple_MaybeUntrack test, for a tracked tuple: no slot is
+ * NULL (a tuple being built) and none holds an object that may be
+ * tracked. */
+int gc_tuple_untrackable_(const gc_object *o);
+/* _PyDict_MaybeUntrack's, for a tracked dict: no slot holds an object
+ * that may be tracked (NULL slots are empty entries). */
+int gc_dict_untrackable_(const gc_object *o);
+
+/* A collection untracks o (tracked, BLACK, no collection flag set by the
+ * caller, gen bits its own): off its list onto the untracked one, counted
+ * in untracked_by_collector.  The caller must not be walking o's list
+ * through o's link. */
+void gc_untrack_by_collector_(gc_heap *h, gc_object *o);
+
+/* Check the untracked objects (every validator calls it): each is BLACK
+ * (or PURPLE and buffered, under buffer_untracked) with no collection flag
+ * and holds untracked objects only; a listed heap's are all on
+ * h->untracked, live_untracked of them.  Aborts with a message. */
+void gc_validate_untracked_(gc_heap *h, const char *where);
 
 /* Failure injection for a collector's own arrays (heap tunable
  * fail_collector): 1 if this growth is to fail, as if realloc had. */

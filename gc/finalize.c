@@ -143,7 +143,7 @@ uint64_t gc_finalize_garbage_(gc_heap *h, gc_link *garbage,
      * is an object a finalizer made, hanging from the resurrected one, the
      * pair is garbage again and nothing buffered reaches it otherwise. */
     if (h->hot.wants_roots && !(o->info & GC_F_BUFFERED))
-      h->collector->possible_root(h, o);
+      gc_offer_root_(h, o);
     n++;
   }
   h->stats.resurrected += n;

@@ -75,7 +75,10 @@ typedef struct gc_object {
    * meaningless between collections. */
   uint32_t one_target : 1;
   uint32_t linked : 1; /* a gc_link precedes the header (gc_link_of) */
-  uint32_t : 3;
+  /* On no collector's list, never buffered, never traversed (gc_untrack);
+   * reference counting still counts and frees it. */
+  uint32_t untracked : 1;
+  uint32_t kind : 2; /* GC_KIND_*: what the object is to a runtime */
   uint32_t info; /* payload bytes << 8 | flags (GC_F_*) */
 } gc_object;
 
@@ -111,6 +114,16 @@ _Static_assert(sizeof(gc_link) + sizeof(gc_object) == 32 ||
 _Static_assert(GC_MAX_SLOTS < (1u << 27), "nslots is a 27-bit field");
 #endif
 #define GC_MAX_REFCNT UINT32_MAX
+
+/* Kinds (gc_object.kind), set by gc_new_ex's flags.  An atom is a plain
+ * object created untracked (GC_NEW_UNTRACKED alone): CPython's int or str,
+ * which are no GC objects at all, and a Nim {.acyclic.} object. */
+enum {
+  GC_KIND_PLAIN = 0, /* a container the runtime tracks */
+  GC_KIND_TUPLE = 1, /* GC_NEW_TUPLE */
+  GC_KIND_DICT = 2,  /* GC_NEW_DICT */
+  GC_KIND_ATOM = 3   /* GC_NEW_UNTRACKED without a kind */
+};
 
 /* Colours, in Bacon & Rajan's vocabulary.  Black is "in use or free" and is
  * what every object has outside a collection. */
@@ -183,7 +196,13 @@ static inline void gc_set_gen(gc_object *o, unsigned g) {
                               "collection")                                  \
   X(garbage_noted, "objects the mutator declared cyclic garbage "            \
                    "(gc_note_garbage)")                                      \
-  X(garbage_noted_bytes, "bytes of those objects")
+  X(garbage_noted_bytes, "bytes of those objects")                         \
+  X(live_untracked, "live objects that are untracked (on no collector's "    \
+                    "list, never buffered nor traversed)")                   \
+  X(untracked_by_collector, "objects collections untracked (CPython's "      \
+                            "tuple and dict rules)")                         \
+  X(tracked_by_store, "untracked objects tracked again because a slot "      \
+                      "store gave them a tracked object (MAINTAIN_TRACKING)")
 
 typedef struct gc_heap_stats {
 #define GC_X_FIELD(name, doc) uint64_t name;
@@ -195,7 +214,7 @@ typedef struct gc_heap_stats {
 typedef struct gc_collection_record {
   uint64_t start_ns;  /* monotonic time the collection began (heap clock) */
   uint64_t pause_ns;  /* time inside the collector */
-  uint64_t examined;  /* objects the collection looked at */
+  uint64_t examined;  /* tracked objects the collection looked at */
   uint64_t freed;     /* objects it freed */
   int32_t generation; /* generation collected; GC_FULL for a whole heap */
   int32_t automatic;  /* 1 when triggered by an allocation */
@@ -236,6 +255,56 @@ const gc_collection_record *gc_heap_records(const gc_heap *h, size_t *n);
  * max_bytes budget, or if the sizes exceed GC_MAX_SLOTS / GC_MAX_PAYLOAD. */
 gc_object *gc_new(gc_heap *h, uint32_t nslots, uint32_t payload);
 
+/* ------------------------------------------------------------------------
+ * Tracked and untracked objects (CPython's PyObject_GC_Track/UnTrack)
+ *
+ * An untracked object is on no collector's list, never buffered as a
+ * possible root and never traversed by a collection: an edge to it is
+ * skipped, as an edge to an object the collection does not examine.
+ * Reference counting still counts and frees it; gc_heap_foreach finds it
+ * and gc_heap_free frees it.  Two invariants:
+ *
+ *   - an untracked object's non-NULL slots hold untracked objects only:
+ *     storing a tracked object into an untracked object's slot
+ *     (gc_slot_set, gc_slot_steal) tracks the holder first (CPython's
+ *     MAINTAIN_TRACKING, generalised), and gc_untrack refuses an object
+ *     that holds a tracked one;
+ *   - untracked objects lie on no cycle: the mutator's promise (Nim's
+ *     {.acyclic.}; CPython's tuples are immutable).  With the first, every
+ *     cycle is all tracked or all untracked; a collector never frees an
+ *     untracked cycle, and the oracle reports one left unreachable as a
+ *     broken promise.
+ *
+ * Which objects a heap untracks by itself (tuples and dicts, at creation
+ * and in collections) and what counts toward an allocation trigger are
+ * the heap's and collectors' tunables, set by each runtime's profile.
+ * ---------------------------------------------------------------------- */
+
+/* gc_new_ex flags: what kind of object this is, as a runtime sees it. */
+#define GC_NEW_UNTRACKED 0x1u /* created untracked: an atom (an int, a str), an object of a Nim {.acyclic.} type */
+#define GC_NEW_TUPLE     0x2u /* an immutable container (CPython's tuple): the heap's untrack rules apply (untracked at creation while it holds no tracked object, untracked by collections, per profile) */
+#define GC_NEW_DICT      0x4u /* a mutable container that a runtime may keep untracked until it holds a tracked object (CPython 3.11-3.13's MAINTAIN_TRACKING), per profile */
+/* As gc_new, with flags (GC_NEW_TUPLE and GC_NEW_DICT exclude each other:
+ * NULL if both are given, or other bits).  gc_new(h, n, p) ==
+ * gc_new_ex(h, n, p, 0): a tracked, plain object. */
+gc_object *gc_new_ex(gc_heap *h, uint32_t nslots, uint32_t payload,
+                     unsigned flags);
+
+/* Leave the collector's view (PyObject_GC_UnTrack): o is on no collector
+ * list, never buffered, never traversed, still counted and freed by
+ * reference counting.  GC_OK; GC_EINVAL (nothing changed) if o is NULL or
+ * one of its slots holds a tracked object (an untracked object holds only
+ * untracked objects), or if o is in the set a running collection examines
+ * (a finalizer's call).  Untracking an untracked object is GC_OK. */
+int gc_untrack(gc_heap *h, gc_object *o);
+/* Back into the collector's view (PyObject_GC_Track): as a new object
+ * (generation 0, young).  GC_OK, GC_EINVAL if NULL.  Tracking a tracked
+ * object is GC_OK. */
+int gc_track(gc_heap *h, gc_object *o);
+static inline int gc_is_tracked(const gc_object *o) {
+  return o && !o->untracked;
+}
+
 /* The memory budget (tunable max_bytes; by default 80% of physical
  * memory) and what one object of this shape counts against it: its size
  * class in the heap's allocator, not the bytes requested. */
@@ -250,7 +319,9 @@ uint64_t gc_heap_object_bytes(const gc_heap *h, uint32_t nslots,
 /* Release path, out of line: o's count has reached zero. */
 void gc_release_(gc_heap *h, gc_object *o);
 /* Possible-root path, out of line: o's count dropped to a value above zero
- * and the collector asked to hear about it. */
+ * and the collector asked to hear about it (an untracked o is offered only
+ * to a collector that buffers untracked objects: trial's
+ * buffer_untracked=1). */
 void gc_possible_root_(gc_heap *h, gc_object *o);
 
 /* The part of the heap the inline paths read.  Do not touch. */
@@ -262,6 +333,10 @@ struct gc_heap_hot {
 static inline struct gc_heap_hot *gc_hot_(gc_heap *h) {
   return (struct gc_heap_hot *)h; /* first member of struct gc_heap */
 }
+
+/* Slow path of a store into an untracked holder o (gc_slot_set,
+ * gc_slot_steal): tracks o if v requires it. */
+void gc_store_untracked_(gc_heap *h, gc_object *o, gc_object *v);
 
 /* incref/decref accept NULL and do nothing with it (as Py_XINCREF). */
 static inline void gc_incref(gc_object *o) {
@@ -280,6 +355,7 @@ static inline void gc_decref(gc_heap *h, gc_object *o) {
 static inline int gc_slot_set(gc_heap *h, gc_object *o, uint32_t i,
                               gc_object *v) {
   if (gc_unlikely(!o || i >= o->nslots)) return GC_EINVAL;
+  if (gc_unlikely(o->untracked) && v) gc_store_untracked_(h, o, v);
   gc_object **s = gc_slots(o) + i;
   gc_object *old = *s;
   gc_incref(v); /* first, so that storing the current target is safe */
@@ -305,6 +381,7 @@ void gc_stolen_(gc_heap *h, gc_object *v);
 static inline int gc_slot_steal(gc_heap *h, gc_object *o, uint32_t i,
                                 gc_object *v) {
   if (gc_unlikely(!o || i >= o->nslots)) return GC_EINVAL;
+  if (gc_unlikely(o->untracked) && v) gc_store_untracked_(h, o, v);
   gc_object **s = gc_slots(o) + i;
   gc_object *old = *s;
   *s = v;

@@ -118,6 +118,19 @@ static const gc_param_def heap_tunables[] = {
     {"allocator", GC_P_STR, "jemalloc", 0, 0,
      "where objects come from: jemalloc (sized mallocx/sdallocx), mimalloc "
      "(a mimalloc heap of the gcbench heap's own), libc (glibc's malloc)"},
+    {"count", GC_P_STR, "trackable", 0, 0,
+     "what the allocation trigger and the heap size count: trackable (every "
+     "object but atoms, at allocation and free: CPython up to 3.14.0, its "
+     "_PyObject_GC_Link) or tracked (objects as they are tracked, untracked "
+     "and freed while tracked: gh-140262, 3.14.1 on)"},
+    {"tuple_untracked", GC_P_INT, "0", 0, 1,
+     "1: a GC_NEW_TUPLE object starts untracked and is tracked when a slot "
+     "store gives it an object that may be tracked (gh-140262's tuples "
+     "built from known items); 0: it starts tracked"},
+    {"dict_untracked", GC_P_INT, "0", 0, 1,
+     "1: a GC_NEW_DICT object starts untracked and is tracked when a slot "
+     "store gives it an object that may be tracked (CPython 3.11-3.13's "
+     "MAINTAIN_TRACKING); 0: it starts tracked (3.14)"},
 };
 
 /* The C library's allocator, looked up in libc itself: jemalloc takes
@@ -258,6 +271,11 @@ static const gc_collector *resolve_tunables(const char *name, const char *list,
              "unknown allocator '%s': jemalloc, mimalloc or libc", an);
     goto fail;
   }
+  const char *cn = gc_params_str(hset, "count");
+  if (strcmp(cn, "trackable") && strcmp(cn, "tracked")) {
+    snprintf(err, errlen, "unknown count '%s': trackable or tracked", cn);
+    goto fail;
+  }
   if (c->heap_walk && strcmp(an, alloc_names[GC_ALLOC_MIMALLOC])) {
     if (hset->given[gc_params_find(hset, "allocator")]) {
       snprintf(err, errlen,
@@ -334,6 +352,10 @@ gc_heap *gc_heap_new(const char *name, const char *tunables, char *err,
   h->collector = c;
   h->state = state;
   for (int g = 0; g < GC_NGENS; g++) gc_list_init(&h->gens[g]);
+  gc_list_init(&h->untracked);
+  h->count_tracked = !strcmp(gc_params_str(&hset, "count"), "tracked");
+  h->tuple_untracked = (int)gc_params_int(&hset, "tuple_untracked");
+  h->dict_untracked = (int)gc_params_int(&hset, "dict_untracked");
   h->hot.wants_roots = c->possible_root != NULL;
   h->auto_on = gc_params_int(&hset, "auto") != 0;
   h->max_bytes = (uint64_t)gc_params_int(&hset, "max_bytes");
@@ -502,8 +524,8 @@ void gc_heap_mem_read(const gc_heap *h, gc_alloc_stats *out) {
 
 void gc_heap_free(gc_heap *h) {
   if (!h) return;
-  for (int g = 0; g < GC_NGENS; g++) {
-    gc_link *l = &h->gens[g];
+  for (int g = 0; g <= GC_NGENS; g++) {
+    gc_link *l = g < GC_NGENS ? &h->gens[g] : &h->untracked;
     while (!gc_list_empty(l)) {
       gc_link *n = l->next;
       gc_list_unlink(n);
@@ -608,7 +630,33 @@ static void cookie_check(const gc_heap *h, gc_object *o, const char *where) {
               (void *)o);
 }
 
-gc_object *gc_new(gc_heap *h, uint32_t nslots, uint32_t payload) {
+/* ----------------------------------------------------------------------
+ * What the trigger counts (tunable count): an object is counted in when
+ * allocated or tracked, out when freed or untracked, by the heap's rule.
+ * -------------------------------------------------------------------- */
+
+/* o counts now: under count=tracked while it is tracked, else unless it is
+ * an atom (which CPython does not allocate as a GC object at all). */
+static inline int counted(const gc_heap *h, const gc_object *o) {
+  return h->count_tracked ? !o->untracked : o->kind != GC_KIND_ATOM;
+}
+static inline void count_in(gc_heap *h) {
+  h->alloc_since++;
+  h->live_counted++;
+  h->counted_in++;
+}
+/* Under net_count the young count drops too, never below zero (CPython's
+ * PyObject_GC_Del: if (count > 0) count--). */
+static inline void count_out(gc_heap *h) {
+  if (h->net_count && h->alloc_since) h->alloc_since--;
+  h->live_counted--;
+  h->counted_out++;
+}
+
+/* gc_new and gc_new_ex; inlined into both, so that gc_new's flags are the
+ * constant 0. */
+static inline __attribute__((always_inline)) gc_object *
+new_object(gc_heap *h, uint32_t nslots, uint32_t payload, unsigned flags) {
   if (nslots > GC_MAX_SLOTS || payload > GC_MAX_PAYLOAD) return NULL;
   if (gc_unlikely(h->checked)) {
     if (inject_failure(h)) return NULL;
@@ -635,9 +683,22 @@ gc_object *gc_new(gc_heap *h, uint32_t nslots, uint32_t payload) {
   o->one_target = 0;
   o->linked = link != 0;
   o->info = payload << GC_PAYLOAD_SHIFT; /* BLACK, generation 0 */
+  o->untracked = 0;
+  o->kind = GC_KIND_PLAIN;
   memset(gc_slots(o), 0, slot_bytes + payload);
-  if (link) gc_list_append(&h->gens[0], gc_link_of(o));
-  h->alloc_since++;
+  if (gc_unlikely(flags)) {
+    o->kind = flags & GC_NEW_TUPLE  ? GC_KIND_TUPLE
+              : flags & GC_NEW_DICT ? GC_KIND_DICT
+                                    : GC_KIND_ATOM;
+    o->untracked = (flags & GC_NEW_UNTRACKED) ||
+                   (o->kind == GC_KIND_TUPLE && h->tuple_untracked) ||
+                   (o->kind == GC_KIND_DICT && h->dict_untracked);
+    h->stats.live_untracked += o->untracked;
+  }
+  if (link)
+    gc_list_append(gc_unlikely(o->untracked) ? &h->untracked : &h->gens[0],
+                   gc_link_of(o));
+  if (gc_likely(counted(h, o))) count_in(h);
   h->stats.objects_allocated++;
   if (gc_unlikely(h->cookie)) cookie_write(o, h->stats.objects_allocated);
   h->stats.live_objects++;
@@ -647,6 +708,102 @@ gc_object *gc_new(gc_heap *h, uint32_t nslots, uint32_t payload) {
   if (h->stats.live_bytes > h->stats.peak_live_bytes)
     h->stats.peak_live_bytes = h->stats.live_bytes;
   return o;
+}
+
+gc_object *gc_new(gc_heap *h, uint32_t nslots, uint32_t payload) {
+  return new_object(h, nslots, payload, 0);
+}
+
+gc_object *gc_new_ex(gc_heap *h, uint32_t nslots, uint32_t payload,
+                     unsigned flags) {
+  if ((flags & ~(GC_NEW_UNTRACKED | GC_NEW_TUPLE | GC_NEW_DICT)) ||
+      (flags & (GC_NEW_TUPLE | GC_NEW_DICT)) == (GC_NEW_TUPLE | GC_NEW_DICT))
+    return NULL;
+  return new_object(h, nslots, payload, flags);
+}
+
+/* ----------------------------------------------------------------------
+ * Tracking and untracking
+ * -------------------------------------------------------------------- */
+
+/* o (tracked) leaves the collector's view: out of the root buffer unless
+ * the collector buffers untracked objects, off its list onto the untracked
+ * one, generation 0. */
+static void untrack_now(gc_heap *h, gc_object *o) {
+  if ((o->info & GC_F_BUFFERED) && !h->buffer_untracked) {
+    h->collector->forget(h, o);
+    gc_set_color(o, GC_BLACK);
+  }
+  if (o->linked) {
+    gc_list_move(&h->untracked, gc_link_of(o));
+    gc_set_gen(o, 0);
+  }
+  o->untracked = 1;
+  h->stats.live_untracked++;
+  if (h->count_tracked) count_out(h);
+}
+
+void gc_untrack_by_collector_(gc_heap *h, gc_object *o) {
+  untrack_now(h, o);
+  h->stats.untracked_by_collector++;
+}
+
+int gc_untrack(gc_heap *h, gc_object *o) {
+  if (!o) return GC_EINVAL;
+  if (o->untracked) return GC_OK;
+  gc_object **s = gc_slots(o);
+  for (uint32_t i = 0, n = o->nslots; i < n; i++)
+    if (s[i] && !s[i]->untracked) return GC_EINVAL;
+  /* In the set a running collection examines (a finalizer's call): its
+   * colour, flags or (without lists) generation bits are the
+   * collection's. */
+  if (h->in_collection &&
+      ((o->info & (GC_F_COLOR_MASK | GC_F_COLLECTING)) ||
+       ((o->info & GC_F_BUFFERED) && !h->buffer_untracked) ||
+       (!o->linked && gc_get_gen(o))))
+    return GC_EINVAL;
+  untrack_now(h, o);
+  return GC_OK;
+}
+
+int gc_track(gc_heap *h, gc_object *o) {
+  if (!o) return GC_EINVAL;
+  if (!o->untracked) return GC_OK;
+  o->untracked = 0;
+  h->stats.live_untracked--;
+  if (o->linked) {
+    gc_set_gen(o, 0);
+    gc_list_move(&h->gens[0], gc_link_of(o));
+  }
+  if (h->count_tracked) count_in(h);
+  return GC_OK;
+}
+
+/* MAINTAIN_TRACKING: a tuple or dict holder is tracked when it receives
+ * anything that may be tracked (CPython's test); any other holder when it
+ * receives a tracked object (the invariant), so that a Nim acyclic object
+ * may hold other acyclic ones and stay untracked. */
+void gc_store_untracked_(gc_heap *h, gc_object *o, gc_object *v) {
+  int need = o->kind == GC_KIND_TUPLE || o->kind == GC_KIND_DICT
+                 ? gc_may_be_tracked_(v)
+                 : !v->untracked;
+  if (!need) return;
+  gc_track(h, o);
+  h->stats.tracked_by_store++;
+}
+
+int gc_tuple_untrackable_(const gc_object *o) {
+  gc_object *const *s = gc_slots((gc_object *)o);
+  for (uint32_t i = 0, n = o->nslots; i < n; i++)
+    if (!s[i] || gc_may_be_tracked_(s[i])) return 0;
+  return 1;
+}
+
+int gc_dict_untrackable_(const gc_object *o) {
+  gc_object *const *s = gc_slots((gc_object *)o);
+  for (uint32_t i = 0, n = o->nslots; i < n; i++)
+    if (s[i] && gc_may_be_tracked_(s[i])) return 0;
+  return 1;
 }
 
 /* Return o's memory; o is unlinked already. */
@@ -663,7 +820,8 @@ static inline void free_object(gc_heap *h, gc_object *o) {
   } else {
     h->stats.freed_by_rc++;
   }
-  if (h->net_count && h->alloc_since) h->alloc_since--;
+  if (gc_likely(counted(h, o))) count_out(h);
+  if (gc_unlikely(o->untracked)) h->stats.live_untracked--;
   h->stats.live_objects--;
   h->stats.live_bytes -= bytes;
   h->budget_used -= object_cost(h, bytes);
@@ -687,8 +845,7 @@ static int finalize_at_zero(gc_heap *h, gc_object *o) {
   h->defer_auto--;
   if (--o->refcnt == 0) return 1;
   h->stats.resurrected++;
-  if (h->hot.wants_roots && !(o->info & GC_F_BUFFERED))
-    h->collector->possible_root(h, o);
+  if (h->hot.wants_roots && !(o->info & GC_F_BUFFERED)) gc_offer_root_(h, o);
   return 0;
 }
 
@@ -735,16 +892,14 @@ void gc_release_(gc_heap *h, gc_object *o) {
           continue;
         release_push(t, &stack);
       } else if (wants_roots && !(t->info & GC_F_BUFFERED)) {
-        h->collector->possible_root(h, t);
+        gc_offer_root_(h, t);
       }
     }
     free_object(h, o);
   }
 }
 
-void gc_possible_root_(gc_heap *h, gc_object *o) {
-  h->collector->possible_root(h, o);
-}
+void gc_possible_root_(gc_heap *h, gc_object *o) { gc_offer_root_(h, o); }
 
 /* v's slots all NULL (o != v then, since o's slot holds v): no path runs
  * through v, so the paths to o are what they were, and v is reachable
@@ -754,7 +909,7 @@ void gc_stolen_(gc_heap *h, gc_object *v) {
   gc_object **s = gc_slots(v);
   for (uint32_t i = 0, n = v->nslots; i < n; i++)
     if (s[i]) {
-      h->collector->possible_root(h, v);
+      gc_offer_root_(h, v);
       return;
     }
 }
@@ -774,8 +929,8 @@ uint64_t gc_free_all_objects_(gc_heap *h) {
     }
     return freed;
   }
-  for (int g = 0; g < GC_NGENS; g++) {
-    gc_link *l = &h->gens[g];
+  for (int g = 0; g <= GC_NGENS; g++) {
+    gc_link *l = g < GC_NGENS ? &h->gens[g] : &h->untracked;
     for (gc_link *p = l->next, *next; p != l; p = next) {
       next = p->next;
       __builtin_prefetch((char *)p + GC_STREAM_AHEAD);
@@ -1250,8 +1405,8 @@ void gc_heap_foreach(gc_heap *h, void (*fn)(gc_object *, void *), void *arg) {
     free(a.v);
     return;
   }
-  for (int g = 0; g < GC_NGENS; g++) {
-    gc_link *l = &h->gens[g];
+  for (int g = 0; g <= GC_NGENS; g++) {
+    gc_link *l = g < GC_NGENS ? &h->gens[g] : &h->untracked;
     for (gc_link *p = l->next; p != l;) {
       gc_link *next = p->next;
       fn(gc_obj(p), arg);
@@ -1297,4 +1452,51 @@ int gc_collector_walks_heap(const char *name) {
 int gc_collector_has_root_buffer(const char *name) {
   const gc_collector *c = gc_collector_resolve_(name, NULL);
   return c && c->possible_root != NULL;
+}
+
+/* ======================================================================
+ * Validation of the untracked objects
+ * ==================================================================== */
+
+static int check_untracked(gc_object *o, void *arg) {
+  const gc_heap *h = ((void **)arg)[0];
+  const char *where = ((void **)arg)[1];
+  if (!o->untracked) return 1;
+  gc_color c = gc_get_color(o);
+  int buffered = gc_has_flag(o, GC_F_BUFFERED);
+  if (!(c == GC_BLACK && !buffered) &&
+      !(h->buffer_untracked && c == GC_PURPLE && buffered))
+    gc_fatal_(where, "untracked object %p has colour %d%s", (void *)o, c,
+              buffered ? ", buffered" : "");
+  if (gc_has_flag(o, GC_F_COLLECTING) || gc_get_gen(o))
+    gc_fatal_(where, "untracked object %p has collection flags 0x%x",
+              (void *)o, o->info & GC_INFO_FLAGS);
+  gc_object **s = gc_slots(o);
+  for (uint32_t i = 0, n = o->nslots; i < n; i++)
+    if (s[i] && !s[i]->untracked)
+      gc_fatal_(where,
+                "untracked object %p slot %u holds tracked object %p",
+                (void *)o, i, (void *)s[i]);
+  return 1;
+}
+
+void gc_validate_untracked_(gc_heap *h, const char *where) {
+  void *arg[2] = {h, (void *)where};
+  if (!h->link_bytes) {
+    gc_heap_walk_(h, check_untracked, arg);
+    return;
+  }
+  uint64_t n = 0;
+  for (gc_link *p = h->untracked.next; p != &h->untracked; p = p->next) {
+    gc_object *o = gc_obj(p);
+    if (!o->untracked)
+      gc_fatal_(where, "tracked object %p is on the untracked list",
+                (void *)o);
+    check_untracked(o, arg);
+    n++;
+  }
+  if (n != h->stats.live_untracked)
+    gc_fatal_(where, "%llu objects on the untracked list, %llu untracked",
+              (unsigned long long)n,
+              (unsigned long long)h->stats.live_untracked);
 }

@@ -145,21 +145,19 @@ typedef struct hw_state {
   gc_heap *h;
 } hw_state;
 
-static uint64_t freed_total(const gc_heap *h) {
-  return h->stats.freed_by_rc + h->stats.freed_by_collector;
-}
-
-/* Allocations less deallocations since the count last started. */
+/* Allocations less deallocations since the count last started, of the
+ * objects the heap counts (tunable count: by default every object but
+ * atoms, as record_allocation counts GC objects). */
 static int64_t hw_count(const gc_heap *h) {
   const hw_state *st = h->state;
-  return (int64_t)(h->stats.objects_allocated - st->base_alloc) -
-         (int64_t)(freed_total(h) - st->base_freed);
+  return (int64_t)(h->counted_in - st->base_alloc) -
+         (int64_t)(h->counted_out - st->base_freed);
 }
 
 static void hw_count_restart(gc_heap *h) {
   hw_state *st = h->state;
-  st->base_alloc = h->stats.objects_allocated;
-  st->base_freed = freed_total(h);
+  st->base_alloc = h->counted_in;
+  st->base_freed = h->counted_out;
 }
 
 /* What young.count would hold: the count in whole steps of `local`. */
@@ -262,7 +260,7 @@ static void drain_alive_plain(hw_state *st) {
     gc_object **s = gc_slots(o);
     for (uint32_t i = 0, k = o->nslots; i < k; i++) {
       gc_object *t = s[i];
-      if (t && !(t->info & HW_ALIVE)) {
+      if (t && !(t->info & HW_ALIVE) && !t->untracked) {
         t->info |= HW_ALIVE;
         hw_push(st, t);
       }
@@ -289,7 +287,7 @@ static inline void buf_push(hw_state *st, gc_object **buf, unsigned *in,
   if (*in - out < HW_BUF) {
     __builtin_prefetch(t);
     buf[(*in)++ & (HW_BUF - 1)] = t;
-  } else if (!(t->info & HW_ALIVE)) { /* spare the stack the duplicates */
+  } else if (!(t->info & HW_ALIVE) && !t->untracked) { /* no duplicates */
     hw_push(st, t); /* GRAY on overflow: the rescan queues it again */
   }
 }
@@ -306,7 +304,7 @@ static void drain_alive_prefetch(hw_state *st) {
       }
     if (in == out) break;
     gc_object *o = buf[out++ & (HW_BUF - 1)];
-    if (o->info & HW_ALIVE) continue;
+    if ((o->info & HW_ALIVE) || o->untracked) continue;
     o->info |= HW_ALIVE;
     gc_object **s = gc_slots(o), *prev = NULL;
     for (uint32_t i = 0, k = o->nslots; i < k; i++)
@@ -375,7 +373,7 @@ static void mark_alive_from_roots(gc_heap *h, hw_state *st) {
     if (st->fifo) {
       hw_push(st, o);
       if (st->n >= HW_BUF_HI) drain_alive(st);
-    } else if (!(o->info & HW_ALIVE)) {
+    } else if (!(o->info & HW_ALIVE) && !o->untracked) {
       o->info |= HW_ALIVE;
       hw_push(st, o);
       drain_alive(st);
@@ -397,6 +395,7 @@ static inline void init_refs(gc_object *o) {
 
 static int update_refs(gc_object *o, void *arg) {
   hw_state *st = arg;
+  if (o->untracked) return 1; /* a block the walk passes over */
   st->examined++;
   if (o->info & HW_ALIVE) return 1;
   init_refs(o);
@@ -404,7 +403,7 @@ static int update_refs(gc_object *o, void *arg) {
   gc_object **s = gc_slots(o);
   for (uint32_t i = 0, k = o->nslots; i < k; i++) {
     gc_object *t = s[i];
-    if (t && !(t->info & HW_ALIVE)) {
+    if (t && !(t->info & HW_ALIVE) && !t->untracked) {
       init_refs(t);
       t->gc_refs--;
     }
@@ -447,6 +446,7 @@ static inline void thread_garbage(hw_state *st, gc_object *o) {
  * flagged only and the steps fall back to walks. */
 static int scan_heap(gc_object *o, void *arg) {
   hw_state *st = arg;
+  if (o->untracked) return 1;
   if (o->info & HW_UNREACHABLE) {
     st->garbage_n++;
     if (!st->h->hot.has_finalizable) {
@@ -720,6 +720,7 @@ static int check_clean(gc_object *o, void *arg) {
 
 static void heapwalk_validate(gc_heap *h, const char *where) {
   gc_heap_walk_(h, check_clean, (void *)where);
+  gc_validate_untracked_(h, where);
 }
 
 const gc_collector gc_collector_heapwalk = {

@@ -232,7 +232,7 @@ static int inc_init(gc_heap *h, const gc_param_set *t, char *err,
  * visited space.  Returns 1 if it did. */
 static inline uint64_t move_to_reachable(gc_object *o, gc_link *reachable,
                                          unsigned visited) {
-  if (!o || gc_get_gen(o) == visited) return 0;
+  if (!o || o->untracked || gc_get_gen(o) == visited) return 0;
   gc_set_gen(o, visited);
   gc_list_move(reachable, gc_link_of(o));
   return 1;
@@ -306,7 +306,7 @@ static uint64_t expand_region_transitively_reachable(gc_link *increment,
     gc_object **s = gc_slots(o);
     for (uint32_t i = 0, k = o->nslots; i < k; i++) {
       gc_object *t = s[i];
-      if (t && gc_get_gen(t) == pending) {
+      if (t && gc_get_gen(t) == pending && !t->untracked) {
         gc_set_gen(t, st->visited);
         gc_list_move(increment, gc_link_of(t));
         n++;
@@ -373,7 +373,7 @@ static void completed_scavenge(gc_heap *h) {
 static int64_t assess_work_to_do(const gc_heap *h) {
   const inc_state *st = h->state;
   int64_t new_objects = (int64_t)h->young_at_start;
-  int64_t heap = (int64_t)h->stats.live_objects;
+  int64_t heap = (int64_t)h->live_counted;
   int64_t fraction = heap / st->divisor / st->scale;
   double cap = (double)new_objects * st->max_fraction;
   if ((double)fraction > cap) fraction = (int64_t)cap;
@@ -406,7 +406,7 @@ static void gc_collect_increment(gc_heap *h, gc_collection_record *rec) {
   size = take_pending(h, &region, size, st->work_to_do);
   rec->examined = marked + collect_region(h, &region, 0);
 
-  st->work_to_do += (int64_t)h->stats.live_objects / st->divisor / st->scale;
+  st->work_to_do += (int64_t)h->live_counted / st->divisor / st->scale;
   st->work_to_do -= size;
   if (gc_list_empty(&h->gens[pending_space(st)])) completed_scavenge(h);
 }

@@ -165,6 +165,75 @@ static void live_free(live_set *ls) {
   map_free(&ls->index);
 }
 
+/* ======================================================================
+ * Untracked objects
+ * ==================================================================== */
+
+/* An untracked object holds untracked objects only.  0, or -1 with err. */
+static int check_untracked_slots(const live_set *ls, char *err,
+                                 size_t errlen) {
+  for (size_t i = 0; i < ls->n; i++) {
+    gc_object *o = ls->objs[i];
+    if (gc_is_tracked(o)) continue;
+    for (uint32_t s = 0; s < o->nslots; s++) {
+      gc_object *t = gc_slot_get(o, s);
+      if (t && gc_is_tracked(t)) {
+        snprintf(err, errlen,
+                 "untracked object %p slot %u holds tracked object %p (an "
+                 "untracked object may hold untracked objects only)",
+                 (void *)o, s, (void *)t);
+        return -1;
+      }
+    }
+  }
+  return 0;
+}
+
+/* The unreachable untracked objects on a cycle of untracked objects, or
+ * reached from one: what is left of the unreachable untracked subgraph
+ * once every object no other of them refers to is peeled off, again and
+ * again (Kahn's order; what remains has a cycle above it).  Returns the
+ * count, or -1 when out of memory; *first gets one on a cycle's path. */
+static long long untracked_cycles(const live_set *ls, gc_object **first) {
+  size_t *indeg = calloc(ls->n + 1, sizeof *indeg);
+  size_t *queue = malloc((ls->n + 1) * sizeof *queue);
+  if (!indeg || !queue) {
+    free(indeg);
+    free(queue);
+    return -1;
+  }
+#define IN_SET(i) (!ls->reach[i] && !gc_is_tracked(ls->objs[i]))
+  size_t candidates = 0;
+  for (size_t i = 0; i < ls->n; i++) {
+    if (!IN_SET(i)) continue;
+    candidates++;
+    gc_object *o = ls->objs[i];
+    for (uint32_t s = 0; s < o->nslots; s++) {
+      gc_object *t = gc_slot_get(o, s);
+      size_t j = t ? map_get(&ls->index, t) : (size_t)-1;
+      if (j != (size_t)-1 && IN_SET(j)) indeg[j]++;
+    }
+  }
+  size_t head = 0, tail = 0;
+  for (size_t i = 0; i < ls->n; i++)
+    if (IN_SET(i) && indeg[i] == 0) queue[tail++] = i;
+  while (head < tail) {
+    gc_object *o = ls->objs[queue[head++]];
+    for (uint32_t s = 0; s < o->nslots; s++) {
+      gc_object *t = gc_slot_get(o, s);
+      size_t j = t ? map_get(&ls->index, t) : (size_t)-1;
+      if (j != (size_t)-1 && IN_SET(j) && --indeg[j] == 0) queue[tail++] = j;
+    }
+  }
+  *first = NULL;
+  for (size_t i = 0; i < ls->n && !*first; i++)
+    if (IN_SET(i) && indeg[i] > 0) *first = ls->objs[i];
+#undef IN_SET
+  free(indeg);
+  free(queue);
+  return (long long)(candidates - tail);
+}
+
 int gc_oracle_check(gc_heap *h, int flags, gc_oracle_report *rep) {
   memset(rep, 0, sizeof *rep);
   live_set ls;
@@ -177,17 +246,34 @@ int gc_oracle_check(gc_heap *h, int flags, gc_oracle_report *rep) {
   rep->unreachable = rep->live - rep->reachable;
   for (size_t i = 0; i < ls.n; i++)
     if (!ls.reach[i]) rep->unreachable_bytes += gc_object_bytes(ls.objs[i]);
-  int rc = 0;
+  int rc = check_untracked_slots(&ls, rep->error, sizeof rep->error);
   if ((flags & GC_ORACLE_COMPLETE) && rep->unreachable) {
-    for (size_t i = 0; i < ls.n; i++)
-      if (!ls.reach[i]) {
+    gc_object *cyc = NULL;
+    long long broken = untracked_cycles(&ls, &cyc);
+    if (broken < 0) {
+      snprintf(rep->error, sizeof rep->error, "oracle: out of memory");
+      live_free(&ls);
+      return -1;
+    }
+    rep->broken_promise = (uint64_t)broken;
+    /* The collector's fault: unreachable objects not explained by an
+     * untracked cycle. */
+    for (size_t i = 0; i < ls.n && rc == 0; i++)
+      if (!ls.reach[i] && rep->unreachable > rep->broken_promise) {
+        if (!gc_is_tracked(ls.objs[i]) && broken) continue;
         snprintf(rep->error, sizeof rep->error,
                  "%llu unreachable objects survived a full collection "
                  "(first: %p, refcnt %u)",
-                 (unsigned long long)rep->unreachable, (void *)ls.objs[i],
-                 ls.objs[i]->refcnt);
-        break;
+                 (unsigned long long)(rep->unreachable - rep->broken_promise),
+                 (void *)ls.objs[i], ls.objs[i]->refcnt);
       }
+    if (rc == 0 && rep->error[0] == 0 && broken)
+      snprintf(rep->error, sizeof rep->error,
+               "broken acyclic promise: %llu unreachable untracked objects "
+               "lie on or hang from a cycle of untracked objects (first: "
+               "%p), which no collector frees; untracked objects must lie "
+               "on no cycle",
+               (unsigned long long)broken, (void *)cyc);
     rc = -1;
   }
   if (flags & GC_ORACLE_COUNTS) {

@@ -9,6 +9,12 @@
  *   counts        every live object's refcnt equals the slots that hold it
  *                 plus the references the root-table entries that hold it
  *                 carry (gc_root_refs: one per entry, or its count; exact).
+ *   tracking      (always) an untracked object's slots hold untracked
+ *                 objects only; and, with completeness, unreachable objects
+ *                 left on a cycle of untracked objects (or hanging from
+ *                 one) are the mutator's broken acyclic promise, reported
+ *                 as such and not as a collector's fault: no collector
+ *                 frees an untracked cycle.
  *
  * The roots are the root table and gc.garbage (gc_garbage_*).  When
  * finalizers ran during a collection (they are mutators), safety is checked
@@ -43,6 +49,8 @@ typedef struct gc_oracle_report {
   uint64_t unreachable; /* live - reachable */
   uint64_t unreachable_bytes; /* their bytes (gc_object_bytes) */
   uint64_t bad_counts;  /* objects whose refcnt is not explained */
+  uint64_t broken_promise; /* unreachable untracked objects on, or hanging
+                              from, a cycle of untracked objects */
   char error[512];      /* the first problem found, or "" */
 } gc_oracle_report;
 

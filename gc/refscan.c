@@ -60,7 +60,9 @@ static inline void subtract_slots(gc_object *o, int enter_new) {
     prev = NULL, run = 0;
     if (!t) continue;
     if (!(t->info & GC_F_COLLECTING)) {
-      if (!enter_new) continue;
+      /* Out of the scan; with enter_new every tracked object is in it, an
+       * untracked one never is. */
+      if (!enter_new || t->untracked) continue;
       enter(t);
     }
     prev = t, run = 1;
@@ -176,14 +178,19 @@ void gc_validate_lists_(gc_heap *h, const char *where, int check_gen) {
         gc_fatal_(where, "object %p has a collection flag set", (void *)o);
       if (o->refcnt == 0)
         gc_fatal_(where, "object %p is live with refcnt 0", (void *)o);
+      if (o->untracked)
+        gc_fatal_(where, "untracked object %p is on generation %d's list",
+                  (void *)o, g);
       if (check_gen && gc_get_gen(o) != (unsigned)g)
         gc_fatal_(where, "object %p in generation %d list has gen bits %u",
                   (void *)o, g, gc_get_gen(o));
       count++;
     }
   }
-  if (count != h->stats.live_objects)
-    gc_fatal_(where, "%llu objects on the lists, %llu live",
+  if (count != h->stats.live_objects - h->stats.live_untracked)
+    gc_fatal_(where, "%llu objects on the lists, %llu live and tracked",
               (unsigned long long)count,
-              (unsigned long long)h->stats.live_objects);
+              (unsigned long long)(h->stats.live_objects -
+                                   h->stats.live_untracked));
+  gc_validate_untracked_(h, where);
 }

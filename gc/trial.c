@@ -212,6 +212,11 @@ static const gc_param_def trial_tunables[] = {
      "with in_order: a root reached from an object within this many bytes "
      "of it (the next link of a chain allocated in order) is expanded at "
      "once instead of at its turn (0: every root waits for its turn)"},
+    {"buffer_untracked", GC_P_INT, "0", 0, 1,
+     "1: a decrement of an untracked (acyclic) object buffers it as a "
+     "possible root like any other, and the collection looks at it (PHP, "
+     "php-src #17127: more collections, each costing the buffer); 0: "
+     "untracked objects are never buffered (Nim's acyclic types)"},
 };
 
 typedef struct trial_state {
@@ -254,6 +259,7 @@ static int trial_init(gc_heap *h, const gc_param_set *t, char *err,
   st->in_order = (uint64_t)gc_params_int(t, "in_order");
   st->near = (uintptr_t)gc_params_int(t, "near");
   st->path = (uint64_t)gc_params_int(t, "path");
+  h->buffer_untracked = (int)gc_params_int(t, "buffer_untracked");
   if (st->max_roots == 0 || st->max_roots > UINT32_MAX)
     st->max_roots = UINT32_MAX; /* the index must fit in gc_refs */
   if (st->max_threshold < st->base_threshold) {
@@ -510,8 +516,12 @@ static inline size_t mark_gray(trial_state *st, walk *k, gc_object *s) {
       gc_object *t = slot[i];
       run = 1;
       while (i + run < n && slot[i + run] == t) run++;
-      last = t ? run : 0;
-      if (!t) continue;
+      /* An untracked target is not examined: its edge is skipped. */
+      if (!t || t->untracked) {
+        last = 0;
+        continue;
+      }
+      last = run;
       if (gc_get_color(t) != GC_GRAY) {
         make_gray(k, t);
         if (!(t->info & k->defer)) {
@@ -654,7 +664,7 @@ static int path_trial1(gc_object *s, uint64_t cap, uint64_t *steps,
       *doubly = o == s || path_holds(o, pred);
       break;
     }
-    if (!t) {
+    if (!t || t->untracked) { /* a chain: an untracked end is no edge */
       r = PATH_LIVE;
       break;
     }
@@ -732,6 +742,9 @@ static int path_trial2(gc_object *s, uint64_t cap, uint64_t *steps) {
     gc_object *t = path_step(o, pred, &other, &fwd, &back);
     n++;
     if (t == o) break;
+    /* An untracked next object: S's garbage would refer out of it, which
+     * path_whiten does not expect.  The ordinary walk decides. */
+    if (t && t->untracked) break;
     if (o == s) {
       s_back = back;
     } else if (pred == s) {
@@ -834,6 +847,16 @@ static void mark_roots(trial_state *st, gc_link *garbage) {
     if (st->defer && expanded <= SHORT_WALK) PREFETCH_ROOTS(st, i);
     gc_object *s = st->work[i];
     if (!(s->info & GC_F_BUFFERED)) { /* decided by a path trial */
+      expanded = 0;
+      continue;
+    }
+    if (gc_unlikely(s->untracked)) {
+      /* buffer_untracked: looked at and let go.  What an untracked object
+       * reaches is untracked and, by the mutator's promise, on no cycle,
+       * so no trial from it can find garbage. */
+      gc_clear_flag(s, GC_F_BUFFERED);
+      gc_set_color(s, GC_BLACK);
+      k.examined++;
       expanded = 0;
       continue;
     }
@@ -1178,6 +1201,8 @@ static void validate_object(const trial_state *st, const gc_link *p,
               gc_get_gen(o));
   if (o->refcnt == 0)
     gc_fatal_(where, "trial: object %p is live with refcnt 0", (void *)o);
+  if (o->untracked)
+    gc_fatal_(where, "trial: untracked object %p is on the list", (void *)o);
 }
 
 /* Every object and the buffer against the invariant.  The buffer holds
@@ -1195,10 +1220,14 @@ static void trial_validate(gc_heap *h, const char *where) {
     buffered += gc_has_flag(gc_obj((gc_link *)p), GC_F_BUFFERED) != 0;
     count++;
   }
-  if (count != h->stats.live_objects)
-    gc_fatal_(where, "trial: %llu objects on the list, %llu live",
+  if (count != h->stats.live_objects - h->stats.live_untracked)
+    gc_fatal_(where, "trial: %llu objects on the list, %llu live and tracked",
               (unsigned long long)count,
-              (unsigned long long)h->stats.live_objects);
+              (unsigned long long)(h->stats.live_objects -
+                                   h->stats.live_untracked));
+  gc_validate_untracked_(h, where);
+  for (const gc_link *p = h->untracked.next; p != &h->untracked; p = p->next)
+    buffered += gc_has_flag(gc_obj((gc_link *)p), GC_F_BUFFERED) != 0;
   if (buffered != st->nroots)
     gc_fatal_(where, "trial: %llu BUFFERED objects, %zu buffer entries",
               (unsigned long long)buffered, st->nroots);

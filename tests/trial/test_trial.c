@@ -1093,14 +1093,14 @@ static void test_tunables(void **state) {
   while (gc_collector_name(idx) && strcmp(gc_collector_name(idx), "trial"))
     idx++;
   const gc_param_def *defs = gc_collector_tunables(idx, &n);
-  assert_int_equal(n, 11);
+  assert_int_equal(n, 12);
   const char *want[] = {"threshold",  "adaptive",  "step",
                         "max_threshold", "min_freed", "min_yield",
                         "whole_heap", "in_order",  "max_roots", "path",
-                        "near"};
+                        "near", "buffer_untracked"};
   const char *defaults[] = {"10000", "1",    "10000", "1000000000", "100",
                             "0.05",  "0",    "65536", "0",          "1024",
-                            "2048"};
+                            "2048", "0"};
   for (size_t i = 0; i < n; i++) {
     assert_string_equal(defs[i].name, want[i]);
     assert_string_equal(defs[i].def, defaults[i]);

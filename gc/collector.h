@@ -299,6 +299,13 @@ int gc_dict_untrackable_(const gc_object *o);
  * through o's link. */
 void gc_untrack_by_collector_(gc_heap *h, gc_object *o);
 
+/* CPython's untrack_tuples and untrack_dicts over a list of tracked, BLACK
+ * objects with no collection flag: each tuple (with `tuples`) and dict
+ * (with `dicts`) that its test allows leaves the list for the untracked
+ * one, in list order (a tuple holding a tuple met later stays tracked, as
+ * in CPython).  Returns the number untracked. */
+uint64_t gc_untrack_list_(gc_heap *h, gc_link *l, int tuples, int dicts);
+
 /* Check the untracked objects (every validator calls it): each is BLACK
  * (or PURPLE and buffered, under buffer_untracked) with no collection flag
  * and holds untracked objects only; a listed heap's are all on

@@ -268,7 +268,12 @@ gc_object *gc_new(gc_heap *h, uint32_t nslots, uint32_t payload);
  *     storing a tracked object into an untracked object's slot
  *     (gc_slot_set, gc_slot_steal) tracks the holder first (CPython's
  *     MAINTAIN_TRACKING, generalised), and gc_untrack refuses an object
- *     that holds a tracked one;
+ *     that holds a tracked one.  The heap cannot see an object's holders,
+ *     so tracking an object that an untracked object holds (gc_track, or
+ *     a store that tracks it) is the mutator's to avoid; CPython's rules
+ *     never do it (an untracked tuple holds atoms and untracked tuples
+ *     only, which are never tracked again), and the oracle and the debug
+ *     validators report it;
  *   - untracked objects lie on no cycle: the mutator's promise (Nim's
  *     {.acyclic.}; CPython's tuples are immutable).  With the first, every
  *     cycle is all tracked or all untracked; a collector never frees an

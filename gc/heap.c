@@ -792,6 +792,20 @@ void gc_store_untracked_(gc_heap *h, gc_object *o, gc_object *v) {
   h->stats.tracked_by_store++;
 }
 
+uint64_t gc_untrack_list_(gc_heap *h, gc_link *l, int tuples, int dicts) {
+  uint64_t n = 0;
+  for (gc_link *p = l->next, *next; p != l; p = next) {
+    next = p->next;
+    gc_object *o = gc_obj(p);
+    if ((tuples && o->kind == GC_KIND_TUPLE && gc_tuple_untrackable_(o)) ||
+        (dicts && o->kind == GC_KIND_DICT && gc_dict_untrackable_(o))) {
+      gc_untrack_by_collector_(h, o);
+      n++;
+    }
+  }
+  return n;
+}
+
 int gc_tuple_untrackable_(const gc_object *o) {
   gc_object *const *s = gc_slots((gc_object *)o);
   for (uint32_t i = 0, n = o->nslots; i < n; i++)

@@ -7,8 +7,10 @@ counts them, the JSON written whole under its name and no temporary file
 left), --only, and bad usage (exit 2 with one line naming the problem):
 an unknown option, an unknown entry, --reps out of range, a gcrun that
 does not exist, a --json folder that does not exist, a missing --sphinx
-capture.
+capture; and the verdict rules on made-up ratios.
 """
+import importlib.machinery
+import importlib.util
 import json
 import os
 import re
@@ -27,11 +29,53 @@ def run(args):
     return subprocess.run([GALLERY] + args, capture_output=True, text=True)
 
 
+def check_verdicts(path):
+    """The verdict rules of scripts/gallery's --help, on made-up ratios."""
+    loader = importlib.machinery.SourceFileLoader("gallery", path)
+    spec = importlib.util.spec_from_loader("gallery", loader)
+    g = importlib.util.module_from_spec(spec)
+    loader.exec_module(g)
+    exact = {"ratio": 10.0}
+    bound = {"ratio": 10.0, "bound": True}
+    none = {"ratio": None}
+    cases = [
+        (exact, 10.0, True, None, "reproduced"),
+        (exact, 5.0, True, None, "reproduced"),     # half: within 2x
+        (exact, 4.9, True, None, "magnitude"),
+        (exact, 20.0, True, None, "reproduced"),
+        (exact, 20.1, True, None, "magnitude"),
+        (bound, 1000.0, True, None, "reproduced"),  # a lower bound
+        (bound, 4.9, True, None, "magnitude"),
+        (exact, 10.0, False, None, "not reproduced"),  # counts disagree
+        (exact, 1.0, True, None, "not reproduced"),
+        (exact, 0.5, True, None, "not reproduced"),
+        (none, 3.0, True, None, "direction only"),
+        (exact, 1.5, True, 10.0, "reproduced"),     # on the reference
+        (exact, 30.0, True, 1.5, "magnitude"),
+        (exact, None, True, None, "not run"),
+    ]
+    for entry, r, worse, rref, want in cases:
+        got = g.verdict(entry, r, worse, rref)
+        if got != want:
+            fail("verdict(%s, %s, worse=%s, ref=%s) is %r, want %r"
+                 % (entry, r, worse, rref, got, want))
+    b = {"collections": 5, "objects_examined": 9, "unreclaimed_max": 1}
+    a = {"collections": 5, "objects_examined": 8, "unreclaimed_max": 1}
+    if not g.pinned_worse({}, b, a) or g.pinned_worse({}, a, b):
+        fail("pinned_worse: one count larger and none smaller")
+    if g.pinned_worse({"pin": "equal"}, b, a):
+        fail("pinned_worse: an entry pinned equal is never worse")
+    if g.pinned_worse({}, dict(b, collections=4), a):
+        fail("pinned_worse: a smaller count means not worse")
+    print("ok: %d verdict cases" % len(cases))
+
+
 def main(argv):
     global GALLERY
     GALLERY, gcrun, work = argv
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
+    check_verdicts(GALLERY)
     out = os.path.join(work, "gallery.json")
 
     r = run(["--quick", "--gcrun", gcrun, "--json", out])

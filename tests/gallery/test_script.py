@@ -122,6 +122,19 @@ def main(argv):
                                                 r.stdout[-300:]))
     print("ok: --only")
 
+    r = run(["--quick", "--gcrun", gcrun, "--only", "php-17127", "--json",
+             "-"])
+    try:
+        doc = json.loads(r.stdout)
+    except ValueError:
+        fail("--json -: standard output is not JSON: %r" % r.stdout[:200])
+    if r.returncode != 0 or [e["name"] for e in doc["entries"]] != [
+            "php-17127"] or not LAST.match(r.stderr.strip().splitlines()[-1]):
+        fail("--json -: exit %d, the table's last line %r" % (
+            r.returncode, r.stderr.strip().splitlines()[-1:]))
+    print("ok: --json - (the JSON on standard output, the table on "
+          "standard error)")
+
     bad = [
         (["--nosuch"], "unrecognized arguments: --nosuch"),
         (["--only", "gh-1"], "--only: no entry gh-1"),

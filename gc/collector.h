@@ -5,8 +5,8 @@
  * A collector is a table of function pointers (struct gc_collector) in its
  * own file, listed in registry.c.  Contract with the heap:
  *
- *  - Between collections every live object is on exactly one of the heap's
- *    generation lists h->gens[0..GC_NGENS-1]; new objects are appended to
+ *  - Between collections every live tracked object is on exactly one of the
+ *    heap's generation lists h->gens[0..GC_NGENS-1]; new objects are appended to
  *    gens[0].  A collector that has no generations uses gens[0] only.
  *    A collector with heap_walk set has no lists at all: its objects carry
  *    no gc_link (16 bytes less each), the heap allocates them from a

@@ -83,8 +83,8 @@
  * end in the visited space, and the spaces swap, so afterwards every old
  * object is pending and a new scavenge begins.
  *
- * Invariant between collections (inc_validate checks it): every live object
- * is on exactly one of h->gens[0..2], BLACK, not COLLECTING, with
+ * Invariant between collections (inc_validate checks it): every live
+ * tracked object is on exactly one of h->gens[0..2], BLACK, not COLLECTING, with
  * generation bits equal to its list's index, so young objects have 0, and
  * each old space's bits are its own; `visited` is 1 or 2; phase is MARK
  * only with premark.  Nothing relates the spaces' references: the mutator

@@ -22,8 +22,16 @@
  *
  * Invariant between collections (trial_validate checks it):
  *
- *     every live object is on h->gens[0], BLACK or PURPLE, not COLLECTING;
- *     PURPLE <=> GC_F_BUFFERED <=> roots[o->gc_refs] == o.
+ *     every live tracked object is on h->gens[0], BLACK or PURPLE, not
+ *     COLLECTING; PURPLE <=> GC_F_BUFFERED <=> roots[o->gc_refs] == o.
+ *     Untracked objects are on the heap's untracked list, BLACK and never
+ *     buffered -- unless buffer_untracked=1 (PHP, which buffers acyclic
+ *     objects too, php-src #17127): then they are offered as possible
+ *     roots like any object, and mark_roots looks at each buffered one
+ *     (counted in `examined`) and lets it go without following it: what
+ *     it reaches is untracked and, by the mutator's promise, on no cycle.
+ *     Every walk skips an edge to an untracked object; scan counts one as
+ *     a reference out of the garbage (`open`), so that freeing drops it.
  *
  * Where this differs from the paper, and why:
  *

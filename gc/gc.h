@@ -556,11 +556,12 @@ void gc_heap_unreclaimed(const gc_heap *h, gc_unreclaimed *out);
  * that walks the allocator's heap (heapwalk): its objects have no links. */
 const gc_link *gc_heap_gen_list(const gc_heap *h, int g);
 
-/* Every live object, in no particular order (fn must not mutate the heap). */
+/* Every live object, tracked or not, in no particular order (fn must not
+ * mutate the heap). */
 void gc_heap_foreach(gc_heap *h, void (*fn)(gc_object *, void *), void *arg);
 
 /* Benchmark protocol "every vertex buffered once": empty the collector's
- * root buffer, then offer every live object to it in list order (the order
+ * root buffer, then offer every live tracked object to it in list order (the order
  * of allocation on a heap not collected yet), as a decrement that left the
  * count above zero would (trial deletion's possible_root); so the buffer's
  * order does not depend on what the workload buffered.  Afterwards every

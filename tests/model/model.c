@@ -156,6 +156,7 @@ typedef struct model {
   int is_none, legacy, notes, use_fin, has_buffer;
   int tuple_untracked, dict_untracked; /* the heap's tunables */
   uint64_t tracked_by_store;           /* stores that tracked a holder */
+  int learn;                           /* check(): a collection just ran */
   uint32_t uepoch;
   mobj *obj; /* by serial; obj[0] unused */
   size_t nobj, capobj;
@@ -320,6 +321,8 @@ static void learn_garbage(model *m) {
   }
 }
 
+static void learn_untracked(model *m);
+
 /* Everything the model can compare with the heap.  `where` names the
  * moment (after a step, before or after a collection). */
 static void check(model *m, const char *where) {
@@ -352,6 +355,8 @@ static void check(model *m, const char *where) {
     fail(m, "%s: live_objects is %llu, the heap's lists hold %zu", where,
          (unsigned long long)st->live_objects, m->alive.n);
   /* 3. Tracking: each object's, and the statistics. */
+  if (m->learn) learn_untracked(m);
+  m->learn = 0;
   uint64_t untracked = 0;
   for (size_t i = 0; i < m->alive.n; i++) {
     mobj *o = &m->obj[m->alive.v[i]];
@@ -465,13 +470,11 @@ static void check(model *m, const char *where) {
   (void)reachable;
 }
 
-static void learn_untracked(model *m);
-
 /* After a collection: gc.garbage, the usual checks, and completeness after
  * a full one that ran no finalizer. */
 static void check_after(model *m, int gen) {
   learn_garbage(m);
-  learn_untracked(m);
+  m->learn = 1; /* what it untracked, once the freed are forgotten */
   check(m, "after a collection");
   if (gen != GC_FULL || m->is_none || m->fin_in_coll) return;
   m->epoch++;

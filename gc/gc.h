@@ -265,15 +265,18 @@ gc_object *gc_new(gc_heap *h, uint32_t nslots, uint32_t payload);
  * and gc_heap_free frees it.  Two invariants:
  *
  *   - an untracked object's non-NULL slots hold untracked objects only:
- *     storing a tracked object into an untracked object's slot
- *     (gc_slot_set, gc_slot_steal) tracks the holder first (CPython's
- *     MAINTAIN_TRACKING, generalised), and gc_untrack refuses an object
- *     that holds a tracked one.  The heap cannot see an object's holders,
- *     so tracking an object that an untracked object holds (gc_track, or
- *     a store that tracks it) is the mutator's to avoid; CPython's rules
- *     never do it (an untracked tuple holds atoms and untracked tuples
- *     only, which are never tracked again), and the oracle and the debug
- *     validators report it;
+ *     storing into an untracked object's slot (gc_slot_set,
+ *     gc_slot_steal) anything that may be tracked, now or by a later
+ *     store into it, tracks the holder first (CPython's MAINTAIN_TRACKING
+ *     and _PyObject_GC_MAY_BE_TRACKED, generalised: all but an atom
+ *     without slots and a built untracked tuple, one with no NULL slot),
+ *     and gc_untrack refuses an object that holds one.  So no
+ *     sequence of stores breaks it, except two the heap cannot see (it
+ *     does not know an object's holders) and leaves to the mutator:
+ *     gc_track on an object an untracked one holds, and a store into a
+ *     built untracked tuple that an untracked object holds (CPython's
+ *     tuples are immutable once built).  The oracle and the debug
+ *     validators report a breach;
  *   - untracked objects lie on no cycle: the mutator's promise (Nim's
  *     {.acyclic.}; CPython's tuples are immutable).  With the first, every
  *     cycle is all tracked or all untracked; a collector never frees an
@@ -298,8 +301,9 @@ gc_object *gc_new_ex(gc_heap *h, uint32_t nslots, uint32_t payload,
 /* Leave the collector's view (PyObject_GC_UnTrack): o is on no collector
  * list, never buffered, never traversed, still counted and freed by
  * reference counting.  GC_OK; GC_EINVAL (nothing changed) if o is NULL or
- * one of its slots holds a tracked object (an untracked object holds only
- * untracked objects), or if o is in the set a running collection examines
+ * one of its slots holds an object that may be tracked (a tracked one, or
+ * one a store can track: an untracked object holds only untracked objects,
+ * for good), or if o is in the set a running collection examines
  * (a finalizer's call).  Untracking an untracked object is GC_OK. */
 int gc_untrack(gc_heap *h, gc_object *o);
 /* Back into the collector's view (PyObject_GC_Track): as a new object

@@ -568,8 +568,9 @@ void gc_heap_foreach(gc_heap *h, void (*fn)(gc_object *, void *), void *arg);
  * root buffer, then offer every live tracked object to it in list order (the order
  * of allocation on a heap not collected yet), as a decrement that left the
  * count above zero would (trial deletion's possible_root); so the buffer's
- * order does not depend on what the workload buffered.  Afterwards every
- * live object is buffered once, or the buffer could not grow and the next
+ * order does not depend on what the workload buffered (untracked objects
+ * it buffered, under buffer_untracked=1, are forgotten too).  Afterwards
+ * every live tracked object is buffered once, or the buffer could not grow and the next
  * collection scans the whole heap.  Returns the number offered: 0 under a
  * collector without a root buffer, which examines the whole heap anyway.
  * Untimed setup: allocates (the buffer grows). */

@@ -1434,8 +1434,8 @@ uint64_t gc_heap_buffer_all(gc_heap *h) {
    * walks the heap); forget() keeps the colour, the invariant wants it
    * BLACK outside the buffer. */
   if (h->collector->forget)
-    for (int g = 0; g < GC_NGENS; g++) {
-      gc_link *l = &h->gens[g];
+    for (int g = 0; g <= GC_NGENS; g++) { /* buffered untracked ones too */
+      gc_link *l = g < GC_NGENS ? &h->gens[g] : &h->untracked;
       for (gc_link *p = l->next; p != l; p = p->next) {
         gc_object *o = gc_obj(p);
         if (!(o->info & GC_F_BUFFERED)) continue;

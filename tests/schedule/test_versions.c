@@ -424,6 +424,26 @@ static void test_untrack_uncounts(void **state) {
   }
 }
 
+/* gc_heap_buffer_all buffers every live tracked object once, in list
+ * order, and forgets what the workload buffered, untracked objects too
+ * (php-8 buffers them): the full collection then examines the list
+ * alone. */
+static void test_buffer_all_forgets_untracked(void **state) {
+  (void)state;
+  gc_heap *h = heap("php-8", NULL);
+  gc_object *list = held(h, 3, 0);
+  for (uint32_t i = 0; i < 3; i++)
+    gc_slot_steal(h, list, i, gc_new_ex(h, 0, 8, GC_NEW_UNTRACKED));
+  for (uint32_t i = 0; i < 2; i++) {
+    gc_incref(gc_slot_get(list, i));
+    gc_decref(h, gc_slot_get(list, i)); /* buffered */
+  }
+  assert_int_equal(gc_heap_buffer_all(h), 1);
+  gc_collect(h, GC_FULL);
+  assert_int_equal(last_record(h)->examined, 1);
+  end_heap(h);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_313_tuples_untracked_by_collections),
@@ -436,6 +456,7 @@ int main(void) {
       cmocka_unit_test(test_php_buffers_acyclic_nim_does_not),
       cmocka_unit_test(test_stores_keep_invariant),
       cmocka_unit_test(test_untrack_uncounts),
+      cmocka_unit_test(test_buffer_all_forgets_untracked),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -75,8 +75,9 @@ typedef struct gc_object {
    * meaningless between collections. */
   uint32_t one_target : 1;
   uint32_t linked : 1; /* a gc_link precedes the header (gc_link_of) */
-  /* On no collector's list, never buffered, never traversed (gc_untrack);
-   * reference counting still counts and frees it. */
+  /* On no collector's list, never buffered (except under trial's
+   * buffer_untracked=1), never traversed (gc_untrack); reference counting
+   * still counts and frees it. */
   uint32_t untracked : 1;
   uint32_t kind : 2; /* GC_KIND_*: what the object is to a runtime */
   uint32_t info; /* payload bytes << 8 | flags (GC_F_*) */
@@ -214,7 +215,8 @@ typedef struct gc_heap_stats {
 typedef struct gc_collection_record {
   uint64_t start_ns;  /* monotonic time the collection began (heap clock) */
   uint64_t pause_ns;  /* time inside the collector */
-  uint64_t examined;  /* tracked objects the collection looked at */
+  uint64_t examined;  /* tracked objects the collection looked at (and,
+                         under buffer_untracked=1, buffered untracked ones) */
   uint64_t freed;     /* objects it freed */
   int32_t generation; /* generation collected; GC_FULL for a whole heap */
   int32_t automatic;  /* 1 when triggered by an allocation */
@@ -259,7 +261,8 @@ gc_object *gc_new(gc_heap *h, uint32_t nslots, uint32_t payload);
  * Tracked and untracked objects (CPython's PyObject_GC_Track/UnTrack)
  *
  * An untracked object is on no collector's list, never buffered as a
- * possible root and never traversed by a collection: an edge to it is
+ * possible root (except under trial's buffer_untracked=1, PHP's rule:
+ * looked at once, not followed) and never traversed by a collection: an edge to it is
  * skipped, as an edge to an object the collection does not examine.
  * Reference counting still counts and frees it; gc_heap_foreach finds it
  * and gc_heap_free frees it.  Two invariants:

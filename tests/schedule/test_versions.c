@@ -444,6 +444,47 @@ static void test_buffer_all_forgets_untracked(void **state) {
   end_heap(h);
 }
 
+/* What sizes a collector's schedule by the live heap means the tracked
+ * live objects, which it examines; atoms change nothing.  naive with
+ * growth=1 waits max(threshold, live tracked objects): 1,000 held atoms
+ * beside one list leave it at threshold=10 (net_count=0: the allocations
+ * dropped at once count).  trial's whole_heap=0.5 scans the whole
+ * heap once the buffered roots pass half the tracked objects: 3 of a list
+ * and 4 leaves do, with or without 100 atoms. */
+static uint64_t trial_examined(uint32_t atoms) {
+  gc_heap *h = heap("trial", "auto=0,whole_heap=0.5");
+  gc_object *list = held(h, 4, 0);
+  for (uint32_t i = 0; i < 4; i++) gc_slot_steal(h, list, i, gc_new(h, 0, 0));
+  for (uint32_t i = 0; i < atoms; i++) held(h, 0, GC_NEW_UNTRACKED);
+  for (uint32_t i = 0; i < 3; i++) {
+    gc_incref(gc_slot_get(list, i));
+    gc_decref(h, gc_slot_get(list, i)); /* buffered */
+  }
+  gc_collect(h, GC_FULL);
+  uint64_t ex = last_record(h)->examined;
+  end_heap(h);
+  return ex;
+}
+
+static void test_sizes_count_tracked(void **state) {
+  (void)state;
+  gc_heap *h = heap("naive", "threshold=10,growth=1,net_count=0");
+  held(h, 20, 0);
+  for (int i = 0; i < 1000; i++) held(h, 0, GC_NEW_UNTRACKED);
+  gc_collect(h, GC_FULL);
+  for (int i = 0; i < 11; i++) gc_decref(h, gc_new(h, 0, 0));
+  assert_int_equal(stats(h)->collections, 1);
+  gc_decref(h, gc_new(h, 0, 0));
+  assert_int_equal(stats(h)->collections, 2);
+  end_heap(h);
+
+  uint64_t without = trial_examined(0), with = trial_examined(100);
+  if (without != with)
+    fail_msg("trial whole_heap=0.5 examined %llu objects, %llu with 100 "
+             "atoms besides",
+             (unsigned long long)without, (unsigned long long)with);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_313_tuples_untracked_by_collections),
@@ -457,6 +498,7 @@ int main(void) {
       cmocka_unit_test(test_stores_keep_invariant),
       cmocka_unit_test(test_untrack_uncounts),
       cmocka_unit_test(test_buffer_all_forgets_untracked),
+      cmocka_unit_test(test_sizes_count_tracked),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

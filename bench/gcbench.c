@@ -89,6 +89,12 @@ static const row matrix[] = {
     {"cycles", "live=0.1n", MODE_RUN, 0, NULL},
     {"growth", "", MODE_RUN, 0, NULL}, /* the mypy report: a heap growing all run */
     {"trees", "", MODE_RUN, 0, NULL},
+    /* what acyclic objects buy: the same cached objects used in a loop
+     * beside a few cycles (php-src #17127), none, half or 90% of them
+     * created untracked */
+    {"scalars", "acyclic=0", MODE_RUN, 0, NULL},
+    {"scalars", "acyclic=0.5", MODE_RUN, 0, NULL},
+    {"scalars", "acyclic=0.9", MODE_RUN, 0, NULL},
 };
 
 static const double sizes_default[] = {1e3, 1e4, 1e5, 1e6};

@@ -5,8 +5,8 @@
  * A collector is a table of function pointers (struct gc_collector) in its
  * own file, listed in registry.c.  Contract with the heap:
  *
- *  - Between collections every live object is on exactly one of the heap's
- *    generation lists h->gens[0..GC_NGENS-1]; new objects are appended to
+ *  - Between collections every live tracked object is on exactly one of the
+ *    heap's generation lists h->gens[0..GC_NGENS-1]; new objects are appended to
  *    gens[0].  A collector that has no generations uses gens[0] only.
  *    A collector with heap_walk set has no lists at all: its objects carry
  *    no gc_link (16 bytes less each), the heap allocates them from a
@@ -276,13 +276,20 @@ static inline void gc_offer_root_(gc_heap *h, gc_object *o) {
   h->collector->possible_root(h, o);
 }
 
-/* CPython's _PyObject_GC_MAY_BE_TRACKED: 0 for what can never hold a
- * reference a collector must see (an atom, an untracked tuple), 1 for
- * anything else (a tracked object; an untracked dict or plain object,
- * which a store may track). */
+/* CPython's _PyObject_GC_MAY_BE_TRACKED, for every sequence of stores:
+ * 0 only for what no store can track, an untracked object without slots
+ * (an atom: an int, a str) or an untracked tuple with no NULL slot (a
+ * built tuple, immutable in CPython: only the constructors given all
+ * items create tuples untracked); 1 for anything else (a tracked object;
+ * an untracked dict, plain object or atom with slots, or a tuple still
+ * being built, which a later store into it may track). */
 static inline int gc_may_be_tracked_(const gc_object *x) {
-  return !x->untracked ||
-         (x->kind != GC_KIND_ATOM && x->kind != GC_KIND_TUPLE);
+  if (!x->untracked) return 1;
+  if (x->kind != GC_KIND_TUPLE) return x->nslots != 0;
+  gc_object *const *s = gc_slots((gc_object *)x);
+  for (uint32_t i = 0, n = x->nslots; i < n; i++)
+    if (!s[i]) return 1;
+  return 0;
 }
 
 /* CPython's _PyTuple_MaybeUntrack test, for a tracked tuple: no slot is
@@ -298,6 +305,13 @@ int gc_dict_untrackable_(const gc_object *o);
  * in untracked_by_collector.  The caller must not be walking o's list
  * through o's link. */
 void gc_untrack_by_collector_(gc_heap *h, gc_object *o);
+
+/* CPython's untrack_tuples and untrack_dicts over a list of tracked, BLACK
+ * objects with no collection flag: each tuple (with `tuples`) and dict
+ * (with `dicts`) that its test allows leaves the list for the untracked
+ * one, in list order (a tuple holding a tuple met later stays tracked, as
+ * in CPython).  Returns the number untracked. */
+uint64_t gc_untrack_list_(gc_heap *h, gc_link *l, int tuples, int dicts);
 
 /* Check the untracked objects (every validator calls it): each is BLACK
  * (or PURPLE and buffered, under buffer_untracked) with no collection flag

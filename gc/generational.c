@@ -20,6 +20,14 @@
  * quarter of the objects a full collection last left there (this keeps
  * full collections linear overall as the heap grows).
  * tests/schedule pins this sequence.
+ *
+ * Untracking (3.13's gc_collect_main): right after the garbage is found,
+ * every collection untracks the surviving tuples that hold nothing that
+ * may be tracked (untrack_tuples, _PyTuple_MaybeUntrack), and a full
+ * collection the dicts too (untrack_dicts, _PyDict_MaybeUntrack: only
+ * there, "to avoid quadratic dict build-up", bpo-14775).  What they
+ * untrack leaves the lists before the long-lived counts are taken, so it
+ * counts toward neither.
  */
 #include "refscan.h"
 
@@ -35,12 +43,18 @@ static const gc_param_def gen_tunables[] = {
     {"net_count", GC_P_INT, "1", 0, 1,
      "1: as CPython, threshold0 counts allocations minus deallocations; "
      "0: allocations only (collects more often when objects die young)"},
+    {"untrack_tuples", GC_P_INT, "1", 0, 1,
+     "1: each collection untracks the surviving tuples that hold nothing "
+     "that may be tracked (CPython's untrack_tuples); 0: never"},
+    {"untrack_dicts", GC_P_INT, "1", 0, 1,
+     "1: a full collection untracks the surviving dicts that hold nothing "
+     "that may be tracked (3.13's untrack_dicts); 0: never (3.14 on)"},
 };
 
 typedef struct gen_state {
   uint64_t threshold[GC_NGENS];
   uint64_t count[GC_NGENS]; /* count[0] unused: h->alloc_since is it */
-  int longlived;
+  int longlived, untrack_tuples, untrack_dicts;
   uint64_t long_lived_total;   /* objects in gen 2 after the last full one */
   uint64_t long_lived_pending; /* promoted into gen 2 since then */
 } gen_state;
@@ -61,6 +75,8 @@ static int gen_init(gc_heap *h, const gc_param_set *t, char *err,
   st->threshold[1] = (uint64_t)gc_params_int(t, "threshold1");
   st->threshold[2] = (uint64_t)gc_params_int(t, "threshold2");
   st->longlived = (int)gc_params_int(t, "longlived");
+  st->untrack_tuples = (int)gc_params_int(t, "untrack_tuples");
+  st->untrack_dicts = (int)gc_params_int(t, "untrack_dicts");
   h->net_count = (int)gc_params_int(t, "net_count");
   arm(h);
   return GC_OK;
@@ -87,6 +103,9 @@ static void gen_collect(gc_heap *h, int gen, gc_collection_record *rec) {
   gc_list_init(&unreachable);
   rec->examined = gc_deduce_unreachable_(young, &unreachable, to,
                                          gen == GC_NGENS - 1);
+  uint64_t untracked = gc_untrack_list_(
+      h, young, st->untrack_tuples,
+      gen == GC_NGENS - 1 && st->untrack_dicts);
   /* The long-lived counts take the survivors as deduce_unreachable left
    * them, before finalizers resurrect or allocate and before the garbage
    * is freed (3.13's gc_collect_main reads gc_list_size(young) there).
@@ -98,7 +117,7 @@ static void gen_collect(gc_heap *h, int gen, gc_collection_record *rec) {
   uint64_t revived = gc_finalize_garbage_(h, &unreachable, young);
   uint64_t freed = gc_free_garbage_(h, &unreachable, 0);
   if (!h->hot.has_finalizable) unreachable_n = freed;
-  uint64_t survivors = rec->examined - unreachable_n;
+  uint64_t survivors = rec->examined - unreachable_n - untracked;
   if (revived || h->stats.finalizers_run != ran)
     /* Resurrected or kept objects still have their old generation bits,
      * and a finalizer may have allocated into this very list. */

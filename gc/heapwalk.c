@@ -66,6 +66,19 @@
  * the interpreter plus the high-water mark of the objects' allocator cost
  * (mem_held=1; 0: their current cost), not /proc.  PR #149475 reverted
  * the deferral on main (3.15).
+ *
+ * Untracked objects (gc_untrack, gc_new_ex) stay in the mimalloc heap, so
+ * every walk passes their blocks, but no phase takes them (op_from_block
+ * skips an untracked object), an edge to one is skipped, and they are not
+ * examined.  Tuples (untrack_tuples, gc_maybe_untrack): mark alive untracks
+ * a tuple it reaches that holds nothing that may be tracked instead of
+ * marking it, and update_refs one it meets unmarked.  What counts toward
+ * long_lived_total: before gh-142562 (3.14.0t-3.14.2t) the tracked
+ * survivors only, so a heap of untracked tuples keeps the threshold at 2000
+ * while each collection walks every block (gh-142531); after it
+ * (long_lived_untracked=1; 3.14.3t, backport PR #142617) the untracked
+ * objects the walk passes too, atoms aside (CPython allocates those
+ * outside the GC's heaps).
  */
 #include <stdlib.h>
 
@@ -116,6 +129,14 @@ static const gc_param_def heapwalk_tunables[] = {
     {"prefetch_above", GC_P_INT, "200000", 0, 1e12,
      "long_lived_total above which prefetch=1 uses the FIFO (CPython: "
      "200000)"},
+    {"untrack_tuples", GC_P_INT, "1", 0, 1,
+     "1: mark alive and update_refs untrack the tuples that hold nothing "
+     "that may be tracked (gc_maybe_untrack); 0: never"},
+    {"long_lived_untracked", GC_P_INT, "0", 0, 1,
+     "1: long_lived_total counts the untracked objects the walks pass, "
+     "atoms aside (gh-142562, 3.14.3t on); 0: tracked survivors only "
+     "(3.14.0t-3.14.2t: a heap of untracked tuples keeps collections "
+     "2000 allocations apart)"},
     {"stack", GC_P_INT, "65536", 1, 1e9,
      "entries of the mark stack, allocated with the heap; when it is full, "
      "a walk of the heap finds the objects left to follow"},
@@ -124,6 +145,7 @@ static const gc_param_def heapwalk_tunables[] = {
 typedef struct hw_state {
   uint64_t threshold, local;
   int scaled, mark_alive, mem_defer, mem_held, inject, prefetch, worklist;
+  int untrack_tuples, ll_untracked;
   int fifo; /* this collection's mark alive uses the FIFO */
   uint64_t prefetch_above, mem_base_kib;
   gc_object **stack;
@@ -201,6 +223,8 @@ static int heapwalk_init(gc_heap *h, const gc_param_set *t, char *err,
   st->prefetch_above = (uint64_t)gc_params_int(t, "prefetch_above");
   st->mem_held = (int)gc_params_int(t, "mem_held");
   st->worklist = (int)gc_params_int(t, "worklist");
+  st->untrack_tuples = (int)gc_params_int(t, "untrack_tuples");
+  st->ll_untracked = (int)gc_params_int(t, "long_lived_untracked");
   st->mem_base_kib = (uint64_t)gc_params_int(t, "mem_base");
   st->cap = (size_t)gc_params_int(t, "stack");
   st->inject = h->fail_collector > 0;
@@ -253,6 +277,18 @@ static inline void hw_push(hw_state *st, gc_object *o) {
   }
 }
 
+/* gc_maybe_untrack: o, tracked and not yet marked, is a tuple that holds
+ * nothing that may be tracked: untracked, with none of this collection's
+ * flags.  Returns 1 if it was. */
+static int hw_maybe_untrack(hw_state *st, gc_object *o) {
+  if (!st->untrack_tuples || o->kind != GC_KIND_TUPLE ||
+      !gc_tuple_untrackable_(o))
+    return 0;
+  o->info &= ~(GC_F_COLOR_MASK | HW_ALIVE | HW_HELD | HW_UNREACHABLE);
+  gc_untrack_by_collector_(st->h, o);
+  return 1;
+}
+
 /* Mark alive: follow to every object not yet ALIVE. */
 static void drain_alive_plain(hw_state *st) {
   while (st->n) {
@@ -260,7 +296,8 @@ static void drain_alive_plain(hw_state *st) {
     gc_object **s = gc_slots(o);
     for (uint32_t i = 0, k = o->nslots; i < k; i++) {
       gc_object *t = s[i];
-      if (t && !(t->info & HW_ALIVE) && !t->untracked) {
+      if (t && !(t->info & HW_ALIVE) && !t->untracked &&
+          !hw_maybe_untrack(st, t)) {
         t->info |= HW_ALIVE;
         hw_push(st, t);
       }
@@ -304,7 +341,8 @@ static void drain_alive_prefetch(hw_state *st) {
       }
     if (in == out) break;
     gc_object *o = buf[out++ & (HW_BUF - 1)];
-    if ((o->info & HW_ALIVE) || o->untracked) continue;
+    if ((o->info & HW_ALIVE) || o->untracked || hw_maybe_untrack(st, o))
+      continue;
     o->info |= HW_ALIVE;
     gc_object **s = gc_slots(o), *prev = NULL;
     for (uint32_t i = 0, k = o->nslots; i < k; i++)
@@ -373,7 +411,8 @@ static void mark_alive_from_roots(gc_heap *h, hw_state *st) {
     if (st->fifo) {
       hw_push(st, o);
       if (st->n >= HW_BUF_HI) drain_alive(st);
-    } else if (!(o->info & HW_ALIVE) && !o->untracked) {
+    } else if (!(o->info & HW_ALIVE) && !o->untracked &&
+               !hw_maybe_untrack(st, o)) {
       o->info |= HW_ALIVE;
       hw_push(st, o);
       drain_alive(st);
@@ -398,6 +437,7 @@ static int update_refs(gc_object *o, void *arg) {
   if (o->untracked) return 1; /* a block the walk passes over */
   st->examined++;
   if (o->info & HW_ALIVE) return 1;
+  if (hw_maybe_untrack(st, o)) return 1; /* gc_restore_refs */
   init_refs(o);
   o->gc_refs += o->refcnt;
   gc_object **s = gc_slots(o);
@@ -446,7 +486,10 @@ static inline void thread_garbage(hw_state *st, gc_object *o) {
  * flagged only and the steps fall back to walks. */
 static int scan_heap(gc_object *o, void *arg) {
   hw_state *st = arg;
-  if (o->untracked) return 1;
+  if (o->untracked) {
+    st->survivors += st->ll_untracked && o->kind != GC_KIND_ATOM;
+    return 1;
+  }
   if (o->info & HW_UNREACHABLE) {
     st->garbage_n++;
     if (!st->h->hot.has_finalizable) {

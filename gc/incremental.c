@@ -1,7 +1,7 @@
 /*
  * incremental.c -- CPython 3.14's incremental collector (Python/gc.c of
- * 3.14.0: the copy followed here predates gh-140262, which changed the
- * work_to_do rule after 3.14.0 was released; 3.14.5 went back to the
+ * 3.14.0: the copy followed here predates the work_to_do rule of 3.14
+ * after 3.14.0, as at python/cpython@0051397; 3.14.5 went back to the
  * generational collector of 3.13).
  *
  * Two generations.  New objects enter the young generation (h->gens[0]).
@@ -59,14 +59,33 @@
  * closure that overshoots the budget).  gc_collect(h, 1) is one
  * increment, as gc.collect(1) is.
  *
+ * 3.14 after 3.14.0 (as at python/cpython@0051397; that gh-140262 / PR
+ * #140447 brought them is not verified) changed three things here, each
+ * a tunable: the cap of the heap fraction is new * 2
+ * (max_heap_fraction=2), nothing is added after an increment
+ * (after_fraction=0), and an increment whose work_to_do is still negative
+ * after the assessment returns at once, doing nothing (owed_wait=1).  With
+ * gh-140262's tracked-object count (the heap tunable count=tracked: untracked
+ * objects leave young.count and heap_size) and its tuples born untracked
+ * (tuple_untracked=1) that is profile cpython-3.14; 3.14.0's rules are
+ * cpython-3.14.0's.
+ *
+ * Tuples (untrack_tuples, CPython's untrack_tuples): an increment untracks
+ * the young tuples that hold nothing that may be tracked before it marks
+ * or forms (after an early return, if owed_wait), as gc_collect_young and
+ * gc_collect_full do before collecting; and every collection of a region
+ * untracks its surviving tuples once the garbage is found
+ * (gc_collect_region).  Untracked objects are on no list: marking,
+ * expansion and the scan never reach them.
+ *
  * gc_collect(h, 0) collects the young generation alone (gc_collect_young)
  * into the visited space; gc_collect(h, 2) and GC_FULL collect every object
  * at once (gc_collect_full): the three lists become one, whose survivors
  * end in the visited space, and the spaces swap, so afterwards every old
  * object is pending and a new scavenge begins.
  *
- * Invariant between collections (inc_validate checks it): every live object
- * is on exactly one of h->gens[0..2], BLACK, not COLLECTING, with
+ * Invariant between collections (inc_validate checks it): every live
+ * tracked object is on exactly one of h->gens[0..2], BLACK, not COLLECTING, with
  * generation bits equal to its list's index, so young objects have 0, and
  * each old space's bits are its own; `visited` is 1 or 2; phase is MARK
  * only with premark.  Nothing relates the spaces' references: the mutator
@@ -125,7 +144,7 @@
  *    entry before it (as CPython looks at the first seen frame again).  An
  *    entry overwritten in place below that is left to the increments,
  *    which is safe: marking only saves work.
- *  - No permanent generation (gc.freeze), no tuple untracking, no
+ *  - No permanent generation (gc.freeze), no
  *    weak references; finalizers are gcbench's (finalize.c), legacy ones
  *    included.
  *  - The constants are tunables, with 3.14.0's values as defaults;
@@ -169,6 +188,18 @@ static const gc_param_def inc_tunables[] = {
     {"net_count", GC_P_INT, "1", 0, 1,
      "1: as CPython, the young count is allocations minus deallocations; "
      "0: allocations only (more, smaller increments when objects die young)"},
+    {"after_fraction", GC_P_INT, "1", 0, 1,
+     "1: after each increment work_to_do gains the heap fraction again "
+     "(3.14.0); 0: it does not (3.14 after 3.14.0): smaller increments, "
+     "garbage held longer"},
+    {"owed_wait", GC_P_INT, "0", 0, 1,
+     "1: an increment whose work_to_do is negative after the assessment "
+     "does nothing (3.14 after 3.14.0); 0: it still takes the young "
+     "generation (3.14.0)"},
+    {"untrack_tuples", GC_P_INT, "1", 0, 1,
+     "1: increments untrack the young tuples, and every collection the "
+     "surviving ones, that hold nothing that may be tracked (CPython's "
+     "untrack_tuples); 0: never"},
 };
 
 enum { PHASE_MARK, PHASE_COLLECT };
@@ -185,7 +216,7 @@ typedef struct inc_state {
   uint64_t threshold;
   int64_t scale, divisor;
   double max_fraction;
-  int premark;
+  int premark, after_fraction, owed_wait, untrack_tuples;
   /* The two spaces: h->gens[visited] and h->gens[3 - visited]. */
   unsigned visited;
   int phase;          /* PHASE_MARK: the next increment marks from roots */
@@ -216,6 +247,9 @@ static int inc_init(gc_heap *h, const gc_param_set *t, char *err,
   st->divisor = gc_params_int(t, "scan_rate_divisor");
   st->max_fraction = gc_params_num(t, "max_heap_fraction");
   st->premark = (int)gc_params_int(t, "premark");
+  st->after_fraction = (int)gc_params_int(t, "after_fraction");
+  st->owed_wait = (int)gc_params_int(t, "owed_wait");
+  st->untrack_tuples = (int)gc_params_int(t, "untrack_tuples");
   h->net_count = (int)gc_params_int(t, "net_count");
   st->visited = 1;
   st->phase = st->premark ? PHASE_MARK : PHASE_COLLECT;
@@ -346,6 +380,7 @@ static uint64_t collect_region(gc_heap *h, gc_link *region, int whole_heap) {
   gc_list_init(&unreachable);
   uint64_t examined =
       gc_deduce_unreachable_(region, &unreachable, st->visited, whole_heap);
+  if (st->untrack_tuples) gc_untrack_list_(h, region, 1, 0);
   uint64_t ran = h->stats.finalizers_run;
   uint64_t revived = gc_finalize_garbage_(h, &unreachable, region);
   gc_free_garbage_(h, &unreachable, 0);
@@ -390,6 +425,11 @@ static void gc_collect_increment(gc_heap *h, gc_collection_record *rec) {
   inc_state *st = h->state;
   rec->generation = 1;
   st->work_to_do += assess_work_to_do(h);
+  /* Owed work: nothing done.  Still a collection here (stats.collections,
+   * a record with examined 0), which CPython's gc.get_stats() would not
+   * count. */
+  if (st->owed_wait && st->work_to_do < 0) return;
+  if (st->untrack_tuples) gc_untrack_list_(h, &h->gens[0], 1, 0);
   if (st->phase == PHASE_MARK) {
     uint64_t marked = mark_at_start(h);
     st->work_to_do -= (int64_t)marked;
@@ -406,7 +446,8 @@ static void gc_collect_increment(gc_heap *h, gc_collection_record *rec) {
   size = take_pending(h, &region, size, st->work_to_do);
   rec->examined = marked + collect_region(h, &region, 0);
 
-  st->work_to_do += (int64_t)h->live_counted / st->divisor / st->scale;
+  if (st->after_fraction)
+    st->work_to_do += (int64_t)h->live_counted / st->divisor / st->scale;
   st->work_to_do -= size;
   if (gc_list_empty(&h->gens[pending_space(st)])) completed_scavenge(h);
 }
@@ -414,6 +455,8 @@ static void gc_collect_increment(gc_heap *h, gc_collection_record *rec) {
 /* gc_collect(h, 0): the young generation alone, into the visited space. */
 static void gc_collect_young(gc_heap *h, gc_collection_record *rec) {
   rec->generation = 0;
+  const inc_state *st = h->state;
+  if (st->untrack_tuples) gc_untrack_list_(h, &h->gens[0], 1, 0);
   gc_link region;
   gc_list_init(&region);
   gc_list_merge(&region, &h->gens[0]);
@@ -425,6 +468,7 @@ static void gc_collect_young(gc_heap *h, gc_collection_record *rec) {
 static void gc_collect_full(gc_heap *h, gc_collection_record *rec) {
   inc_state *st = h->state;
   rec->generation = GC_FULL;
+  if (st->untrack_tuples) gc_untrack_list_(h, &h->gens[0], 1, 0);
   gc_link region;
   gc_list_init(&region);
   gc_list_merge(&region, visited_list(h)); /* CPython's order */

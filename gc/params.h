@@ -29,7 +29,7 @@ typedef struct gc_param_def {
   const char *doc; /* one line: meaning, unit, trade-off */
 } gc_param_def;
 
-#define GC_PARAMS_MAX 24
+#define GC_PARAMS_MAX 32
 
 typedef struct gc_param_set {
   const gc_param_def *defs;

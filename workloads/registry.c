@@ -7,11 +7,13 @@
 extern const workload wl_pair, wl_chains, wl_rings, wl_graphs, wl_trees,
     wl_levels, wl_churn, wl_cycles, wl_growth, wl_snapshot, wl_finalizers,
     wl_timeline;
+extern const workload wl_tuplekeys, wl_tuplelist, wl_scalars, wl_parents;
 
 static const workload *const workloads[] = {
     &wl_pair,   &wl_chains, &wl_rings,  &wl_graphs,   &wl_trees,
     &wl_levels, &wl_churn,  &wl_cycles, &wl_growth,   &wl_snapshot,
     &wl_finalizers, &wl_timeline,
+    &wl_tuplekeys, &wl_tuplelist, &wl_scalars, &wl_parents, /* the gallery */
 };
 
 const workload *const *wl_list(size_t *n) {

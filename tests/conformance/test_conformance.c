@@ -11,7 +11,12 @@
  *   - exact counts (GC_ORACLE_COUNTS), always;
  *   - completeness (GC_ORACLE_COMPLETE) after a collection that covered the
  *     whole heap (its record says GC_FULL), except under `none`, which must
- *     free nothing at all.
+ *     free nothing at all;
+ *   - untracked objects hold untracked objects only (the oracle), and, in
+ *     the cases about untracked objects, are never examined: a
+ *     collection's record counts no more objects than were tracked when it
+ *     began (trial deletion's count may exceed the live objects elsewhere:
+ *     its path trials read some twice).
  * On top of that each case checks survivors against its own model: which
  * objects live, with which counts; under `none` the leak must be exactly
  * the garbage that reference counting cannot free (the cycles and what
@@ -46,6 +51,8 @@ typedef struct judge {
   uint64_t collections;   /* collections seen by the hook */
   uint64_t full;          /* of those, whole-heap ones */
   uint64_t live_before;   /* live objects when the last one began */
+  uint64_t tracked_before; /* of those, tracked */
+  int check_examined;     /* examined <= tracked_before, each collection */
   void (*after)(gc_heap *h, void *arg); /* extra check after each one */
   void *after_arg;
 } judge;
@@ -62,6 +69,7 @@ static void judge_hook(gc_heap *h, int phase, int gen, void *arg) {
   (void)gen;
   if (phase == 0) {
     j->live_before = gc_heap_get_stats(h)->live_objects;
+    j->tracked_before = j->live_before - gc_heap_get_stats(h)->live_untracked;
     j->snap = gc_oracle_before(h);
     assert_non_null(j->snap);
     return;
@@ -72,6 +80,12 @@ static void judge_hook(gc_heap *h, int phase, int gen, void *arg) {
   if (gc_oracle_after(h, snap, err, sizeof err) != 0)
     fail_msg("safety: %s", err);
   int full = last_was_full(h);
+  size_t nrec;
+  const gc_collection_record *rec = gc_heap_records(h, &nrec);
+  if (j->check_examined && rec[nrec - 1].examined > j->tracked_before)
+    fail_msg("a collection examined %llu objects, %llu were tracked",
+             (unsigned long long)rec[nrec - 1].examined,
+             (unsigned long long)j->tracked_before);
   int flags = GC_ORACLE_COUNTS;
   if (full && !j->none) flags |= GC_ORACLE_COMPLETE;
   gc_oracle_report rep;
@@ -943,6 +957,282 @@ static void test_random_mutations(void **state) {
   }
 }
 
+
+/* ======================================================================
+ * Untracked objects
+ * ==================================================================== */
+
+static gc_object *new_atom(gc_heap *h, uint32_t nslots) {
+  gc_object *o = gc_new_ex(h, nslots, 8, GC_NEW_UNTRACKED);
+  assert_non_null(o);
+  assert_false(gc_is_tracked(o));
+  return o;
+}
+
+/* A garbage ring A <-> B holds an untracked leaf X, which holds another,
+ * Y: the collection frees the ring and, through the references it drops,
+ * the leaves, without ever examining them. */
+static void untracked_leaf(void **state, gc_heap *h) {
+  gc_object *a = gc_new(h, 2, 0), *b = gc_new(h, 1, 0);
+  gc_object *x = new_atom(h, 1), *y = new_atom(h, 0);
+  assert_int_equal(gc_root_push_steal(h, a), 0);
+  gc_slot_steal(h, a, 0, b);
+  gc_slot_set(h, b, 0, a);
+  gc_slot_steal(h, x, 0, y);
+  gc_slot_steal(h, a, 1, x);
+  assert_false(gc_is_tracked(x)); /* an atom holding an atom stays so */
+  assert_int_equal(stats(h)->live_untracked, 2);
+  gc_collect(h, GC_FULL);
+  assert_int_equal(stats(h)->live_objects, 4);
+  gc_root_set(h, 0, NULL);
+  gc_collect(h, GC_FULL);
+  if (is_none(state)) {
+    assert_int_equal(stats(h)->live_objects, 4);
+  } else {
+    assert_int_equal(stats(h)->live_objects, 0);
+    assert_int_equal(stats(h)->live_untracked, 0);
+  }
+}
+
+static void test_untracked_leaf(void **state) {
+  gc_heap *h = judged_heap(*state, "auto=0");
+  judges[0].check_examined = 1;
+  untracked_leaf(state, h);
+  gc_heap_free(h);
+}
+
+/* A live ring T0 <-> T1, T0 holding 50 untracked atoms (each holding one
+ * more): a collection examines at most the 2 tracked objects, whatever it
+ * is.  The judge checks every collection so; this case makes the
+ * untracked objects outnumber the tracked ones 50 to 1. */
+static void test_untracked_not_examined(void **state) {
+  gc_heap *h = judged_heap(*state, "auto=0");
+  judges[0].check_examined = 1;
+  gc_object *t0 = gc_new(h, 51, 0), *t1 = gc_new(h, 1, 0);
+  assert_int_equal(gc_root_push_steal(h, t0), 0);
+  for (uint32_t i = 0; i < 50; i++) {
+    gc_object *x = new_atom(h, 1);
+    gc_slot_steal(h, x, 0, new_atom(h, 0));
+    gc_slot_steal(h, t0, i, x);
+  }
+  gc_slot_steal(h, t0, 50, t1);
+  gc_slot_set(h, t1, 0, t0);
+  /* T0 becomes a possible root (a decrement to 1), and so do atoms. */
+  assert_true(gc_root_push(h, t0) >= 0);
+  gc_root_truncate(h, 1);
+  for (uint32_t i = 0; i < 50; i++) {
+    gc_object *x = gc_slot_get(t0, i);
+    gc_incref(x);
+    gc_decref(h, x);
+  }
+  /* Generation 1 first: an increment that marks from the roots. */
+  static const int gens[] = {1, 0, 1, 2, GC_FULL};
+  for (size_t i = 0; i < sizeof gens / sizeof gens[0]; i++)
+    gc_collect(h, gens[i]);
+  size_t n;
+  const gc_collection_record *r = gc_heap_records(h, &n);
+  for (size_t i = 0; i < n; i++) assert_true(r[i].examined <= 2);
+  assert_int_equal(stats(h)->objects_examined <= 2 * n, 1);
+  assert_int_equal(stats(h)->live_objects, 102);
+  assert_int_equal(stats(h)->live_untracked, 100);
+  gc_heap_free(h);
+}
+
+/* Untracked objects are never buffered.  "Every vertex buffered once"
+ * offers the tracked objects only (none at all without a root buffer).
+ * Under a root-buffering collector whose buffer triggers a collection at
+ * its first root, 100 decrements of untracked objects start no
+ * collection, and one decrement of a tracked object does (so the test sees
+ * buffering when it happens). */
+static void test_untracked_never_buffered(void **state) {
+  int buffers = gc_collector_has_root_buffer(*state);
+  gc_heap *h = judged_heap(*state, buffers ? "threshold=1,adaptive=0"
+                                           : "auto=0");
+  judges[0].check_examined = 1;
+  gc_object *x = new_atom(h, 0);
+  assert_int_equal(gc_root_push_steal(h, x), 0);
+  gc_object *t = gc_new(h, 1, 0);
+  gc_slot_set(h, t, 0, x);
+  assert_int_equal(gc_root_push_steal(h, t), 1);
+  assert_int_equal(gc_heap_buffer_all(h), buffers ? 1 : 0);
+  gc_collect(h, GC_FULL);
+  gc_root_set(h, 1, NULL);
+  if (!buffers) {
+    gc_heap_free(h);
+    return;
+  }
+  uint64_t collections = judges[0].collections;
+  for (int i = 0; i < 100; i++) {
+    gc_incref(x);
+    gc_decref(h, x);
+    gc_decref(h, gc_new(h, 0, 0)); /* the safe point */
+  }
+  gc_object *a = gc_new(h, 1, 0);
+  assert_int_equal(gc_root_push_steal(h, a), 2);
+  gc_slot_set(h, a, 0, x); /* a tracked holder may hold it */
+  gc_slot_set(h, a, 0, NULL); /* x's decrement to 1: still nothing */
+  gc_decref(h, gc_new(h, 0, 0));
+  assert_int_equal(judges[0].collections, collections);
+  assert_true(gc_root_push(h, a) >= 0);
+  gc_root_truncate(h, 3); /* a tracked object's decrement to 1 */
+  gc_decref(h, gc_new(h, 0, 0));
+  assert_int_equal(judges[0].collections, collections + 1);
+  gc_heap_free(h);
+}
+
+/* Storing a tracked object into an untracked one tracks the holder first;
+ * a cycle through the holder is then an ordinary cycle, collected. */
+static void test_retrack_by_store(void **state) {
+  gc_heap *h = judged_heap(*state, "auto=0");
+  judges[0].check_examined = 1;
+  gc_object *x = new_atom(h, 2);
+  assert_int_equal(gc_root_push_steal(h, x), 0);
+  gc_slot_steal(h, x, 0, new_atom(h, 0)); /* an atom: x stays untracked */
+  assert_false(gc_is_tracked(x));
+  gc_object *t = gc_new(h, 1, 0);
+  gc_slot_steal(h, x, 1, t);
+  assert_true(gc_is_tracked(x));
+  assert_int_equal(stats(h)->tracked_by_store, 1);
+  assert_int_equal(stats(h)->live_untracked, 1);
+  gc_slot_set(h, t, 0, x); /* the cycle x <-> t */
+  gc_collect(h, GC_FULL);
+  assert_int_equal(stats(h)->live_objects, 3);
+  gc_root_set(h, 0, NULL);
+  gc_collect(h, GC_FULL);
+  assert_int_equal(stats(h)->live_objects, is_none(state) ? 3 : 0);
+  /* gc_slot_steal tracks its holder as gc_slot_set does. */
+  gc_object *u = new_atom(h, 1);
+  assert_int_equal(gc_root_push_steal(h, u), 1);
+  gc_slot_steal(h, u, 0, gc_new(h, 0, 0));
+  assert_true(gc_is_tracked(u));
+  /* gc_slot_set too, and a cycle through that holder is collected. */
+  gc_object *w = new_atom(h, 1);
+  assert_int_equal(gc_root_push_steal(h, w), 2);
+  gc_object *z = gc_new(h, 1, 0);
+  gc_slot_set(h, w, 0, z);
+  assert_true(gc_is_tracked(w));
+  gc_slot_set(h, z, 0, w);
+  gc_decref(h, z);
+  gc_root_set(h, 2, NULL); /* z holds w, w holds z: garbage */
+  gc_collect(h, GC_FULL);
+  assert_int_equal(stats(h)->live_objects, is_none(state) ? 7 : 2);
+  gc_heap_free(h);
+}
+
+/* gc_untrack refuses an object one of whose slots holds a tracked object,
+ * and untracks it once they hold untracked ones; gc_track brings it back
+ * as a new object; both are idempotent. */
+static void test_untrack_refused(void **state) {
+  gc_heap *h = judged_heap(*state, "auto=0");
+  judges[0].check_examined = 1;
+  gc_object *x = gc_new(h, 2, 0), *y = gc_new(h, 0, 0);
+  assert_int_equal(gc_root_push_steal(h, x), 0);
+  gc_slot_steal(h, x, 0, y);
+  assert_int_equal(gc_untrack(h, x), GC_EINVAL);
+  assert_true(gc_is_tracked(x));
+  assert_int_equal(gc_untrack(h, y), GC_OK);
+  assert_int_equal(gc_untrack(h, y), GC_OK);
+  assert_false(gc_is_tracked(y));
+  assert_int_equal(gc_untrack(h, x), GC_OK);
+  assert_false(gc_is_tracked(x));
+  assert_int_equal(stats(h)->live_untracked, 2);
+  gc_collect(h, GC_FULL);
+  assert_int_equal(stats(h)->live_objects, 2);
+  assert_int_equal(gc_track(h, x), GC_OK);
+  assert_int_equal(gc_track(h, x), GC_OK);
+  assert_true(gc_is_tracked(x));
+  assert_int_equal(stats(h)->live_untracked, 1);
+  assert_int_equal(gc_untrack(h, NULL), GC_EINVAL);
+  assert_int_equal(gc_track(h, NULL), GC_EINVAL);
+  assert_false(gc_is_tracked(NULL));
+  assert_null(gc_new_ex(h, 1, 0, GC_NEW_TUPLE | GC_NEW_DICT));
+  assert_null(gc_new_ex(h, 1, 0, 0x8));
+  gc_collect(h, GC_FULL);
+  gc_root_set(h, 0, NULL);
+  assert_int_equal(stats(h)->live_objects, 0);
+  gc_heap_free(h);
+}
+
+/* A broken acyclic promise: a cycle of untracked objects, with a leaf,
+ * dropped.  Stores alone cannot make one (the holder of anything a store
+ * could track is tracked): a store into a built tuple that an untracked
+ * tuple holds can, the mutator's to avoid.  No collector frees it, and the
+ * oracle says whose fault that is; gc_heap_free frees it all the same, and
+ * the untracked objects a dropped tracked cycle still holds (the sanitizer
+ * build's leak check). */
+static void test_untracked_cycle(void **state) {
+  char err[256];
+  gc_heap *h = gc_heap_new(*state, "auto=0", err, sizeof err);
+  assert_non_null(h);
+  const unsigned ut = GC_NEW_TUPLE | GC_NEW_UNTRACKED;
+  gc_object *u = gc_new_ex(h, 2, 0, ut), *v = gc_new_ex(h, 1, 0, ut);
+  assert_non_null(u);
+  assert_non_null(v);
+  assert_int_equal(gc_root_push_steal(h, u), 0);
+  gc_slot_steal(h, v, 0, new_atom(h, 0)); /* v built */
+  gc_slot_steal(h, u, 0, v);
+  gc_slot_steal(h, u, 1, new_atom(h, 0)); /* u built */
+  gc_slot_set(h, v, 0, u); /* the broken promise */
+  assert_false(gc_is_tracked(u));
+  assert_false(gc_is_tracked(v));
+  gc_root_set(h, 0, NULL);
+  gc_collect(h, GC_FULL);
+  assert_int_equal(stats(h)->live_objects, 3);
+  gc_oracle_report rep;
+  assert_int_equal(gc_oracle_check(h, GC_ORACLE_COUNTS | GC_ORACLE_COMPLETE,
+                                   &rep), -1);
+  assert_int_equal(rep.broken_promise, 3);
+  assert_non_null(strstr(rep.error, "broken acyclic promise"));
+  /* A tracked garbage ring holding untracked leaves, never collected. */
+  gc_object *a = gc_new(h, 2, 0), *b = gc_new(h, 1, 0);
+  assert_int_equal(gc_root_push_steal(h, a), 1);
+  gc_slot_steal(h, a, 0, b);
+  gc_slot_set(h, b, 0, a);
+  gc_slot_steal(h, a, 1, new_atom(h, 0));
+  gc_root_set(h, 1, NULL);
+  if (is_none(state)) { /* its fault is the collector's, and named so */
+    assert_int_equal(gc_oracle_check(h, GC_ORACLE_COMPLETE, &rep), -1);
+    assert_non_null(strstr(rep.error, "survived a full collection"));
+  }
+  gc_heap_free(h);
+}
+
+/* Trial deletion told to buffer untracked objects (PHP's behaviour): their
+ * decrements buffer them and start collections, which look at them, and
+ * everything stays correct. */
+static void test_buffer_untracked(void **state) {
+  char err[256];
+  gc_heap *probe = gc_heap_new(*state, "buffer_untracked=1", err, sizeof err);
+  if (!probe) { /* only trial deletion has the tunable: refused by name */
+    assert_non_null(strstr(err, "no tunable 'buffer_untracked'"));
+    return;
+  }
+  gc_heap_free(probe);
+  gc_heap *h = judged_heap(*state, "auto=0,buffer_untracked=1");
+  untracked_leaf(state, h);
+  gc_heap_free(h);
+  h = judged_heap(*state, "threshold=1,adaptive=0,buffer_untracked=1");
+  gc_object *x = new_atom(h, 0);
+  assert_int_equal(gc_root_push_steal(h, x), 0);
+  for (int i = 0; i < 10; i++) {
+    gc_incref(x);
+    gc_decref(h, x);
+    gc_decref(h, gc_new(h, 0, 0));
+  }
+  assert_int_equal(judges[0].collections, 10);
+  assert_int_equal(stats(h)->objects_examined, 10);
+  gc_root_set(h, 0, NULL);
+  assert_int_equal(stats(h)->live_objects, 0);
+  /* A buffered untracked object freed by reference counting leaves the
+   * buffer (the validator checks it at the next collection). */
+  x = new_atom(h, 0);
+  gc_incref(x);
+  gc_decref(h, x); /* buffered */
+  gc_decref(h, x); /* freed */
+  gc_collect(h, GC_FULL);
+  gc_heap_free(h);
+}
+
 /* ======================================================================
  * The test table: every case for every collector
  * ==================================================================== */
@@ -968,6 +1258,13 @@ static const conf_case cases[] = {
     {"one_target", test_one_target},
     {"random_graphs", test_random_graphs},
     {"random_mutations", test_random_mutations},
+    {"untracked_leaf", test_untracked_leaf},
+    {"untracked_not_examined", test_untracked_not_examined},
+    {"untracked_never_buffered", test_untracked_never_buffered},
+    {"retrack_by_store", test_retrack_by_store},
+    {"untrack_refused", test_untrack_refused},
+    {"untracked_cycle", test_untracked_cycle},
+    {"buffer_untracked", test_buffer_untracked},
 };
 
 int main(void) {

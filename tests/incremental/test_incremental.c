@@ -335,9 +335,74 @@ static void test_work_to_do_arithmetic(void **state) {
 }
 
 /* The profile is the collector at 3.14.0's constants. */
-static void test_profile_cpython_314(void **state) {
+static void test_profile_cpython_3140(void **state) {
   (void)state;
-  work_to_do_case("cpython-3.14");
+  work_to_do_case("cpython-3.14.0");
+}
+
+/* gh-140262's work_to_do (profile cpython-3.14: cap new * 2, no heap
+ * fraction after an increment, an increment owed work returns at once),
+ * beside 3.14.0's.  Pending: L, holding the next 30, then 969 lone objects
+ * (1000 in all).  The heap fraction is 1001 / 100 = 10.
+ *   1 new: work = 0 + 1 + min(10, cap), the cap 1 * 3 / 2 = 1 under
+ *     3.14.0, 1 * 2 = 2 under 3.14:
+ *     3.14.0: 1 + 1 = 2: the young one, then L and the 30: 32.  After:
+ *       2 + 10 - 32 = -20.
+ *     3.14:   1 + 2 = 3: the same 32.  After: 3 - 32 = -29.
+ *   1 new: 3.14.0: work = -20 + 1 + 1 = -18: the young one alone (1).
+ *          3.14:   work = -29 + 1 + 2 = -26 < 0: nothing at all (0), and
+ *                  the young object stays young. */
+static void owed_work_case(const char *name, int fixed) {
+  char err[256];
+  gc_heap *h = gc_heap_new(name, "auto=0,premark=0", err, sizeof err);
+  if (!h) fail_msg("%s: %s", name, err);
+  gc_object *l = gc_new(h, 30, 0), *o[999], *y[2];
+  assert_non_null(l);
+  make_held(h, o, 999, 0);
+  for (uint32_t i = 0; i < 30; i++) gc_slot_set(h, l, i, o[i]);
+  gc_collect(h, GC_FULL);
+  make_held(h, &y[0], 1, 0);
+  assert_int_equal(collect(h, 1), 32);
+  make_held(h, &y[1], 1, 0);
+  assert_int_equal(collect(h, 1), fixed ? 0 : 1);
+  assert_int_equal(gc_get_gen(y[1]), fixed ? 0 : gc_get_gen(y[0]));
+  assert_safe(h);
+  gc_decref(h, l);
+  drop_all(h, o, 999);
+  drop_all(h, y, 2);
+  end_heap(h);
+}
+
+static void test_profile_cpython_314_owed_work(void **state) {
+  (void)state;
+  owed_work_case("cpython-3.14.0", 0);
+  owed_work_case("cpython-3.14", 1);
+}
+
+/* gh-140262's cap and no fraction after: the work_to_do_case heap under
+ * cpython-3.14.
+ *   200 new, heap 1200: work = 0 + 200 + min(12, 400) = 212: 200 young +
+ *     12 pending.  After: 212 - 212 = 0.
+ *   0 new: work = 0: the increment takes nothing.
+ *   4 new, heap 1204: work = 4 + min(12, 8) = 12: 4 young + 8 pending
+ *     (3.14.0's cap would give 4 + 6). */
+static void test_profile_cpython_314_fixed(void **state) {
+  (void)state;
+  char err[256];
+  gc_heap *h = gc_heap_new("cpython-3.14", "auto=0,premark=0", err,
+                           sizeof err);
+  if (!h) fail_msg("cpython-3.14: %s", err);
+  static gc_object *o[1204];
+  make_held(h, o, 1000, 0);
+  gc_collect(h, GC_FULL);
+  make_held(h, o + 1000, 200, 0);
+  assert_int_equal(collect(h, 1), 212);
+  assert_int_equal(collect(h, 1), 0);
+  make_held(h, o + 1200, 4, 0);
+  assert_int_equal(collect(h, 1), 12);
+  assert_safe(h);
+  drop_all(h, o, 1204);
+  end_heap(h);
 }
 
 /* A closure that overshoots the budget is work done in advance.  Pending:
@@ -684,7 +749,9 @@ int main(void) {
       cmocka_unit_test(test_straddling_cycle_waits_for_the_swap),
       cmocka_unit_test(test_spaces_swap_when_pending_empties),
       cmocka_unit_test(test_work_to_do_arithmetic),
-      cmocka_unit_test(test_profile_cpython_314),
+      cmocka_unit_test(test_profile_cpython_3140),
+      cmocka_unit_test(test_profile_cpython_314_owed_work),
+      cmocka_unit_test(test_profile_cpython_314_fixed),
       cmocka_unit_test(test_overshoot_is_carried),
       cmocka_unit_test(test_premark_on),
       cmocka_unit_test(test_premark_off),

@@ -134,7 +134,9 @@ typedef struct mobj {
   uint32_t mark;  /* == m->epoch: reachable */
   uint32_t seen;  /* == m->epoch: gc_heap_foreach visited it */
   uint64_t count; /* expected refcnt, derived at each check */
+  uint32_t umark; /* == m->uepoch: seen by the promise's walk */
   uint8_t fin, finalized, noted;
+  uint8_t untracked, kind; /* gc_is_tracked's answer; GC_KIND_* */
 } mobj;
 
 typedef struct mroot {
@@ -152,6 +154,10 @@ typedef struct model {
   const char *name;
   char tunables[512];
   int is_none, legacy, notes, use_fin, has_buffer;
+  int tuple_untracked, dict_untracked; /* the heap's tunables */
+  uint64_t tracked_by_store;           /* stores that tracked a holder */
+  int learn;                           /* check(): a collection just ran */
+  uint32_t uepoch;
   mobj *obj; /* by serial; obj[0] unused */
   size_t nobj, capobj;
   VEC(uint64_t) alive;
@@ -160,6 +166,7 @@ typedef struct model {
   VEC(uint64_t) held; /* objects a running finalizer is on */
   VEC(uint64_t) garb; /* gc.garbage */
   VEC(uint64_t) work;
+  VEC(uint64_t) uwork; /* the promise's walk */
   uint32_t epoch;
   uint64_t step;
   int in_collection;     /* between the collect hook's two calls */
@@ -314,6 +321,8 @@ static void learn_garbage(model *m) {
   }
 }
 
+static void learn_untracked(model *m);
+
 /* Everything the model can compare with the heap.  `where` names the
  * moment (after a step, before or after a collection). */
 static void check(model *m, const char *where) {
@@ -345,7 +354,29 @@ static void check(model *m, const char *where) {
   if (st->live_objects != m->alive.n)
     fail(m, "%s: live_objects is %llu, the heap's lists hold %zu", where,
          (unsigned long long)st->live_objects, m->alive.n);
-  /* 3. Slots, and the expected counts. */
+  /* 3. Tracking: each object's, and the statistics. */
+  if (m->learn) learn_untracked(m);
+  m->learn = 0;
+  uint64_t untracked = 0;
+  for (size_t i = 0; i < m->alive.n; i++) {
+    mobj *o = &m->obj[m->alive.v[i]];
+    untracked += o->untracked;
+    if (gc_is_tracked(o->p) == o->untracked)
+      fail(m, "%s: #%llu is %s, the model says %s", where,
+           (unsigned long long)m->alive.v[i],
+           gc_is_tracked(o->p) ? "tracked" : "untracked",
+           o->untracked ? "untracked" : "tracked");
+  }
+  if (st->live_untracked != untracked ||
+      st->tracked_by_store != m->tracked_by_store)
+    fail(m,
+         "%s: live_untracked %llu and tracked_by_store %llu, the model "
+         "counts %llu and %llu",
+         where, (unsigned long long)st->live_untracked,
+         (unsigned long long)st->tracked_by_store,
+         (unsigned long long)untracked,
+         (unsigned long long)m->tracked_by_store);
+  /* 4. Slots, and the expected counts. */
   for (size_t i = 0; i < m->alive.n; i++) m->obj[m->alive.v[i]].count = 0;
   for (size_t i = 0; i < m->alive.n; i++) {
     uint64_t id = m->alive.v[i];
@@ -370,7 +401,7 @@ static void check(model *m, const char *where) {
       if (t) m->obj[t].count++;
     }
   }
-  /* 4. The root table. */
+  /* 5. The root table. */
   if (gc_root_count(h) != m->root.n)
     fail(m, "%s: the root table has %zu entries, the model %zu", where,
          gc_root_count(h), m->root.n);
@@ -399,7 +430,7 @@ static void check(model *m, const char *where) {
            (unsigned long long)m->garb.v[i]);
     m->obj[m->garb.v[i]].count++;
   }
-  /* 5. Counts. */
+  /* 6. Counts. */
   for (size_t i = 0; i < m->alive.n; i++) {
     uint64_t id = m->alive.v[i];
     mobj *o = &m->obj[id];
@@ -411,7 +442,7 @@ static void check(model *m, const char *where) {
            (unsigned long long)o->count,
            o->mark == m->epoch ? "" : " (unreachable)");
   }
-  /* 6. Unreclaimed garbage, exact when the run notes it. */
+  /* 7. Unreclaimed garbage, exact when the run notes it. */
   if (m->notes) {
     uint64_t n = 0, bytes = 0, nn = 0, nb = 0;
     for (size_t i = 0; i < m->alive.n; i++) {
@@ -443,6 +474,7 @@ static void check(model *m, const char *where) {
  * a full one that ran no finalizer. */
 static void check_after(model *m, int gen) {
   learn_garbage(m);
+  m->learn = 1; /* what it untracked, once the freed are forgotten */
   check(m, "after a collection");
   if (gen != GC_FULL || m->is_none || m->fin_in_coll) return;
   m->epoch++;
@@ -485,10 +517,112 @@ static void sample_hook(gc_heap *h, void *arg) {
  * Operations: the model first, then the heap
  * ==================================================================== */
 
+/* ======================================================================
+ * Tracking, as the model predicts it (gc.h's invariants)
+ * ==================================================================== */
+
+/* Has the untracked tuple o no NULL slot (built: no store can track it)? */
+static int built_tuple(const mobj *o) {
+  if (!o->untracked || o->kind != GC_KIND_TUPLE) return 0;
+  for (uint32_t i = 0; i < o->nslots; i++)
+    if (!o->slot[i]) return 0;
+  return 1;
+}
+
+/* CPython's _PyObject_GC_MAY_BE_TRACKED, as gcbench applies it for every
+ * sequence of stores: all but an untracked object without slots and a
+ * built untracked tuple. */
+static int may_be_tracked(const mobj *o) {
+  if (!o->untracked) return 1;
+  return o->kind == GC_KIND_TUPLE ? !built_tuple(o) : o->nslots != 0;
+}
+
+/* During a collection (a finalizer's call), a tuple or dict the
+ * collection has untracked already, learnt before the model predicts
+ * with it (judged with the rest after the collection). */
+static void learn_early(model *m, uint64_t id) {
+  mobj *o = &m->obj[id];
+  if (m->in_collection && id && !o->untracked && !gc_is_tracked(o->p) &&
+      (o->kind == GC_KIND_TUPLE || o->kind == GC_KIND_DICT))
+    o->untracked = 1;
+}
+
+/* Storing vid into oid's slot tracks oid (MAINTAIN_TRACKING). */
+static int store_tracks(model *m, uint64_t oid, uint64_t vid) {
+  const mobj *o = &m->obj[oid];
+  if (!o->untracked || !vid) return 0;
+  return may_be_tracked(&m->obj[vid]);
+}
+
+/* Does `from` reach `to` through slots (from == to included)? */
+static int reaches(model *m, uint64_t from, uint64_t to) {
+  m->uepoch++;
+  m->uwork.n = 0;
+  if (from) {
+    m->obj[from].umark = m->uepoch;
+    VPUSH(m, m->uwork, from);
+  }
+  while (m->uwork.n) {
+    uint64_t id = m->uwork.v[--m->uwork.n];
+    if (id == to) return 1;
+    mobj *o = &m->obj[id];
+    for (uint32_t i = 0; i < o->nslots; i++) {
+      uint64_t t = o->slot[i];
+      if (t && m->obj[t].umark != m->uepoch) {
+        m->obj[t].umark = m->uepoch;
+        VPUSH(m, m->uwork, t);
+      }
+    }
+  }
+  return 0;
+}
+
+/* Is id held by an untracked object?  Then tracking id would break the
+ * invariant (an untracked object holds untracked ones only), which is the
+ * mutator's to keep. */
+static int held_by_untracked(model *m, uint64_t id) {
+  for (size_t i = 0; i < m->alive.n; i++) {
+    const mobj *o = &m->obj[m->alive.v[i]];
+    if (!o->untracked) continue;
+    for (uint32_t s = 0; s < o->nslots; s++)
+      if (o->slot[s] == id) return 1;
+  }
+  return 0;
+}
+
+/* Would storing vid into oid's slot leave an untracked cycle (oid stays
+ * untracked, and vid, untracked, reaches it)?  The mutator promises not
+ * to. */
+static int breaks_promise(model *m, uint64_t oid, uint64_t vid) {
+  learn_early(m, oid);
+  learn_early(m, vid);
+  if (!vid || !m->obj[oid].untracked || store_tracks(m, oid, vid)) return 0;
+  return m->obj[vid].untracked && reaches(m, vid, oid);
+}
+
+/* Would storing vid into oid's slot track oid, or unbuild it (a NULL),
+ * while an untracked object holds it?  Only a built tuple can be so held
+ * (the heap tracks the holder of anything else a store may track), and
+ * writing into it is the mutator's to avoid (CPython's tuples are
+ * immutable once built): the model skips the store. */
+static int store_forbidden(model *m, uint64_t oid, uint64_t vid) {
+  return built_tuple(&m->obj[oid]) && (!vid || store_tracks(m, oid, vid)) &&
+         held_by_untracked(m, oid);
+}
+
+static void note_store(model *m, uint64_t oid, uint64_t vid) {
+  if (!store_tracks(m, oid, vid)) return;
+  m->obj[oid].untracked = 0;
+  m->tracked_by_store++;
+}
+
 /* A new object, held as a temporary.  Returns its serial. */
-static uint64_t op_new(model *m, uint32_t nslots, uint32_t payload) {
-  gc_object *p = gc_new(m->h, nslots, payload);
-  if (!p) fail(m, "gc_new(%u, %u) returned NULL", nslots, payload);
+static uint64_t op_new_ex(model *m, uint32_t nslots, uint32_t payload,
+                          unsigned flags) {
+  gc_object *p = flags ? gc_new_ex(m->h, nslots, payload, flags)
+                       : gc_new(m->h, nslots, payload);
+  if (!p)
+    fail(m, "gc_new_ex(%u, %u, %#x) returned NULL", nslots, payload, flags);
   uint64_t id = gc_heap_get_stats(m->h)->objects_allocated;
   if (serial_of(p) != id)
     fail(m, "gc_new's payload starts with serial %llu, not %llu",
@@ -501,9 +635,88 @@ static uint64_t op_new(model *m, uint32_t nslots, uint32_t payload) {
   o->slot = calloc(nslots ? nslots : 1, sizeof *o->slot);
   if (!o->slot) fail(m, "out of memory in the model");
   o->ix = (uint32_t)m->alive.n;
+  o->kind = flags & GC_NEW_TUPLE  ? GC_KIND_TUPLE
+            : flags & GC_NEW_DICT ? GC_KIND_DICT
+            : flags               ? GC_KIND_ATOM
+                                  : GC_KIND_PLAIN;
+  o->untracked = (flags & GC_NEW_UNTRACKED) ||
+                 (o->kind == GC_KIND_TUPLE && m->tuple_untracked) ||
+                 (o->kind == GC_KIND_DICT && m->dict_untracked);
+  if (gc_is_tracked(p) == o->untracked)
+    fail(m, "gc_new_ex(%#x) made #%llu %s, the model says %s", flags,
+         (unsigned long long)id, gc_is_tracked(p) ? "tracked" : "untracked",
+         o->untracked ? "untracked" : "tracked");
   VPUSH(m, m->alive, id);
   VPUSH(m, m->temp, id);
   return id;
+}
+
+static uint64_t op_new(model *m, uint32_t nslots, uint32_t payload) {
+  return op_new_ex(m, nslots, payload, 0);
+}
+
+/* gc_untrack: refused while a slot holds an object that may be tracked,
+ * and maybe by a running collection (a finalizer's call) for an object in
+ * the set it examines; never called when it would make an untracked
+ * cycle. */
+static void op_untrack(model *m, uint64_t id) {
+  mobj *o = &m->obj[id];
+  learn_early(m, id);
+  for (uint32_t i = 0; i < o->nslots; i++) learn_early(m, o->slot[i]);
+  int want = GC_OK;
+  for (uint32_t i = 0; i < o->nslots; i++)
+    if (o->slot[i] && may_be_tracked(&m->obj[o->slot[i]])) want = GC_EINVAL;
+  if (o->untracked) want = GC_OK;
+  if (want == GC_OK && !o->untracked)
+    for (uint32_t i = 0; i < o->nslots; i++)
+      if (o->slot[i] && reaches(m, o->slot[i], id)) return;
+  int got = gc_untrack(m->h, ptr(m, id));
+  if (got == GC_EINVAL && want == GC_OK && m->in_collection && !o->untracked)
+    return; /* in the collection's set */
+  if (got != want)
+    fail(m, "gc_untrack(#%llu) returned %d, the model expects %d",
+         (unsigned long long)id, got, want);
+  if (got == GC_OK) o->untracked = 1;
+}
+
+static void op_track(model *m, uint64_t id) {
+  learn_early(m, id);
+  if (m->obj[id].untracked && held_by_untracked(m, id)) return;
+  if (gc_track(m->h, ptr(m, id)) != GC_OK)
+    fail(m, "gc_track(#%llu) failed", (unsigned long long)id);
+  m->obj[id].untracked = 0;
+}
+
+/* After a collection: the tuples and dicts it untracked, each of which
+ * must have met CPython's test (no slot may be tracked; a tuple has no
+ * NULL slot), judged once all are known (a tuple of tuples untracked in
+ * the same pass). */
+static void learn_untracked(model *m) {
+  size_t n = 0;
+  for (size_t i = 0; i < m->alive.n; i++) {
+    mobj *o = &m->obj[m->alive.v[i]];
+    if (!o->p || o->untracked || gc_is_tracked(o->p)) continue;
+    if (o->kind != GC_KIND_TUPLE && o->kind != GC_KIND_DICT)
+      fail(m, "a collection untracked #%llu, neither tuple nor dict",
+           (unsigned long long)m->alive.v[i]);
+    o->untracked = 2; /* learnt: judged below */
+    n++;
+  }
+  for (size_t i = 0; n && i < m->alive.n; i++) {
+    mobj *o = &m->obj[m->alive.v[i]];
+    if (o->untracked != 2) continue;
+    for (uint32_t s = 0; s < o->nslots; s++) {
+      uint64_t t = o->slot[s];
+      if ((!t && o->kind == GC_KIND_TUPLE) ||
+          (t && (m->obj[t].untracked == 2 ? 0 : may_be_tracked(&m->obj[t]))))
+        fail(m, "a collection untracked #%llu, whose slot %u holds %s",
+             (unsigned long long)m->alive.v[i], s,
+             t ? "an object that may be tracked" : "NULL");
+    }
+  }
+  for (size_t i = 0; n && i < m->alive.n; i++)
+    if (m->obj[m->alive.v[i]].untracked == 2)
+      m->obj[m->alive.v[i]].untracked = 1;
 }
 
 static void op_incref(model *m, uint64_t id) {
@@ -518,7 +731,10 @@ static void op_decref(model *m, size_t ti) {
 }
 
 static void op_slot_set(model *m, uint64_t oid, uint32_t i, uint64_t vid) {
+  if (breaks_promise(m, oid, vid)) vid = 0;
+  if (store_forbidden(m, oid, vid)) return;
   gc_object *o = ptr(m, oid), *v = ptr(m, vid);
+  note_store(m, oid, vid);
   m->obj[oid].slot[i] = vid;
   if (gc_slot_set(m->h, o, i, v) != GC_OK)
     fail(m, "gc_slot_set(#%llu, %u) failed", (unsigned long long)oid, i);
@@ -527,9 +743,13 @@ static void op_slot_set(model *m, uint64_t oid, uint32_t i, uint64_t vid) {
 /* o.slot[i] = temporary ti (or NULL when ti is -1), stolen. */
 static void op_slot_steal(model *m, uint64_t oid, uint32_t i, long ti) {
   gc_object *o = ptr(m, oid);
+  if (ti >= 0 && breaks_promise(m, oid, m->temp.v[ti])) ti = -1;
   uint64_t vid = ti >= 0 ? m->temp.v[ti] : 0;
+  learn_early(m, oid);
+  if (store_forbidden(m, oid, vid)) return;
   gc_object *v = ptr(m, vid);
   if (ti >= 0) temp_remove(m, (size_t)ti);
+  note_store(m, oid, vid);
   m->obj[oid].slot[i] = vid;
   if (m->opt->avoid & MODEL_AVOID_STEAL_CYCLE) {
     if (gc_slot_set(m->h, o, i, v) != GC_OK) fail(m, "gc_slot_set failed");
@@ -719,7 +939,17 @@ static void finalizer(gc_heap *h, gc_object *p, void *arg) {
        a--) {
     m->fin_budget--;
     size_t lim = root_limit(m);
-    switch (draw(m, 10)) {
+    switch (draw(m, 12)) {
+    case 10: { /* untrack itself (garbage: maybe refused) or another */
+      uint64_t t = chance(m, 2) ? id : pick(m);
+      if (t) op_untrack(m, t);
+      break;
+    }
+    case 11: { /* track itself or another */
+      uint64_t t = chance(m, 2) ? id : pick(m);
+      if (t) op_track(m, t);
+      break;
+    }
     case 0: { /* resurrect: into a reachable object's slot */
       uint64_t t = pick_holder(m);
       if (t) op_slot_set(m, t, draw(m, m->obj[t].nslots), id);
@@ -834,6 +1064,12 @@ static void draw_tunables(model *m, size_t c, int own) {
       add_tunable(m, nm, m->legacy ? "1" : "0");
     else if (strcmp(nm, "auto") == 0)
       add_tunable(m, nm, chance(m, 5) ? "0" : "1");
+    else if (strcmp(nm, "tuple_untracked") == 0)
+      add_tunable(m, nm, (m->tuple_untracked = chance(m, 2)) ? "1" : "0");
+    else if (strcmp(nm, "dict_untracked") == 0)
+      add_tunable(m, nm, (m->dict_untracked = chance(m, 2)) ? "1" : "0");
+    else if (strcmp(nm, "count") == 0)
+      add_tunable(m, nm, chance(m, 2) ? "tracked" : "trackable");
     else if (strcmp(nm, "allocator") == 0) {
       static const char *const alloc[] = {"jemalloc", "mimalloc", "libc"};
       /* heapwalk's objects are a mimalloc heap's blocks: no other */
@@ -892,7 +1128,7 @@ static void step(model *m) {
   gc_heap *h = m->h;
   m->fin_budget = FIN_BUDGET;
   size_t nr = m->root.n;
-  switch (draw(m, 28)) {
+  switch (draw(m, 32)) {
   case 24:
   case 25: { /* allocate and hang on something reachable, or push */
     if (!room(m)) break;
@@ -1003,6 +1239,45 @@ static void step(model *m) {
       fail(m, "gc_heap_buffer_all offered %llu of %zu objects", (unsigned long long)n, m->alive.n);
     break;
   }
+  case 28: { /* an atom, tuple or dict (maybe untracked), hung or pushed */
+    static const unsigned kinds[] = {
+        GC_NEW_UNTRACKED, GC_NEW_UNTRACKED, GC_NEW_TUPLE, GC_NEW_DICT,
+        GC_NEW_TUPLE | GC_NEW_UNTRACKED, GC_NEW_DICT | GC_NEW_UNTRACKED};
+    if (!room(m)) break;
+    uint64_t o = pick_holder(m);
+    uint64_t id = op_new_ex(m, pick_nslots(m), 8 + draw(m, 24),
+                            kinds[draw(m, 6)]);
+    if (m->use_fin && chance(m, 8)) op_add_finalizer(m, id);
+    if (o && m->obj[o].p && chance(m, 2))
+      op_slot_steal(m, o, draw(m, m->obj[o].nslots), (long)m->temp.n - 1);
+    else if (nr < MAX_ROOTS)
+      op_push_steal(m, (long)m->temp.n - 1, pick_k(m));
+    break;
+  }
+  case 29: { /* untrack something reachable */
+    uint64_t id = pick(m);
+    if (id) op_untrack(m, id);
+    break;
+  }
+  case 30: { /* track something reachable */
+    uint64_t id = pick(m);
+    if (id) op_track(m, id);
+    break;
+  }
+  case 31: /* store into an untracked object: an atom, or anything */
+    for (int tries = 0; tries < 4; tries++) {
+      uint64_t o = pick_holder(m);
+      if (!o || !m->obj[o].untracked) continue;
+      uint32_t i = draw(m, m->obj[o].nslots);
+      if (chance(m, 2) && room(m) && m->temp.n < MAX_TEMPS) {
+        op_new_ex(m, draw(m, 2), 8, GC_NEW_UNTRACKED);
+        op_slot_steal(m, o, i, (long)m->temp.n - 1);
+      } else {
+        op_slot_set(m, o, i, pick(m));
+      }
+      break;
+    }
+    break;
   case 22: /* finalizer off and on again, and the records */
     gc_set_finalizer(h, NULL, NULL);
     gc_set_finalizer(h, finalizer, m);
@@ -1030,6 +1305,7 @@ static void model_free(model *m) {
   free(m->held.v);
   free(m->garb.v);
   free(m->work.v);
+  free(m->uwork.v);
   free(m);
 }
 

@@ -18,6 +18,14 @@
  *     it + the k of root entries holding it + temporaries + gc.garbage;
  *   - every live object's slots, the root table and gc.garbage are what
  *     the model says; no object is freed with its finalizer pending;
+ *   - every live object is tracked or untracked as the model says
+ *     (gc_new_ex's flags and the heap's tuple_untracked and dict_untracked,
+ *     gc_untrack refused exactly when a slot holds a tracked object,
+ *     gc_track, a store into an untracked object tracking it by
+ *     MAINTAIN_TRACKING's rule), live_untracked and tracked_by_store
+ *     agree, and what a collection untracks is a tuple or dict that
+ *     CPython's test allows (the mutator keeps its promises: no untracked
+ *     cycle, no object tracked while an untracked one holds it);
  *   - after a full collection that ran no finalizer, nothing the model
  *     finds unreachable survives (not under `none`);
  *   - without finalizers, gc_heap_unreclaimed() equals the model's count

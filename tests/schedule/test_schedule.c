@@ -318,7 +318,7 @@ static void test_long_lived_pending_before_finalizers(void **state) {
  * collection comes after 4 more allocations (count 11), not 11. */
 static void test_young_count_zeroed_at_start(void **state) {
   (void)state;
-  const char *cs[] = {"generational", "incremental", "cpython-3.14"};
+  const char *cs[] = {"generational", "incremental", "cpython-3.14.0"};
   const char *tun[] = {"threshold0=10,auto=0", "threshold=10,auto=0",
                        "threshold=10,auto=0"};
   const int gen[] = {0, 1, 1};

@@ -276,13 +276,20 @@ static inline void gc_offer_root_(gc_heap *h, gc_object *o) {
   h->collector->possible_root(h, o);
 }
 
-/* CPython's _PyObject_GC_MAY_BE_TRACKED: 0 for what can never hold a
- * reference a collector must see (an atom, an untracked tuple), 1 for
- * anything else (a tracked object; an untracked dict or plain object,
- * which a store may track). */
+/* CPython's _PyObject_GC_MAY_BE_TRACKED, for every sequence of stores:
+ * 0 only for what no store can track, an untracked object without slots
+ * (an atom: an int, a str) or an untracked tuple with no NULL slot (a
+ * built tuple, immutable in CPython: only the constructors given all
+ * items create tuples untracked); 1 for anything else (a tracked object;
+ * an untracked dict, plain object or atom with slots, or a tuple still
+ * being built, which a later store into it may track). */
 static inline int gc_may_be_tracked_(const gc_object *x) {
-  return !x->untracked ||
-         (x->kind != GC_KIND_ATOM && x->kind != GC_KIND_TUPLE);
+  if (!x->untracked) return 1;
+  if (x->kind != GC_KIND_TUPLE) return x->nslots != 0;
+  gc_object *const *s = gc_slots((gc_object *)x);
+  for (uint32_t i = 0, n = x->nslots; i < n; i++)
+    if (!s[i]) return 1;
+  return 0;
 }
 
 /* CPython's _PyTuple_MaybeUntrack test, for a tracked tuple: no slot is

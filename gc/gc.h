@@ -75,8 +75,9 @@ typedef struct gc_object {
    * meaningless between collections. */
   uint32_t one_target : 1;
   uint32_t linked : 1; /* a gc_link precedes the header (gc_link_of) */
-  /* On no collector's list, never buffered, never traversed (gc_untrack);
-   * reference counting still counts and frees it. */
+  /* On no collector's list, never buffered (except under trial's
+   * buffer_untracked=1), never traversed (gc_untrack); reference counting
+   * still counts and frees it. */
   uint32_t untracked : 1;
   uint32_t kind : 2; /* GC_KIND_*: what the object is to a runtime */
   uint32_t info; /* payload bytes << 8 | flags (GC_F_*) */
@@ -214,7 +215,8 @@ typedef struct gc_heap_stats {
 typedef struct gc_collection_record {
   uint64_t start_ns;  /* monotonic time the collection began (heap clock) */
   uint64_t pause_ns;  /* time inside the collector */
-  uint64_t examined;  /* tracked objects the collection looked at */
+  uint64_t examined;  /* tracked objects the collection looked at (and,
+                         under buffer_untracked=1, buffered untracked ones) */
   uint64_t freed;     /* objects it freed */
   int32_t generation; /* generation collected; GC_FULL for a whole heap */
   int32_t automatic;  /* 1 when triggered by an allocation */
@@ -259,21 +261,25 @@ gc_object *gc_new(gc_heap *h, uint32_t nslots, uint32_t payload);
  * Tracked and untracked objects (CPython's PyObject_GC_Track/UnTrack)
  *
  * An untracked object is on no collector's list, never buffered as a
- * possible root and never traversed by a collection: an edge to it is
+ * possible root (except under trial's buffer_untracked=1, PHP's rule:
+ * looked at once, not followed) and never traversed by a collection: an edge to it is
  * skipped, as an edge to an object the collection does not examine.
  * Reference counting still counts and frees it; gc_heap_foreach finds it
  * and gc_heap_free frees it.  Two invariants:
  *
  *   - an untracked object's non-NULL slots hold untracked objects only:
- *     storing a tracked object into an untracked object's slot
- *     (gc_slot_set, gc_slot_steal) tracks the holder first (CPython's
- *     MAINTAIN_TRACKING, generalised), and gc_untrack refuses an object
- *     that holds a tracked one.  The heap cannot see an object's holders,
- *     so tracking an object that an untracked object holds (gc_track, or
- *     a store that tracks it) is the mutator's to avoid; CPython's rules
- *     never do it (an untracked tuple holds atoms and untracked tuples
- *     only, which are never tracked again), and the oracle and the debug
- *     validators report it;
+ *     storing into an untracked object's slot (gc_slot_set,
+ *     gc_slot_steal) anything that may be tracked, now or by a later
+ *     store into it, tracks the holder first (CPython's MAINTAIN_TRACKING
+ *     and _PyObject_GC_MAY_BE_TRACKED, generalised: all but an atom
+ *     without slots and a built untracked tuple, one with no NULL slot),
+ *     and gc_untrack refuses an object that holds one.  So no
+ *     sequence of stores breaks it, except two the heap cannot see (it
+ *     does not know an object's holders) and leaves to the mutator:
+ *     gc_track on an object an untracked one holds, and a store into a
+ *     built untracked tuple that an untracked object holds (CPython's
+ *     tuples are immutable once built).  The oracle and the debug
+ *     validators report a breach;
  *   - untracked objects lie on no cycle: the mutator's promise (Nim's
  *     {.acyclic.}; CPython's tuples are immutable).  With the first, every
  *     cycle is all tracked or all untracked; a collector never frees an
@@ -298,8 +304,9 @@ gc_object *gc_new_ex(gc_heap *h, uint32_t nslots, uint32_t payload,
 /* Leave the collector's view (PyObject_GC_UnTrack): o is on no collector
  * list, never buffered, never traversed, still counted and freed by
  * reference counting.  GC_OK; GC_EINVAL (nothing changed) if o is NULL or
- * one of its slots holds a tracked object (an untracked object holds only
- * untracked objects), or if o is in the set a running collection examines
+ * one of its slots holds an object that may be tracked (a tracked one, or
+ * one a store can track: an untracked object holds only untracked objects,
+ * for good), or if o is in the set a running collection examines
  * (a finalizer's call).  Untracking an untracked object is GC_OK. */
 int gc_untrack(gc_heap *h, gc_object *o);
 /* Back into the collector's view (PyObject_GC_Track): as a new object
@@ -564,8 +571,9 @@ void gc_heap_foreach(gc_heap *h, void (*fn)(gc_object *, void *), void *arg);
  * root buffer, then offer every live tracked object to it in list order (the order
  * of allocation on a heap not collected yet), as a decrement that left the
  * count above zero would (trial deletion's possible_root); so the buffer's
- * order does not depend on what the workload buffered.  Afterwards every
- * live object is buffered once, or the buffer could not grow and the next
+ * order does not depend on what the workload buffered (untracked objects
+ * it buffered, under buffer_untracked=1, are forgotten too).  Afterwards
+ * every live tracked object is buffered once, or the buffer could not grow and the next
  * collection scans the whole heap.  Returns the number offered: 0 under a
  * collector without a root buffer, which examines the whole heap anyway.
  * Untimed setup: allocates (the buffer grows). */

@@ -753,7 +753,7 @@ int gc_untrack(gc_heap *h, gc_object *o) {
   if (o->untracked) return GC_OK;
   gc_object **s = gc_slots(o);
   for (uint32_t i = 0, n = o->nslots; i < n; i++)
-    if (s[i] && !s[i]->untracked) return GC_EINVAL;
+    if (s[i] && gc_may_be_tracked_(s[i])) return GC_EINVAL;
   /* In the set a running collection examines (a finalizer's call): its
    * colour, flags or (without lists) generation bits are the
    * collection's. */
@@ -779,15 +779,13 @@ int gc_track(gc_heap *h, gc_object *o) {
   return GC_OK;
 }
 
-/* MAINTAIN_TRACKING: a tuple or dict holder is tracked when it receives
- * anything that may be tracked (CPython's test); any other holder when it
- * receives a tracked object (the invariant), so that a Nim acyclic object
- * may hold other acyclic ones and stay untracked. */
+/* MAINTAIN_TRACKING: an untracked holder is tracked when it receives
+ * anything that may be tracked (CPython's test, for every holder), so that
+ * no later store can leave a tracked object in an untracked one; an
+ * acyclic holder (a Nim {.acyclic.} object, an atom with slots) may hold
+ * atoms and built untracked tuples and stay untracked. */
 void gc_store_untracked_(gc_heap *h, gc_object *o, gc_object *v) {
-  int need = o->kind == GC_KIND_TUPLE || o->kind == GC_KIND_DICT
-                 ? gc_may_be_tracked_(v)
-                 : !v->untracked;
-  if (!need) return;
+  if (!gc_may_be_tracked_(v)) return;
   gc_track(h, o);
   h->stats.tracked_by_store++;
 }
@@ -1436,8 +1434,8 @@ uint64_t gc_heap_buffer_all(gc_heap *h) {
    * walks the heap); forget() keeps the colour, the invariant wants it
    * BLACK outside the buffer. */
   if (h->collector->forget)
-    for (int g = 0; g < GC_NGENS; g++) {
-      gc_link *l = &h->gens[g];
+    for (int g = 0; g <= GC_NGENS; g++) { /* buffered untracked ones too */
+      gc_link *l = g < GC_NGENS ? &h->gens[g] : &h->untracked;
       for (gc_link *p = l->next; p != l; p = p->next) {
         gc_object *o = gc_obj(p);
         if (!(o->info & GC_F_BUFFERED)) continue;

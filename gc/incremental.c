@@ -1,7 +1,7 @@
 /*
  * incremental.c -- CPython 3.14's incremental collector (Python/gc.c of
- * 3.14.0: the copy followed here predates gh-140262, which changed the
- * work_to_do rule after 3.14.0 was released; 3.14.5 went back to the
+ * 3.14.0: the copy followed here predates the work_to_do rule of 3.14
+ * after 3.14.0, as at python/cpython@0051397; 3.14.5 went back to the
  * generational collector of 3.13).
  *
  * Two generations.  New objects enter the young generation (h->gens[0]).
@@ -59,12 +59,13 @@
  * closure that overshoots the budget).  gc_collect(h, 1) is one
  * increment, as gc.collect(1) is.
  *
- * gh-140262 (3.14.1 on, backport PR #140447) changed three things here,
- * each a tunable: the cap of the heap fraction is new * 2
+ * 3.14 after 3.14.0 (as at python/cpython@0051397; that gh-140262 / PR
+ * #140447 brought them is not verified) changed three things here, each
+ * a tunable: the cap of the heap fraction is new * 2
  * (max_heap_fraction=2), nothing is added after an increment
  * (after_fraction=0), and an increment whose work_to_do is still negative
  * after the assessment returns at once, doing nothing (owed_wait=1).  With
- * its tracked-object count (the heap tunable count=tracked: untracked
+ * gh-140262's tracked-object count (the heap tunable count=tracked: untracked
  * objects leave young.count and heap_size) and its tuples born untracked
  * (tuple_untracked=1) that is profile cpython-3.14; 3.14.0's rules are
  * cpython-3.14.0's.
@@ -189,11 +190,11 @@ static const gc_param_def inc_tunables[] = {
      "0: allocations only (more, smaller increments when objects die young)"},
     {"after_fraction", GC_P_INT, "1", 0, 1,
      "1: after each increment work_to_do gains the heap fraction again "
-     "(3.14.0); 0: it does not (gh-140262, 3.14.1 on): smaller increments, "
+     "(3.14.0); 0: it does not (3.14 after 3.14.0): smaller increments, "
      "garbage held longer"},
     {"owed_wait", GC_P_INT, "0", 0, 1,
      "1: an increment whose work_to_do is negative after the assessment "
-     "does nothing (gh-140262, 3.14.1 on); 0: it still takes the young "
+     "does nothing (3.14 after 3.14.0); 0: it still takes the young "
      "generation (3.14.0)"},
     {"untrack_tuples", GC_P_INT, "1", 0, 1,
      "1: increments untrack the young tuples, and every collection the "
@@ -424,7 +425,10 @@ static void gc_collect_increment(gc_heap *h, gc_collection_record *rec) {
   inc_state *st = h->state;
   rec->generation = 1;
   st->work_to_do += assess_work_to_do(h);
-  if (st->owed_wait && st->work_to_do < 0) return; /* gh-140262 */
+  /* Owed work: nothing done.  Still a collection here (stats.collections,
+   * a record with examined 0), which CPython's gc.get_stats() would not
+   * count. */
+  if (st->owed_wait && st->work_to_do < 0) return;
   if (st->untrack_tuples) gc_untrack_list_(h, &h->gens[0], 1, 0);
   if (st->phase == PHASE_MARK) {
     uint64_t marked = mark_at_start(h);

@@ -6,9 +6,9 @@
  *
  * When: once the count of allocations (less deallocations, as CPython
  * counts them, unless net_count=0) exceeds `threshold` (CPython's test,
- * count > threshold) or, with growth > 0, max(threshold, growth *
- * survivors of the last collection), so that the cost per allocation stays
- * bounded as the heap grows.
+ * count > threshold) or, with growth > 0, max(threshold, growth * live
+ * tracked objects, the survivors so far: what a collection would scan),
+ * so that the cost per allocation stays bounded as the heap grows.
  */
 #include <math.h>
 
@@ -19,7 +19,8 @@ static const gc_param_def naive_tunables[] = {
      "allocations (less deallocations) between automatic collections "
      "(CPython's threshold0)"},
     {"growth", GC_P_REAL, "0", 0, 1000,
-     "0: fixed threshold; g > 0: wait max(threshold, g * survivors) "
+     "0: fixed threshold; g > 0: wait max(threshold, g * live tracked "
+     "objects) "
      "allocations (less time, more memory)"},
     {"net_count", GC_P_INT, "1", 0, 1,
      "1: as CPython, the count is allocations minus deallocations; "
@@ -36,7 +37,9 @@ static uint64_t naive_wait(const gc_heap *h) {
   const naive_state *st = h->state;
   uint64_t wait = st->threshold;
   if (st->growth > 0) {
-    double w = st->growth * (double)h->stats.live_objects;
+    /* the survivors: tracked live objects (atoms are never examined) */
+    double w = st->growth *
+               (double)(h->stats.live_objects - h->stats.live_untracked);
     if (w > (double)wait) wait = w >= 1e18 ? (uint64_t)1e18 : (uint64_t)w;
   }
   return wait;

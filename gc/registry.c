@@ -85,7 +85,8 @@ static const gc_profile profiles[] = {
      "default; gc_collect_cycles() leaves it alone; every array and object "
      "is buffered on a decrement to non-zero, acyclic or not "
      "(gc_check_possible_root: GC_MAY_LEAK tests GC_NOT_COLLECTABLE, which "
-     "no array or object carries): buffer_untracked=1, php-src #17127 "
+     "GC_NULL, strings, resources, references and GC_CONSTANT_AST carry, "
+     "no array or object): buffer_untracked=1, php-src #17127 "
      "(-c buffer_untracked=0 is the fix it asks for, PR #17130, unmerged)",
      "PHP collects while adding the root that fills the buffer (here: at the "
      "next allocation); it raises the threshold only if the root buffer can "
@@ -112,16 +113,17 @@ static const gc_profile profiles[] = {
      "threshold=2000,scale=10,scan_rate_divisor=10,max_heap_fraction=2,"
      "premark=1,net_count=1,after_fraction=0,owed_wait=1,untrack_tuples=1,"
      "count=tracked,tuple_untracked=1,dict_untracked=0",
-     "CPython 3.14.1-3.14.4 Python/gc.c: 3.14.0's incremental collector "
-     "(cpython-3.14.0) with gh-140262 (backport PR #140447, the gh-139951 "
-     "fix): young.count and heap_size count tracked objects "
+     "CPython 3.14.1-3.14.4 (releases inferred from the merge date) "
+     "Python/gc.c: 3.14.0's incremental collector (cpython-3.14.0) with "
+     "gh-140262 (backport PR #140447, the gh-139951 fix): young.count and heap_size count tracked objects "
      "(_PyObject_GC_TRACK and _PyObject_GC_UNTRACK, not _PyObject_GC_Link); "
      "tuples built from items that cannot be tracked are born untracked "
-     "(Objects/tupleobject.c); assess_work_to_do caps the heap fraction at "
-     "new * 2; no heap fraction after an increment; gc_collect_increment "
-     "returns at once while work_to_do is negative (the work_to_do changes "
-     "gh-142002 found keep garbage longer); untrack_tuples as 3.14.0; dicts "
-     "tracked from creation (GH-127010)",
+     "(Objects/tupleobject.c); and, as at python/cpython@0051397 (3.14 after "
+     "3.14.0; which change brought them is not verified), "
+     "assess_work_to_do caps the heap fraction at new * 2 (3.14.0: new * 3 "
+     "/ 2), no heap fraction after an increment, gc_collect_increment "
+     "returns at once while work_to_do is negative; untrack_tuples as "
+     "3.14.0; dicts tracked from creation (GH-127010)",
      "the root table stands for globals and frames, and later increments "
      "mark only the entries pushed since (CPython: the frames not seen "
      "before); no permanent generation or weak references; a due increment "
@@ -138,13 +140,15 @@ static const gc_profile profiles[] = {
      "deallocations (_PyObject_GC_Link, PyObject_GC_Del), untrack_tuples "
      "after every collection; the heap_size count brought back from 3.14.0 "
      "is reported in the statistics and chooses no collection; 3.14's "
-     "tuples (born untracked, gh-140262) and dicts (tracked from creation, "
-     "no untrack_dicts: GH-127010)",
+     "tuples (born untracked, gh-140262) and dicts (tracked from creation: "
+     "GH-127010)",
      "no difference from cpython-3.13 changes the schedule of plain objects "
      "on gcbench's object model, and tests/schedule pins that the two "
      "schedules are the same; whether 3.14.5 counts allocations (3.13's "
      "_PyObject_GC_Link) or tracked objects (gh-140262's _PyObject_GC_TRACK, "
-     "outside gc.c) was not verified: allocations here; a due collection "
+     "outside gc.c) was not verified: allocations here; nor whether the "
+     "revert brought 3.13's dict untracking back (untrack_dicts=0 here); a "
+     "due collection "
      "runs at the next allocation rather than the next eval-breaker check, "
      "weak references are not modelled"},
     {"cpython-3.14t", "heapwalk",
@@ -176,7 +180,8 @@ static const gc_profile profiles[] = {
      "tuples; mark alive reaches from the root table, CPython's from "
      "interpreter roots and frames; atoms share the collector's mimalloc "
      "heap (CPython's are outside the GC heaps), so walks pass their "
-     "blocks too; 3.14.1t and 3.14.2t create tuples untracked "
+     "blocks too; 3.14.1t and 3.14.2t (inferred from the merge dates) "
+     "create tuples untracked "
      "(gh-140262), here they start tracked as in 3.14.0t; no weak "
      "references; a due collection runs at the next allocation"},
     {"cpython-3.15t", "heapwalk",
@@ -213,7 +218,8 @@ static const gc_profile profiles[] = {
      "CPython 3.14.3t: cpython-3.14t with gh-142562 (backport PR #142617, "
      "the gh-142531 fix): long_lived_total counts the untracked tuples the "
      "walks pass (and frozen objects), so the scaled threshold grows with "
-     "them; and gh-140262's tuples born untracked (3.14.1 on)",
+     "them; and gh-140262's tuples born untracked (3.14.1 on); the "
+     "releases are inferred from the merge dates (backport 2025-12-12)",
      "as cpython-3.14t; the fix's later commit (objects found unreachable "
      "leave the count, resurrected ones return) is what scan_heap's count "
      "of survivors already does"},

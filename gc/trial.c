@@ -200,7 +200,7 @@ static const gc_param_def trial_tunables[] = {
      "grows more readily when live data dominates the traces"},
     {"whole_heap", GC_P_REAL, "0", 0, 1e6,
      "0: always trial deletion; r > 0: when the buffered roots exceed r "
-     "times the live objects, scan the whole heap instead (subtract-refs, "
+     "times the live tracked objects, scan the whole heap instead (subtract-refs, "
      "three sequential passes) -- a hybrid, not Bacon & Rajan's algorithm; "
      "0.5 pays off on live heaps whose every object is a candidate"},
     {"in_order", GC_P_INT, "65536", 0, 4294967295.0,
@@ -849,8 +849,10 @@ static void mark_roots(trial_state *st, gc_link *garbage) {
    * them a sixteenth of the heap (a random graph of out-degree 1, every
    * vertex a root, runs into rings of about a thousand: without it
    * the collection took 2.8 times as long). */
-  uint64_t budget = st->path ? st->heap->stats.live_objects + st->nwork : 0;
-  uint64_t waste = st->heap->stats.live_objects / 16 + st->path;
+  const gc_heap_stats *hs = &st->heap->stats;
+  uint64_t tracked = hs->live_objects - hs->live_untracked; /* readable */
+  uint64_t budget = st->path ? tracked + st->nwork : 0;
+  uint64_t waste = tracked / 16 + st->path;
   for (size_t i = 0; i < st->nwork; i++) {
     if (st->defer && expanded <= SHORT_WALK) PREFETCH_ROOTS(st, i);
     gc_object *s = st->work[i];
@@ -1079,7 +1081,9 @@ static void trial_collect(gc_heap *h, int gen, gc_collection_record *rec) {
   int overflowed = st->overflow ||
                    (st->whole_heap > 0 &&
                     (double)st->nroots >
-                        st->whole_heap * (double)h->stats.live_objects);
+                        st->whole_heap *
+                            (double)(h->stats.live_objects -
+                                     h->stats.live_untracked));
   st->overflow = 0;
   rec->generation = GC_FULL;
   detach_buffer(st);

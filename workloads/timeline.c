@@ -20,10 +20,14 @@
  * collections runs there with its generation, so collection k can free
  * what CPython's collection k freed; the u objects that reference counting
  * frees and that keep no reference lose their entries just after it
- * (after()), so it examines them as CPython did.  Every object the capture says is alive is
- * held by the root table (at least one reference, even when CPython saw
- * none from outside the tracked heap), so the replay never frees an object
- * CPython kept.
+ * (after()), so it examines them as CPython did.  Every object the capture
+ * says is alive is held by the root table (at least one reference, even
+ * when CPython saw none from outside the tracked heap), so the replay never
+ * frees an object CPython kept.
+ *
+ * Last, the objects collection k untracked (`x`, version 3) leave the
+ * collector's view (gc_untrack), their slots emptied: alive, held by their
+ * root entries until their d record, never examined again, as in CPython.
  *
  * Exactness.  A reference A -> B is stored only when B outlives the capture
  * or dies in the same step as A; the others (a long-lived container's
@@ -38,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include "timeline.h"
@@ -54,6 +59,11 @@ static const gc_param_def timeline_params[] = {
      "(gc.collect) forced at their points; capture: automatic collection "
      "off, each of CPython's collections run at its point with its "
      "generation"},
+    {"untracked_csv", GC_P_STR, "", 0, 0,
+     "write here, after the replay, per collection the objects its x "
+     "records untracked and how many of them the replay's heap holds "
+     "untracked just after (scripts/trace-python --check reads it; "
+     "empty: none)"},
 };
 
 /* ---- the parser --------------------------------------------------------- */
@@ -69,9 +79,10 @@ typedef struct parser {
   uint32_t *line_of; /* [N] line of each n record, for reference errors */
   uint32_t *r_line, *r_rec; /* [R] line and record of each r record */
   uint64_t ndead;
-  int state; /* -1 before the first record, in a record: 0 d, 1 n, 2 r, 3 u */
+  int state; /* -1 before the first record, in a record: 0 d, 1 n, 2 r, 3 u,
+                4 x */
   int trailer;
-  int version; /* 1 or 2: the c record's fields */
+  int version; /* 1 or 2: the c record's fields; 3: x records */
 } parser;
 
 static int fail(parser *p, const char *fmt, ...)
@@ -127,7 +138,7 @@ static int line_end(parser *p, const char *s, const char *end) {
 /* ---- pass 1: sizes ------------------------------------------------------ */
 
 typedef struct sizes {
-  uint64_t lines, c, n, refs, dead, r, rrefs;
+  uint64_t lines, c, n, refs, dead, r, rrefs, x;
 } sizes;
 
 /* Upper bounds on every array, from the record letters and word counts. */
@@ -150,6 +161,7 @@ static void count(const char *buf, size_t len, sizes *z) {
       if (*k == 'n') z->n++, z->refs += words;
       if (*k == 'r') z->r++, z->rrefs += words;
       if (*k == 'd' || *k == 'u') z->dead += words;
+      if (*k == 'x') z->x += words;
     }
     s = e + 1;
   }
@@ -164,6 +176,7 @@ static void end_record(parser *p) {
   if (p->state < 3) tl->dead_start[2 * k + 1] = p->ndead; /* no u */
   tl->dead_start[2 * k + 2] = p->ndead;
   tl->obj_start[k + 1] = tl->nobjects;
+  tl->unt_start[k + 1] = tl->nuntracked;
 }
 
 static int parse_c(parser *p, const char *s, const char *end) {
@@ -200,6 +213,7 @@ static int parse_c(parser *p, const char *s, const char *end) {
   tl->explicit_[k] = (unsigned char)expl;
   tl->obj_start[k] = tl->nobjects;
   tl->dead_start[2 * k] = p->ndead;
+  tl->unt_start[k] = tl->nuntracked;
   tl->ncollections++;
   p->state = 0;
   return 0;
@@ -213,6 +227,11 @@ static int kill(parser *p, uint64_t s, uint32_t step) {
                 (unsigned long long)s);
   if (tl->death[s] != TIMELINE_NEVER)
     return fail(p, "object %llu dies twice", (unsigned long long)s);
+  if ((step & 1) && tl->untrack[s] != TIMELINE_NEVER)
+    return fail(p, "object %llu, untracked (x) at collection %u, freed by "
+                   "a collection (a collection never sees an untracked "
+                   "object; it dies by d)",
+                (unsigned long long)s, tl->untrack[s]);
   tl->death[s] = step;
   tl->dead[p->ndead++] = (uint32_t)s;
   return 0;
@@ -223,8 +242,11 @@ static int parse_d(parser *p, const char *s, const char *end, int u) {
   if (p->state < 0)
     return fail(p, "%c record before the first c record", u ? 'u' : 'd');
   if (!u && p->state > 0)
-    return fail(p, "d record after n, r or u records (a record's lines "
-                   "come in the order d, n, r, u)");
+    return fail(p, "d record after n, r, u or x records (a record's lines "
+                   "come in the order d, n, r, u, x)");
+  if (u && p->state > 3)
+    return fail(p, "u record after an x record (a record's lines come in "
+                   "the order d, n, r, u, x)");
   if (u && p->state < 3) {
     tl->dead_start[2 * (tl->ncollections - 1) + 1] = p->ndead;
     p->state = 3;
@@ -245,8 +267,8 @@ static int parse_n(parser *p, const char *s, const char *end) {
   timeline *tl = p->tl;
   if (p->state < 0) return fail(p, "n record before the first c record");
   if (p->state > 1)
-    return fail(p, "n record after an r or u record (a record's lines come "
-                   "in the order d, n, r, u)");
+    return fail(p, "n record after an r, u or x record (a record's lines "
+                   "come in the order d, n, r, u, x)");
   if (p->state == 0) {
     tl->dead_start[2 * (tl->ncollections - 1) + 1] = p->ndead;
     p->state = 1;
@@ -288,8 +310,8 @@ static int parse_r(parser *p, const char *s, const char *end) {
   timeline *tl = p->tl;
   if (p->state < 0) return fail(p, "r record before the first c record");
   if (p->state > 2)
-    return fail(p, "r record after a u record (a record's lines come in the "
-                   "order d, n, r, u)");
+    return fail(p, "r record after a u or x record (a record's lines come "
+                   "in the order d, n, r, u, x)");
   p->state = 2;
   uint64_t id, to;
   if (want(p, &s, end, UINT32_MAX - 1, "serial", &id)) return -1;
@@ -321,6 +343,39 @@ static int parse_r(parser *p, const char *s, const char *end) {
   return 0;
 }
 
+/* x <serial>...: objects collection k untracked, alive after it. */
+static int parse_x(parser *p, const char *s, const char *end) {
+  timeline *tl = p->tl;
+  if (p->version < 3)
+    return fail(p, "x record in a version-%d file (x records came with "
+                   "\"gctimeline 3\")",
+                p->version);
+  if (p->state < 0) return fail(p, "x record before the first c record");
+  uint32_t k = tl->ncollections - 1;
+  if (p->state < 3) tl->dead_start[2 * k + 1] = p->ndead; /* no u */
+  p->state = 4;
+  uint64_t v, n = 0;
+  int r;
+  while ((r = next_u64(&s, end, &v)) > 0) {
+    n++;
+    if (v >= tl->nobjects)
+      return fail(p, "object %llu has no n record before this line",
+                  (unsigned long long)v);
+    if (tl->death[v] != TIMELINE_NEVER)
+      return fail(p, "object %llu is untracked after it died",
+                  (unsigned long long)v);
+    if (tl->untrack[v] != TIMELINE_NEVER)
+      return fail(p, "object %llu is untracked twice (a tracked-again "
+                     "object comes back with a new serial)",
+                  (unsigned long long)v);
+    tl->untrack[v] = k;
+    tl->unt[tl->nuntracked++] = (uint32_t)v;
+  }
+  if (r < 0) return fail(p, "bad serial (expected unsigned decimals)");
+  if (!n) return fail(p, "x record without a serial");
+  return 0;
+}
+
 static int parse_t(parser *p, const char *s, const char *end) {
   timeline *tl = p->tl;
   uint64_t c, n;
@@ -346,7 +401,7 @@ static int parse_line(parser *p, const char *s, const char *end) {
   if (p->trailer) return fail(p, "a record after the trailer (t) line");
   char kind = *s++;
   if (s < end && *s != ' ' && *s != '\t' && *s != '\r')
-    return fail(p, "unknown record (expected c, d, n, r, u, p or t)");
+    return fail(p, "unknown record (expected c, d, n, r, u, x, p or t)");
   switch (kind) {
   case 'p': return p->state == -1 ? 0
                    : fail(p, "p line after the first record (the header "
@@ -356,9 +411,10 @@ static int parse_line(parser *p, const char *s, const char *end) {
   case 'u': return parse_d(p, s, end, 1);
   case 'n': return parse_n(p, s, end);
   case 'r': return parse_r(p, s, end);
+  case 'x': return parse_x(p, s, end);
   case 't': return parse_t(p, s, end);
   default:
-    return fail(p, "unknown record (expected c, d, n, r, u, p or t)");
+    return fail(p, "unknown record (expected c, d, n, r, u, x, p or t)");
   }
 }
 
@@ -423,9 +479,14 @@ static int alloc_arrays(timeline *tl, const sizes *z) {
   tl->r_obj = malloc(r * sizeof *tl->r_obj);
   tl->r_first = calloc(r + 1, sizeof *tl->r_first);
   tl->r_target = malloc(((size_t)z->rrefs + 1) * sizeof *tl->r_target);
+  tl->untrack = malloc(n * sizeof *tl->untrack);
+  tl->unt = malloc(((size_t)z->x + 1) * sizeof *tl->unt);
+  tl->unt_start = calloc(c + 1, sizeof *tl->unt_start);
   if (tl->rix)
     for (size_t i = 0; i < n; i++) tl->rix[i] = UINT32_MAX;
-  return tl->rix && tl->r_obj && tl->r_first && tl->r_target && tl->size && tl->external && tl->birth && tl->death && tl->first &&
+  if (tl->untrack)
+    for (size_t i = 0; i < n; i++) tl->untrack[i] = TIMELINE_NEVER;
+  return tl->untrack && tl->unt && tl->unt_start && tl->rix && tl->r_obj && tl->r_first && tl->r_target && tl->size && tl->external && tl->birth && tl->death && tl->first &&
                  tl->target && tl->obj_start && tl->dead && tl->dead_start &&
                  tl->gen && tl->collected && tl->examined && tl->explicit_
              ? 0
@@ -463,14 +524,15 @@ int timeline_parse(const char *buf, size_t len, const char *name,
     if (!e) e = end;
     p.line++;
     if (p.line == 1) {
-      const char magic[] = "gctimeline 2"; /* or 1: no examined, kind */
+      /* 3; 2: no x records; 1: no examined, kind */
+      const char magic[] = "gctimeline 3";
       size_t m = (size_t)(e - s);
       while (m > 0 && (s[m - 1] == '\r' || s[m - 1] == ' ')) m--;
       if (m != sizeof magic - 1 || memcmp(s, magic, m - 1) != 0 ||
-          (s[m - 1] != '1' && s[m - 1] != '2'))
+          s[m - 1] < '1' || s[m - 1] > '3')
         rc = fail(&p, "not a gctimeline file (the first line must be "
-                      "\"gctimeline 2\" or \"gctimeline 1\"; write one "
-                      "with scripts/trace-python)");
+                      "\"gctimeline 3\", 2 or 1; write one with "
+                      "scripts/trace-python)");
       else
         p.version = s[m - 1] - '0';
     } else {
@@ -500,6 +562,7 @@ void timeline_free(timeline *tl) {
   free(tl->dead_start), free(tl->gen), free(tl->collected);
   free(tl->examined), free(tl->explicit_);
   free(tl->rix), free(tl->r_obj), free(tl->r_first), free(tl->r_target);
+  free(tl->untrack), free(tl->unt), free(tl->unt_start);
   memset(tl, 0, sizeof *tl);
 }
 
@@ -565,9 +628,13 @@ static inline int kept(const timeline *tl, uint32_t from, uint32_t to) {
 }
 
 /* The references object i has when it dies: its r record's if it has
- * one, else its n record's. */
+ * one, none if a collection untracked it, else its n record's. */
 static const uint32_t *final_refs(const timeline *tl, uint32_t i,
                                   uint64_t *n) {
+  if (tl->untrack[i] != TIMELINE_NEVER) { /* cleared when untracked */
+    *n = 0;
+    return tl->target;
+  }
   uint32_t j = tl->rix[i];
   if (j == UINT32_MAX) {
     *n = tl->first[i + 1] - tl->first[i];
@@ -644,6 +711,7 @@ typedef struct replay {
   uint32_t *slots; /* [N] slots of each object */
   double scale;
   int capture; /* schedule=capture */
+  uint64_t *unt_count; /* [C] x objects untracked in the heap, or NULL */
 } replay;
 
 static uint32_t payload(const replay *r, uint32_t i) {
@@ -652,9 +720,9 @@ static uint32_t payload(const replay *r, uint32_t i) {
 }
 
 /* With schedule=capture, a u object that reference counting frees and
- * that keeps no reference (a tuple of atoms CPython only untracked, a
- * leaf) dies just after its collection, not before: CPython's collection
- * examined it, and it keeps nothing alive. */
+ * that keeps no reference (a leaf; in a version-2 capture, also a tuple
+ * of atoms CPython only untracked) dies just after its collection, not
+ * before: CPython's collection examined it, and it keeps nothing alive. */
 static int after(const replay *r, uint32_t step, uint32_t i) {
   if (!r->capture || !(step & 1) || r->cyclic[i]) return 0;
   uint64_t nr;
@@ -692,6 +760,65 @@ static void die(replay *r, uint32_t step, int part) {
       objs++, bytes += wl_object_bytes(r->h, r->slots[i], payload(r, i));
   }
   if (objs) gc_note_garbage(r->h, objs, bytes);
+}
+
+/* The objects collection k untracked leave the collector's view, as in
+ * CPython: their slots emptied first (an untracked object holds no
+ * tracked one; the references it keeps are to objects each held by its
+ * own root entry until it dies, so emptying them frees nothing, and its
+ * n record's references to containers are stale by then). */
+static int untrack(replay *r, uint32_t k) {
+  const timeline *tl = r->tl;
+  uint64_t n = 0;
+  for (uint64_t j = tl->unt_start[k]; j < tl->unt_start[k + 1]; j++) {
+    uint32_t i = tl->unt[j];
+    gc_object *o = gc_root_get(r->h, (size_t)r->root[i]);
+    for (uint32_t slot = 0; slot < r->slots[i]; slot++)
+      gc_slot_set(r->h, o, slot, NULL);
+    if (gc_untrack(r->h, o) != GC_OK) return WL_EINPUT;
+  }
+  if (r->unt_count) { /* read back from the heap, once all are done */
+    for (uint64_t j = tl->unt_start[k]; j < tl->unt_start[k + 1]; j++)
+      n += !gc_is_tracked(gc_root_get(r->h, (size_t)r->root[tl->unt[j]]));
+    r->unt_count[k] = n;
+  }
+  return WL_OK;
+}
+
+/* The untracked_csv file: collection,cpython_untracked,replay_untracked;
+ * written to a temporary file renamed over PATH (a FIFO or a device is
+ * written in place). */
+static int write_untracked(const char *path, const timeline *tl,
+                           const uint64_t *n, char *err, size_t errlen) {
+  char tmp[4096];
+  FILE *f = NULL;
+  struct stat st;
+  int direct = stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+  if (direct) {
+    f = fopen(path, "w");
+  } else if (snprintf(tmp, sizeof tmp, "%s.tmp", path) < (int)sizeof tmp) {
+    f = fopen(tmp, "w");
+  }
+  if (!f) {
+    snprintf(err, errlen, "untracked_csv %s: cannot write (check the "
+             "folder)", path);
+    return WL_EINPUT;
+  }
+  fprintf(f, "collection,cpython_untracked,replay_untracked\n");
+  for (uint32_t k = 0; k < tl->ncollections; k++)
+    fprintf(f, "%u,%llu,%llu\n", k,
+            (unsigned long long)(tl->unt_start[k + 1] - tl->unt_start[k]),
+            (unsigned long long)n[k]);
+  int bad = ferror(f);
+  bad |= fclose(f) != 0;
+  if (!bad && !direct && rename(tmp, path) != 0) bad = 1;
+  if (bad) {
+    if (!direct) remove(tmp);
+    snprintf(err, errlen, "untracked_csv %s: cannot write (check the "
+             "folder and the space left)", path);
+    return WL_EINPUT;
+  }
+  return WL_OK;
 }
 
 /* Record k's new objects: allocated and held first, then their slots. */
@@ -749,7 +876,8 @@ static double replay_need(const replay *r) {
 /* timeline_build, refusing first (err not NULL) a replay whose need does
  * not fit the memory budget (workload.h). */
 static int build(gc_heap *h, const timeline *tl, double payload_scale,
-                 int capture, wl_answer *ans, char *err, size_t errlen) {
+                 int capture, const char *csv, wl_answer *ans, char *err,
+                 size_t errlen) {
   size_t n = (size_t)tl->nobjects + 1;
   unsigned char *cyclic = malloc(n);
   long *root = malloc(n * sizeof *root);
@@ -757,8 +885,12 @@ static int build(gc_heap *h, const timeline *tl, double payload_scale,
   int rc = WL_ENOMEM;
   if (cyclic && root && slots && classify(tl, cyclic, ans) == 0) {
     for (uint32_t i = 0; i < tl->nobjects; i++) slots[i] = nslots(tl, i);
-    replay r = {h, tl, cyclic, root, slots, payload_scale, capture};
+    replay r = {h, tl, cyclic, root, slots, payload_scale, capture, NULL};
     rc = WL_OK;
+    if (csv && *csv) {
+      r.unt_count = calloc((size_t)tl->ncollections + 1, sizeof *r.unt_count);
+      if (!r.unt_count) rc = WL_ENOMEM;
+    }
     if (err) {
       char what[64];
       snprintf(what, sizeof what, "the timeline (%u objects)", tl->nobjects);
@@ -780,8 +912,12 @@ static int build(gc_heap *h, const timeline *tl, double payload_scale,
       if (rc == WL_OK && (capture || tl->explicit_[k]))
         gc_collect(h, (int)tl->gen[k]);
       if (rc == WL_OK && capture) die(&r, 2 * k + 1, 2);
+      if (rc == WL_OK) rc = untrack(&r, k);
     }
     gc_set_auto(h, was_auto);
+    if (rc == WL_OK && r.unt_count)
+      rc = write_untracked(csv, tl, r.unt_count, err, errlen);
+    free(r.unt_count);
   }
   free(cyclic), free(root), free(slots);
   return rc;
@@ -789,7 +925,7 @@ static int build(gc_heap *h, const timeline *tl, double payload_scale,
 
 int timeline_build(gc_heap *h, const timeline *tl, double payload_scale,
                    wl_answer *ans) {
-  return build(h, tl, payload_scale, 0, ans, NULL, 0);
+  return build(h, tl, payload_scale, 0, NULL, ans, NULL, 0);
 }
 
 static int timeline_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
@@ -816,12 +952,17 @@ static int timeline_run(gc_heap *h, const gc_param_set *p, uint64_t seed,
   if (rc == -2) return WL_ENOMEM;
   if (rc) return WL_EINPUT;
   err[0] = 0;
-  rc = build(h, &tl, gc_params_num(p, "payload_scale"), capture, ans, err,
-             errlen);
+  rc = build(h, &tl, gc_params_num(p, "payload_scale"), capture,
+             gc_params_str(p, "untracked_csv"), ans, err, errlen);
   if (rc == WL_ENOMEM && !err[0])
     snprintf(err, errlen,
              "the %u objects of %s do not fit (try -p payload_scale=0)",
              tl.nobjects, file);
+  if (rc == WL_EINPUT && !err[0])
+    snprintf(err, errlen,
+             "%s: an object of an x record cannot be untracked (a damaged "
+             "capture: record it again)",
+             file);
   timeline_free(&tl);
   return rc;
 }

@@ -4,7 +4,7 @@
  *
  * Gzip-compressed (or plain) text, one record per line:
  *
- *     gctimeline 2                          magic and version, line 1
+ *     gctimeline 3                          magic and version, line 1
  *     p <key> <text...>                     header: python, thresholds, program
  *     c <k> <gen> <ns> <collected> <uncollectable> <examined> <kind>
  *                                           collection k (0, 1, ...) starts;
@@ -18,12 +18,18 @@
  *     r <serial> [<to>...]                  an older object collection k
  *                                           frees: its references then
  *     u <serial> [<serial>...]              objects collection k freed
+ *     x <serial> [<serial>...]              objects collection k untracked
+ *                                           (alive, on no generation list
+ *                                           after it: a tuple or dict of
+ *                                           atoms); they die later by d
  *     t <collections> <objects>             trailer, the last record
  *
- * Version 1 files (c records without examined and kind: automatic, 0)
- * are read too.
- * Within a collection's record the lines come in the order d, n, r, u;
- * an r record names an object of that record's u lines.
+ * Version 2 files (no x records: an untracked object was listed as freed,
+ * u) and version 1 files (c records without examined and kind:
+ * automatic, 0) are read too.
+ * Within a collection's record the lines come in the order d, n, r, u, x;
+ * an r record names an object of that record's u lines; an untracked
+ * object is never freed by a collection (u) and is untracked once.
  * Serials are given by `n` lines in order 0, 1, ...; a reference names an
  * object defined by the end of its record and alive then; an object dies
  * (d or u) at most once, after it was born.  '#' lines are comments.  A
@@ -67,6 +73,10 @@ typedef struct timeline {
   uint32_t *r_obj;      /* [R] its object */
   uint64_t *r_first;    /* [R + 1] into r_target */
   uint32_t *r_target;   /* [nrrefs] */
+  uint32_t *untrack;    /* [N] collection that untracked it, or NEVER */
+  uint32_t *unt;        /* serials of the x records, in order */
+  uint64_t *unt_start;  /* [C + 1] into unt, per collection */
+  uint64_t nuntracked;  /* objects in x records */
 } timeline;
 
 /* 0, or -1 with err "NAME:LINE: reason", or -2 (out of memory). */

@@ -1153,8 +1153,10 @@ static void test_untrack_refused(void **state) {
   gc_heap_free(h);
 }
 
-/* A broken acyclic promise: a cycle of untracked objects (an atom may
- * hold an atom), with a leaf, dropped.  No collector frees it, and the
+/* A broken acyclic promise: a cycle of untracked objects, with a leaf,
+ * dropped.  Stores alone cannot make one (the holder of anything a store
+ * could track is tracked): a store into a built tuple that an untracked
+ * tuple holds can, the mutator's to avoid.  No collector frees it, and the
  * oracle says whose fault that is; gc_heap_free frees it all the same, and
  * the untracked objects a dropped tracked cycle still holds (the sanitizer
  * build's leak check). */
@@ -1162,11 +1164,17 @@ static void test_untracked_cycle(void **state) {
   char err[256];
   gc_heap *h = gc_heap_new(*state, "auto=0", err, sizeof err);
   assert_non_null(h);
-  gc_object *u = new_atom(h, 2), *v = new_atom(h, 1);
+  const unsigned ut = GC_NEW_TUPLE | GC_NEW_UNTRACKED;
+  gc_object *u = gc_new_ex(h, 2, 0, ut), *v = gc_new_ex(h, 1, 0, ut);
+  assert_non_null(u);
+  assert_non_null(v);
   assert_int_equal(gc_root_push_steal(h, u), 0);
+  gc_slot_steal(h, v, 0, new_atom(h, 0)); /* v built */
   gc_slot_steal(h, u, 0, v);
-  gc_slot_set(h, v, 0, u);
-  gc_slot_steal(h, u, 1, new_atom(h, 0));
+  gc_slot_steal(h, u, 1, new_atom(h, 0)); /* u built */
+  gc_slot_set(h, v, 0, u); /* the broken promise */
+  assert_false(gc_is_tracked(u));
+  assert_false(gc_is_tracked(v));
   gc_root_set(h, 0, NULL);
   gc_collect(h, GC_FULL);
   assert_int_equal(stats(h)->live_objects, 3);

@@ -521,20 +521,37 @@ static void sample_hook(gc_heap *h, void *arg) {
  * Tracking, as the model predicts it (gc.h's invariants)
  * ==================================================================== */
 
-/* CPython's _PyObject_GC_MAY_BE_TRACKED, on the model. */
+/* Has the untracked tuple o no NULL slot (built: no store can track it)? */
+static int built_tuple(const mobj *o) {
+  if (!o->untracked || o->kind != GC_KIND_TUPLE) return 0;
+  for (uint32_t i = 0; i < o->nslots; i++)
+    if (!o->slot[i]) return 0;
+  return 1;
+}
+
+/* CPython's _PyObject_GC_MAY_BE_TRACKED, as gcbench applies it for every
+ * sequence of stores: all but an untracked object without slots and a
+ * built untracked tuple. */
 static int may_be_tracked(const mobj *o) {
-  return !o->untracked ||
-         (o->kind != GC_KIND_ATOM && o->kind != GC_KIND_TUPLE);
+  if (!o->untracked) return 1;
+  return o->kind == GC_KIND_TUPLE ? !built_tuple(o) : o->nslots != 0;
+}
+
+/* During a collection (a finalizer's call), a tuple or dict the
+ * collection has untracked already, learnt before the model predicts
+ * with it (judged with the rest after the collection). */
+static void learn_early(model *m, uint64_t id) {
+  mobj *o = &m->obj[id];
+  if (m->in_collection && id && !o->untracked && !gc_is_tracked(o->p) &&
+      (o->kind == GC_KIND_TUPLE || o->kind == GC_KIND_DICT))
+    o->untracked = 1;
 }
 
 /* Storing vid into oid's slot tracks oid (MAINTAIN_TRACKING). */
 static int store_tracks(model *m, uint64_t oid, uint64_t vid) {
   const mobj *o = &m->obj[oid];
   if (!o->untracked || !vid) return 0;
-  const mobj *v = &m->obj[vid];
-  return o->kind == GC_KIND_TUPLE || o->kind == GC_KIND_DICT
-             ? may_be_tracked(v)
-             : !v->untracked;
+  return may_be_tracked(&m->obj[vid]);
 }
 
 /* Does `from` reach `to` through slots (from == to included)? */
@@ -573,14 +590,24 @@ static int held_by_untracked(model *m, uint64_t id) {
   return 0;
 }
 
-/* Would storing vid into oid's slot break the mutator's promises: leave an
- * untracked cycle (oid stays untracked, and vid, untracked, reaches it),
- * or track oid while an untracked object holds it?  The mutator keeps
- * them. */
+/* Would storing vid into oid's slot leave an untracked cycle (oid stays
+ * untracked, and vid, untracked, reaches it)?  The mutator promises not
+ * to. */
 static int breaks_promise(model *m, uint64_t oid, uint64_t vid) {
-  if (!vid || !m->obj[oid].untracked) return 0;
-  if (store_tracks(m, oid, vid)) return held_by_untracked(m, oid);
+  learn_early(m, oid);
+  learn_early(m, vid);
+  if (!vid || !m->obj[oid].untracked || store_tracks(m, oid, vid)) return 0;
   return m->obj[vid].untracked && reaches(m, vid, oid);
+}
+
+/* Would storing vid into oid's slot track oid, or unbuild it (a NULL),
+ * while an untracked object holds it?  Only a built tuple can be so held
+ * (the heap tracks the holder of anything else a store may track), and
+ * writing into it is the mutator's to avoid (CPython's tuples are
+ * immutable once built): the model skips the store. */
+static int store_forbidden(model *m, uint64_t oid, uint64_t vid) {
+  return built_tuple(&m->obj[oid]) && (!vid || store_tracks(m, oid, vid)) &&
+         held_by_untracked(m, oid);
 }
 
 static void note_store(model *m, uint64_t oid, uint64_t vid) {
@@ -628,18 +655,24 @@ static uint64_t op_new(model *m, uint32_t nslots, uint32_t payload) {
   return op_new_ex(m, nslots, payload, 0);
 }
 
-/* gc_untrack: refused while a slot holds a tracked object (not called
- * from finalizers, where the collection's set may refuse it too); never
- * when it would make an untracked cycle. */
+/* gc_untrack: refused while a slot holds an object that may be tracked,
+ * and maybe by a running collection (a finalizer's call) for an object in
+ * the set it examines; never called when it would make an untracked
+ * cycle. */
 static void op_untrack(model *m, uint64_t id) {
   mobj *o = &m->obj[id];
+  learn_early(m, id);
+  for (uint32_t i = 0; i < o->nslots; i++) learn_early(m, o->slot[i]);
   int want = GC_OK;
   for (uint32_t i = 0; i < o->nslots; i++)
-    if (o->slot[i] && !m->obj[o->slot[i]].untracked) want = GC_EINVAL;
+    if (o->slot[i] && may_be_tracked(&m->obj[o->slot[i]])) want = GC_EINVAL;
+  if (o->untracked) want = GC_OK;
   if (want == GC_OK && !o->untracked)
     for (uint32_t i = 0; i < o->nslots; i++)
       if (o->slot[i] && reaches(m, o->slot[i], id)) return;
   int got = gc_untrack(m->h, ptr(m, id));
+  if (got == GC_EINVAL && want == GC_OK && m->in_collection && !o->untracked)
+    return; /* in the collection's set */
   if (got != want)
     fail(m, "gc_untrack(#%llu) returned %d, the model expects %d",
          (unsigned long long)id, got, want);
@@ -647,6 +680,7 @@ static void op_untrack(model *m, uint64_t id) {
 }
 
 static void op_track(model *m, uint64_t id) {
+  learn_early(m, id);
   if (m->obj[id].untracked && held_by_untracked(m, id)) return;
   if (gc_track(m->h, ptr(m, id)) != GC_OK)
     fail(m, "gc_track(#%llu) failed", (unsigned long long)id);
@@ -698,6 +732,7 @@ static void op_decref(model *m, size_t ti) {
 
 static void op_slot_set(model *m, uint64_t oid, uint32_t i, uint64_t vid) {
   if (breaks_promise(m, oid, vid)) vid = 0;
+  if (store_forbidden(m, oid, vid)) return;
   gc_object *o = ptr(m, oid), *v = ptr(m, vid);
   note_store(m, oid, vid);
   m->obj[oid].slot[i] = vid;
@@ -710,6 +745,8 @@ static void op_slot_steal(model *m, uint64_t oid, uint32_t i, long ti) {
   gc_object *o = ptr(m, oid);
   if (ti >= 0 && breaks_promise(m, oid, m->temp.v[ti])) ti = -1;
   uint64_t vid = ti >= 0 ? m->temp.v[ti] : 0;
+  learn_early(m, oid);
+  if (store_forbidden(m, oid, vid)) return;
   gc_object *v = ptr(m, vid);
   if (ti >= 0) temp_remove(m, (size_t)ti);
   note_store(m, oid, vid);
@@ -902,7 +939,17 @@ static void finalizer(gc_heap *h, gc_object *p, void *arg) {
        a--) {
     m->fin_budget--;
     size_t lim = root_limit(m);
-    switch (draw(m, 10)) {
+    switch (draw(m, 12)) {
+    case 10: { /* untrack itself (garbage: maybe refused) or another */
+      uint64_t t = chance(m, 2) ? id : pick(m);
+      if (t) op_untrack(m, t);
+      break;
+    }
+    case 11: { /* track itself or another */
+      uint64_t t = chance(m, 2) ? id : pick(m);
+      if (t) op_track(m, t);
+      break;
+    }
     case 0: { /* resurrect: into a reachable object's slot */
       uint64_t t = pick_holder(m);
       if (t) op_slot_set(m, t, draw(m, m->obj[t].nslots), id);

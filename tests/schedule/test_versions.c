@@ -350,6 +350,141 @@ static void test_php_buffers_acyclic_nim_does_not(void **state) {
   assert_int_equal(ex, 0);
 }
 
+/* ======================================================================
+ * The invariant under every sequence of stores
+ * ==================================================================== */
+
+/* An untracked holder that receives what a later store can track is
+ * tracked at once, so that the later store leaves no tracked object in an
+ * untracked one: a tuple still being built (a NULL slot) stored into
+ * another, under 3.14's born-untracked tuples; an untracked dict stored
+ * into an acyclic holder (an atom with slots), under 3.13's born-untracked
+ * dicts.  A built tuple of atoms and an atom without slots leave the
+ * holder untracked.  The oracle (end_heap) checks the invariant too. */
+static void test_stores_keep_invariant(void **state) {
+  (void)state;
+  gc_heap *h = heap("cpython-3.14", "auto=0");
+  gc_object *outer = held(h, 2, GC_NEW_TUPLE);
+  gc_object *inner = gc_new_ex(h, 1, 8, GC_NEW_TUPLE);
+  assert_non_null(inner);
+  assert_false(gc_is_tracked(outer));
+  gc_slot_steal(h, outer, 0, inner);
+  gc_slot_steal(h, inner, 0, gc_new(h, 0, 0)); /* tracks inner */
+  assert_true(gc_is_tracked(inner));
+  assert_true(gc_is_tracked(outer));
+  end_heap(h);
+
+  h = heap("cpython-3.14", "auto=0");
+  outer = held(h, 2, GC_NEW_TUPLE);
+  gc_slot_steal(h, outer, 0, pair_of_atoms(h)); /* built: stays untracked */
+  gc_slot_steal(h, outer, 1, gc_new_ex(h, 0, 8, GC_NEW_UNTRACKED));
+  assert_false(gc_is_tracked(outer));
+  end_heap(h);
+
+  h = heap("cpython-3.13", "auto=0");
+  gc_object *holder = held(h, 2, GC_NEW_UNTRACKED);
+  gc_object *d = gc_new_ex(h, 1, 8, GC_NEW_DICT);
+  assert_non_null(d);
+  assert_false(gc_is_tracked(d));
+  gc_slot_steal(h, holder, 0, d);
+  gc_slot_steal(h, d, 0, gc_new(h, 0, 0)); /* tracks d */
+  assert_true(gc_is_tracked(d));
+  assert_true(gc_is_tracked(holder));
+  end_heap(h);
+
+  h = heap("cpython-3.13", "auto=0");
+  holder = held(h, 2, GC_NEW_UNTRACKED);
+  gc_slot_steal(h, holder, 0, gc_new_ex(h, 0, 8, GC_NEW_UNTRACKED));
+  assert_false(gc_is_tracked(holder));
+  end_heap(h);
+}
+
+/* Untracking uncounts under count=tracked (3.14): a list and 9 objects
+ * count 10 (threshold=10: the 11th counted allocation collects); 5 of the
+ * objects untracked count out, so 5 more allocations start nothing and the
+ * seventh runs a collection.  Under 3.14.0 (count=trackable) untracking
+ * changes nothing: the 11th allocation collects. */
+static void test_untrack_uncounts(void **state) {
+  (void)state;
+  static const char *const names[] = {"cpython-3.14", "cpython-3.14.0"};
+  for (int v = 0; v < 2; v++) {
+    gc_heap *h = heap(names[v], "threshold=10");
+    gc_object *list = held(h, 20, 0);
+    for (uint32_t i = 0; i < 9; i++) gc_slot_steal(h, list, i, gc_new(h, 0, 0));
+    for (uint32_t i = 0; i < 5; i++)
+      assert_int_equal(gc_untrack(h, gc_slot_get(list, i)), GC_OK);
+    uint32_t i = 9;
+    while (stats(h)->collections == 0 && i < 20)
+      gc_slot_steal(h, list, i++, gc_new(h, 0, 0));
+    if (i - 9 != (v == 0 ? 7u : 2u))
+      fail_msg("%s: the %u-th allocation after untracking collected, want "
+               "the %u-th",
+               names[v], i - 9, v == 0 ? 7u : 2u);
+    end_heap(h);
+  }
+}
+
+/* gc_heap_buffer_all buffers every live tracked object once, in list
+ * order, and forgets what the workload buffered, untracked objects too
+ * (php-8 buffers them): the full collection then examines the list
+ * alone. */
+static void test_buffer_all_forgets_untracked(void **state) {
+  (void)state;
+  gc_heap *h = heap("php-8", NULL);
+  gc_object *list = held(h, 3, 0);
+  for (uint32_t i = 0; i < 3; i++)
+    gc_slot_steal(h, list, i, gc_new_ex(h, 0, 8, GC_NEW_UNTRACKED));
+  for (uint32_t i = 0; i < 2; i++) {
+    gc_incref(gc_slot_get(list, i));
+    gc_decref(h, gc_slot_get(list, i)); /* buffered */
+  }
+  assert_int_equal(gc_heap_buffer_all(h), 1);
+  gc_collect(h, GC_FULL);
+  assert_int_equal(last_record(h)->examined, 1);
+  end_heap(h);
+}
+
+/* What sizes a collector's schedule by the live heap means the tracked
+ * live objects, which it examines; atoms change nothing.  naive with
+ * growth=1 waits max(threshold, live tracked objects): 1,000 held atoms
+ * beside one list leave it at threshold=10 (net_count=0: the allocations
+ * dropped at once count).  trial's whole_heap=0.5 scans the whole
+ * heap once the buffered roots pass half the tracked objects: 3 of a list
+ * and 4 leaves do, with or without 100 atoms. */
+static uint64_t trial_examined(uint32_t atoms) {
+  gc_heap *h = heap("trial", "auto=0,whole_heap=0.5");
+  gc_object *list = held(h, 4, 0);
+  for (uint32_t i = 0; i < 4; i++) gc_slot_steal(h, list, i, gc_new(h, 0, 0));
+  for (uint32_t i = 0; i < atoms; i++) held(h, 0, GC_NEW_UNTRACKED);
+  for (uint32_t i = 0; i < 3; i++) {
+    gc_incref(gc_slot_get(list, i));
+    gc_decref(h, gc_slot_get(list, i)); /* buffered */
+  }
+  gc_collect(h, GC_FULL);
+  uint64_t ex = last_record(h)->examined;
+  end_heap(h);
+  return ex;
+}
+
+static void test_sizes_count_tracked(void **state) {
+  (void)state;
+  gc_heap *h = heap("naive", "threshold=10,growth=1,net_count=0");
+  held(h, 20, 0);
+  for (int i = 0; i < 1000; i++) held(h, 0, GC_NEW_UNTRACKED);
+  gc_collect(h, GC_FULL);
+  for (int i = 0; i < 11; i++) gc_decref(h, gc_new(h, 0, 0));
+  assert_int_equal(stats(h)->collections, 1);
+  gc_decref(h, gc_new(h, 0, 0));
+  assert_int_equal(stats(h)->collections, 2);
+  end_heap(h);
+
+  uint64_t without = trial_examined(0), with = trial_examined(100);
+  if (without != with)
+    fail_msg("trial whole_heap=0.5 examined %llu objects, %llu with 100 "
+             "atoms besides",
+             (unsigned long long)without, (unsigned long long)with);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_313_tuples_untracked_by_collections),
@@ -360,6 +495,10 @@ int main(void) {
       cmocka_unit_test(test_314_tracking_counts),
       cmocka_unit_test(test_ft_long_lived_total),
       cmocka_unit_test(test_php_buffers_acyclic_nim_does_not),
+      cmocka_unit_test(test_stores_keep_invariant),
+      cmocka_unit_test(test_untrack_uncounts),
+      cmocka_unit_test(test_buffer_all_forgets_untracked),
+      cmocka_unit_test(test_sizes_count_tracked),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,7 +15,7 @@ grep -q "^3 " "$dir/out" || fail "the program's own output is missing"
 [ "$(ls -A "$dir" | grep -c '^\.trace-')" = 0 ] || fail "temporary file left"
 gzip -t "$dir/cap.gz" || fail "not gzip"
 zcat "$dir/cap.gz" >"$dir/cap"
-[ "$(head -1 "$dir/cap")" = "gctimeline 2" ] || fail "magic"
+[ "$(head -1 "$dir/cap")" = "gctimeline 3" ] || fail "magic"
 grep -q "^p thresholds 300 5 5$" "$dir/cap" || fail "thresholds header"
 grep -q "^p program .*program.py" "$dir/cap" || fail "program header"
 ncoll=$(grep -c '^c ' "$dir/cap")

@@ -1197,6 +1197,53 @@ static void test_untracked_cycle(void **state) {
   gc_heap_free(h);
 }
 
+/* gc_untrack from a finalizer, while the collection runs: refused for an
+ * object in the set the collection examines (the garbage's leaf, its
+ * colour and flags the collection's), allowed for a survivor outside it
+ * (an old one, after a collection that promoted it, or a young one). */
+typedef struct {
+  gc_object *leaf, *survivor;
+  int leaf_rc, survivor_rc, ran;
+} untrack_fin;
+
+static void untrack_finalizer(gc_heap *h, gc_object *o, void *arg) {
+  (void)o;
+  untrack_fin *u = arg;
+  if (u->ran++) return;
+  u->leaf_rc = gc_untrack(h, u->leaf);
+  u->survivor_rc = gc_untrack(h, u->survivor);
+}
+
+static void test_untrack_in_finalizer(void **state) {
+  if (is_none(state)) return; /* no collection runs a finalizer */
+  char err[256];
+  gc_heap *h = gc_heap_new(*state, "auto=0", err, sizeof err);
+  assert_non_null(h);
+  untrack_fin u = {0};
+  gc_set_finalizer(h, untrack_finalizer, &u);
+  u.survivor = gc_new(h, 0, 0);
+  assert_int_equal(gc_root_push_steal(h, u.survivor), 0);
+  gc_object *a = gc_new(h, 2, 0), *b = gc_new(h, 1, 0);
+  assert_int_equal(gc_root_push_steal(h, a), 1);
+  gc_slot_steal(h, a, 0, b);
+  gc_slot_set(h, b, 0, a);
+  u.leaf = gc_new(h, 0, 0);
+  gc_slot_steal(h, a, 1, u.leaf);
+  gc_object_add_finalizer(h, a);
+  gc_root_set(h, 1, NULL);
+  gc_collect(h, GC_FULL);
+  assert_int_equal(u.ran, 1);
+  assert_int_equal(u.leaf_rc, GC_EINVAL);
+  assert_int_equal(u.survivor_rc, GC_OK);
+  assert_false(gc_is_tracked(u.survivor));
+  assert_int_equal(stats(h)->live_objects, 1);
+  gc_oracle_report rep;
+  if (gc_oracle_check(h, GC_ORACLE_COUNTS | GC_ORACLE_COMPLETE, &rep) != 0)
+    fail_msg("oracle: %s", rep.error);
+  gc_root_set(h, 0, NULL);
+  gc_heap_free(h);
+}
+
 /* Trial deletion told to buffer untracked objects (PHP's behaviour): their
  * decrements buffer them and start collections, which look at them, and
  * everything stays correct. */
@@ -1265,6 +1312,7 @@ static const conf_case cases[] = {
     {"untrack_refused", test_untrack_refused},
     {"untracked_cycle", test_untracked_cycle},
     {"buffer_untracked", test_buffer_untracked},
+    {"untrack_in_finalizer", test_untrack_in_finalizer},
 };
 
 int main(void) {

@@ -118,6 +118,7 @@ check(len(registered) >= 13 and "cpython-3.15t" in registered and "heapwalk" in 
       f"gcrun --list gives the collectors and profiles ({registered})")
 os.environ["GCBENCH_BUILD"] = os.path.dirname(os.path.abspath(gcrun))
 check(mod.registry_names() == registered, "plot reads the registry from gcrun --list")
+check(mod.REGISTRY == registered, f"plot's REGISTRY, without a build, is gcrun --list's ({mod.REGISTRY})")
 colours = mod.Colours(registered)
 known = registered + sorted(mod.RESERVED)
 pairs = [(mod.delta_e(colours(a), colours(b)), a, b) for i, a in enumerate(known) for b in known[i + 1:]]

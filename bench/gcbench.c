@@ -95,10 +95,36 @@ static const row matrix[] = {
     {"scalars", "acyclic=0", MODE_RUN, 0, NULL},
     {"scalars", "acyclic=0.5", MODE_RUN, 0, NULL},
     {"scalars", "acyclic=0.9", MODE_RUN, 0, NULL},
+/* The shapes grid (workloads/shapes.c): twelve shapes with back edges,
+ * each garbage and live, and an acyclic DAG live; at one size by default. */
+#define SHAPE(params)                                                   \
+  {"shapes", params ",held=0", MODE_COLLECT, 1, NULL},                  \
+  {"shapes", params ",held=1", MODE_COLLECT, 0, NULL}
+    /* complete binary trees of depth 16 with parent pointers, three orders */
+    SHAPE("size=65535,degree=2,back=parent,order=bfs"),
+    SHAPE("size=65535,degree=2,back=parent,order=dfs"),
+    SHAPE("size=65535,degree=2,back=parent,order=scatter"),
+    SHAPE("size=100,degree=1,back=parent,order=bfs"),    /* short lists */
+    SHAPE("size=100000,degree=1,back=parent,order=bfs"), /* a long list */
+    SHAPE("size=1000,degree=4,back=parent,order=dfs"),   /* a DOM */
+    SHAPE("size=1000,degree=3,back=start,order=bfs"),    /* owner links */
+    SHAPE("size=10,degree=2,back=start,order=interleave"),
+    SHAPE("size=1000,degree=2,back=across,order=bfs"),
+    SHAPE("size=100000,degree=4,back=across,order=scatter"),
+    SHAPE("size=1000,degree=2,back=parent,share=0.3,order=dfs"),
+    SHAPE("size=10000,degree=3,back=across,share=0.5,order=interleave"),
+#undef SHAPE
+    {"shapes", "size=1000,degree=2,back=none,share=0.5,order=bfs,held=1",
+     MODE_COLLECT, 0, NULL},
 };
 
 static const double sizes_default[] = {1e3, 1e4, 1e5, 1e6};
 static const double sizes_full[] = {1e3, 1e4, 1e5, 1e6, 1e7};
+/* The shapes grid runs at one size unless --gcbench_full or
+ * --gcbench_sizes asks for more: its 25 rows at four sizes would more than
+ * double the matrix. */
+static const double grid_size[] = {1e5};
+static int grid_row(const row *r) { return !strcmp(r->workload, "shapes"); }
 
 /* ======================================================================
  * One cell
@@ -1328,7 +1354,10 @@ int main(int argc, char **argv) {
     char fixed[192];
     params_without(fixed, sizeof fixed, rw->params,
                    sw.kind == SWEEP_PARAM ? sw.key : "");
-    for (size_t s = 0; s < nsizes; s++) {
+    const double *rsizes = sizes;
+    size_t rn = nsizes;
+    if (grid_row(rw) && !sized && !full) rsizes = grid_size, rn = 1;
+    for (size_t s = 0; s < rn; s++) {
       /* every collector and the floor; then protocol:all for the
        * collectors that have a root buffer (not in a sweep) */
       for (size_t ci = 0; ci <= 2 * nc + 1; ci++) {
@@ -1358,7 +1387,7 @@ int main(int argc, char **argv) {
           c->wl = wl;
           c->collector = name;
           c->buffer_all = all;
-          c->n = (long long)sizes[s];
+          c->n = (long long)rsizes[s];
           params_for_n(c->params, sizeof c->params, fixed, c->n);
           snprintf(c->name, sizeof c->name, "%s/%s", rw->workload, c->collector);
           name_params(c->name, sizeof c->name, c->params);

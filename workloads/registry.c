@@ -8,12 +8,14 @@ extern const workload wl_pair, wl_chains, wl_rings, wl_graphs, wl_trees,
     wl_levels, wl_churn, wl_cycles, wl_growth, wl_snapshot, wl_finalizers,
     wl_timeline;
 extern const workload wl_tuplekeys, wl_tuplelist, wl_scalars, wl_parents;
+extern const workload wl_shapes;
 
 static const workload *const workloads[] = {
     &wl_pair,   &wl_chains, &wl_rings,  &wl_graphs,   &wl_trees,
     &wl_levels, &wl_churn,  &wl_cycles, &wl_growth,   &wl_snapshot,
     &wl_finalizers, &wl_timeline,
     &wl_tuplekeys, &wl_tuplelist, &wl_scalars, &wl_parents, /* the gallery */
+    &wl_shapes,
 };
 
 const workload *const *wl_list(size_t *n) {

@@ -142,11 +142,15 @@ struct gc_heap {
                            (CPython's trackable objects) */
   int tuple_untracked;  /* GC_NEW_TUPLE objects start untracked */
   int dict_untracked;   /* GC_NEW_DICT objects start untracked */
-  /* Objects the trigger counts (count=...): the live ones (CPython's
-   * heap_size), and every one counted in (an allocation, or a track under
-   * count=tracked) and out (a free, or an untrack) since the heap began:
-   * their difference is live_counted. */
-  uint64_t live_counted, counted_in, counted_out;
+  /* Objects the trigger counts (count=...): every one counted in (an
+   * allocation, or a track under count=tracked) and out (a free, or an
+   * untrack) since the heap began; their difference is the live ones
+   * (CPython's heap_size, gc_live_counted_). */
+  uint64_t counted_in, counted_out;
+  /* GC_NEW_TUPLE | GC_NEW_DICT bits of every object ever made here: a
+   * collection's untracking pass (gc_untrack_list_) is skipped while no
+   * tuple or dict exists to untrack, so heaps without them pay nothing. */
+  unsigned made_kinds;
   gc_heap_stats stats;
   gc_object **roots;
   uint32_t *root_refs; /* references each entry holds; NULL: 1 each */
@@ -179,6 +183,11 @@ struct gc_heap {
   gc_object **garbage;    /* gc.garbage, legacy mode */
   size_t ngarbage, garbage_cap;
 };
+
+/* The live objects the trigger counts (CPython's heap_size). */
+static inline uint64_t gc_live_counted_(const gc_heap *h) {
+  return h->counted_in - h->counted_out;
+}
 
 /* Lists: circular, doubly linked, with a gc_link sentinel. */
 static inline void gc_list_init(gc_link *l) { l->next = l->prev = l; }

@@ -642,14 +642,12 @@ static inline int counted(const gc_heap *h, const gc_object *o) {
 }
 static inline void count_in(gc_heap *h) {
   h->alloc_since++;
-  h->live_counted++;
   h->counted_in++;
 }
 /* Under net_count the young count drops too, never below zero (CPython's
  * PyObject_GC_Del: if (count > 0) count--). */
 static inline void count_out(gc_heap *h) {
   if (h->net_count && h->alloc_since) h->alloc_since--;
-  h->live_counted--;
   h->counted_out++;
 }
 
@@ -694,11 +692,12 @@ new_object(gc_heap *h, uint32_t nslots, uint32_t payload, unsigned flags) {
                    (o->kind == GC_KIND_TUPLE && h->tuple_untracked) ||
                    (o->kind == GC_KIND_DICT && h->dict_untracked);
     h->stats.live_untracked += o->untracked;
+    h->made_kinds |= flags & (GC_NEW_TUPLE | GC_NEW_DICT);
   }
   if (link)
     gc_list_append(gc_unlikely(o->untracked) ? &h->untracked : &h->gens[0],
                    gc_link_of(o));
-  if (gc_likely(counted(h, o))) count_in(h);
+  if (!flags || counted(h, o)) count_in(h); /* gc_new's objects count */
   h->stats.objects_allocated++;
   if (gc_unlikely(h->cookie)) cookie_write(o, h->stats.objects_allocated);
   h->stats.live_objects++;
@@ -792,6 +791,12 @@ void gc_store_untracked_(gc_heap *h, gc_object *o, gc_object *v) {
 
 uint64_t gc_untrack_list_(gc_heap *h, gc_link *l, int tuples, int dicts) {
   uint64_t n = 0;
+  /* Nothing to untrack on a heap that never made a tuple (a dict): the
+   * pass would read every survivor's header for nothing (it made
+   * generational's trees and growth runs 6-8% slower). */
+  tuples = tuples && (h->made_kinds & GC_NEW_TUPLE);
+  dicts = dicts && (h->made_kinds & GC_NEW_DICT);
+  if (!tuples && !dicts) return 0;
   for (gc_link *p = l->next, *next; p != l; p = next) {
     next = p->next;
     gc_object *o = gc_obj(p);

@@ -408,7 +408,7 @@ static void completed_scavenge(gc_heap *h) {
 static int64_t assess_work_to_do(const gc_heap *h) {
   const inc_state *st = h->state;
   int64_t new_objects = (int64_t)h->young_at_start;
-  int64_t heap = (int64_t)h->live_counted;
+  int64_t heap = (int64_t)gc_live_counted_(h);
   int64_t fraction = heap / st->divisor / st->scale;
   double cap = (double)new_objects * st->max_fraction;
   if ((double)fraction > cap) fraction = (int64_t)cap;
@@ -447,7 +447,7 @@ static void gc_collect_increment(gc_heap *h, gc_collection_record *rec) {
   rec->examined = marked + collect_region(h, &region, 0);
 
   if (st->after_fraction)
-    st->work_to_do += (int64_t)h->live_counted / st->divisor / st->scale;
+    st->work_to_do += (int64_t)gc_live_counted_(h) / st->divisor / st->scale;
   st->work_to_do -= size;
   if (gc_list_empty(&h->gens[pending_space(st)])) completed_scavenge(h);
 }

@@ -1071,14 +1071,21 @@ int main(int argc, char **argv) {
   static gc_out json, pfile, tfile; /* static: die() abandons them */
   {
     /* no output may name an input: a workload's "file" parameter (the
-     * snapshot, the capture) is read during the run */
-    const char *opt[] = {"--json", "--pauses", "--timeline"};
-    const char *path[] = {json_path, pauses_path, timeline_path};
+     * snapshot, the capture) is read during the run, and the timeline's
+     * untracked_csv parameter names a file it writes */
+    const char *opt[] = {"--json", "--pauses", "--timeline",
+                         "-p untracked_csv"};
+    const char *path[] = {json_path, pauses_path, timeline_path, NULL};
     const char *in_opt[] = {"-p file"}, *in_path[] = {NULL};
-    for (size_t i = 0; i < wl->nparams; i++)
+    for (size_t i = 0; i < wl->nparams; i++) {
       if (!strcmp(wl->params[i].name, "file"))
         in_path[0] = gc_params_str(&ps, "file");
-    if (gc_out_check_inputs(opt, path, 3, in_opt, in_path, 1, err,
+      if (!strcmp(wl->params[i].name, "untracked_csv")) {
+        const char *u = gc_params_str(&ps, "untracked_csv");
+        path[3] = u && *u ? u : NULL;
+      }
+    }
+    if (gc_out_check_inputs(opt, path, 4, in_opt, in_path, 1, err,
                             sizeof err) != 0)
       die(EXIT_USAGE, "%s", err);
     /* the file is read again by every collector and repetition: a FIFO

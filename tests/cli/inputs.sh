@@ -34,6 +34,14 @@ refused snapshot "$dir/in.gcheap" --timeline in.gcheap   # absolute and relative
 refused snapshot in.gcheap --json /dev/fd/3 3<>in.gcheap # its descriptor
 refused snapshot in.gcheap --json out.json --pauses hard.gcheap
 refused timeline in.gcheap --json in.gcheap              # the capture file
+# the timeline's -p untracked_csv is an output too
+printf 'gctimeline 3\n' > cap.gctimeline && cp cap.gctimeline cap.orig
+err=$("$gcrun" -q -C naive -w timeline -p file=cap.gctimeline \
+      -p untracked_csv=./cap.gctimeline 2>&1 >/dev/null); rc=$?
+[ $rc = 2 ] || fail "-p untracked_csv on the capture: exit $rc, want 2 ($err)"
+printf '%s' "$err" | grep -q "^gcrun: -p untracked_csv './cap.gctimeline' names the input -p file 'cap.gctimeline'" ||
+  fail "-p untracked_csv on the capture: message: $err"
+cmp -s cap.gctimeline cap.orig || fail "-p untracked_csv: the capture changed"
 # standard output is an output: refused when it is the input
 "$gcrun" -q -C naive -w snapshot -p file=in.gcheap --json - 1<>in.gcheap 2>stdout.err
 rc=$? err=$(cat stdout.err)

@@ -90,6 +90,16 @@
  *    back to the heap's list.  The same walk notes whether any WHITE object
  *    refers to a BLACK one; if none does, gc_free_garbage_ skips its pass
  *    over the garbage's slots ("closed").
+ *  - Scan deals the objects it whitens to GC_GARBAGE_WAYS (4) garbage lists
+ *    in turn, and the freeing walks the four at once
+ *    (gc_free_garbage_ways_): a depth-first walk of a tree allocated
+ *    breadth-first or shuffled finds its garbage jumping across the heap,
+ *    and one list in that order makes the freeing wait on each link's
+ *    miss in turn; four lists keep four misses in flight.  The path trial's
+ *    garbage (chains and rings, found in the order they were linked) stays
+ *    on the first list, whose rest is freed in one walk with the stream
+ *    prefetch.  Where finalizers or the whole-heap fallback read the
+ *    garbage, the lists are joined into one first.
  *
  * Why the WHITE set is garbage (the precondition of gc_free_garbage_): an
  * object turns WHITE only with gc_refs == 0, so every reference to it (slots
@@ -411,6 +421,7 @@ typedef struct walk {
   uint64_t examined;
   uint32_t defer; /* st->defer */
   gc_object *top; /* stack[sp - 1] if pushed since the last pop, or NULL */
+  unsigned way;     /* scan: the garbage list the next WHITE object joins */
   unsigned head, n; /* the window: n objects from win[head] on */
   gc_object *win[WINDOW];
 } walk;
@@ -423,6 +434,7 @@ static inline void walk_begin(trial_state *st, walk *k) {
   k->defer = st->defer;
   k->top = NULL;
   k->head = k->n = 0;
+  k->way = 0;
 }
 
 /* Before a nested walk: it starts at this walk's top. */
@@ -916,12 +928,13 @@ static void mark_roots(trial_state *st, gc_link *garbage) {
  * ScanRoots and CollectRoots: scan, scan_black, gathering as it goes
  * ==================================================================== */
 
-/* o turns WHITE and joins `garbage`, tentatively: off h->gens[0], flagged
- * COLLECTING; pushed to have its targets decided. */
+/* o turns WHITE and joins one of the GC_GARBAGE_WAYS lists of `garbage`
+ * in turn, tentatively: off h->gens[0], flagged COLLECTING; pushed to have
+ * its targets decided. */
 static inline void whiten(trial_state *st, walk *k, gc_object *o,
                           gc_link *garbage) {
   o->info = (o->info & ~GC_F_COLOR_MASK) | GC_WHITE | GC_F_COLLECTING;
-  gc_list_move(garbage, gc_link_of(o));
+  gc_list_move(&garbage[k->way++ % GC_GARBAGE_WAYS], gc_link_of(o));
   walk_push(st, k, o);
 }
 
@@ -1088,8 +1101,8 @@ static void trial_collect(gc_heap *h, int gen, gc_collection_record *rec) {
   rec->generation = GC_FULL;
   detach_buffer(st);
 
-  gc_link garbage;
-  gc_list_init(&garbage);
+  gc_link garbage[GC_GARBAGE_WAYS];
+  for (int w = 0; w < GC_GARBAGE_WAYS; w++) gc_list_init(&garbage[w]);
   st->examined = 0;
   st->stack_failed = 0;
   st->defer = 0;
@@ -1097,25 +1110,33 @@ static void trial_collect(gc_heap *h, int gen, gc_collection_record *rec) {
   if (!overflowed) {
     st->defer =
         st->in_order && st->nwork >= st->in_order ? GC_F_BUFFERED : 0;
-    mark_roots(st, &garbage);
-    scan_roots(st, &h->gens[0], &garbage);
+    mark_roots(st, garbage);
+    scan_roots(st, &h->gens[0], garbage);
     closed = !st->open;
   } else {
     drop_roots(st);
   }
   rec->examined = st->examined;
+  /* One list where anything but the freeing reads the garbage. */
+  int ways = !overflowed && !st->stack_failed && !h->hot.has_finalizable;
+  if (!ways)
+    for (int w = 1; w < GC_GARBAGE_WAYS; w++)
+      gc_list_merge(&garbage[0], &garbage[w]);
   if (overflowed || st->stack_failed) {
     st->sp = 0;
     closed = 0;
-    rec->examined += scan_whole_heap(h, &garbage);
+    rec->examined += scan_whole_heap(h, &garbage[0]);
   }
 
   /* Finalizers may store references to survivors into the garbage, and
    * resurrection turns WHITE objects BLACK. */
   closed &= !h->hot.has_finalizable;
-  gc_finalize_garbage_(h, &garbage, &h->gens[0]); /* resurrected: back */
+  if (!ways) gc_finalize_garbage_(h, &garbage[0], &h->gens[0]); /* resurrected: back */
   /* Frees, and may buffer survivors as new roots. */
-  gc_free_garbage_(h, &garbage, closed);
+  if (ways)
+    gc_free_garbage_ways_(h, garbage, closed);
+  else
+    gc_free_garbage_(h, &garbage[0], closed);
   if (st->adaptive == 2)
     adapt_threshold_orc(st, rec->examined,
                         h->stats.freed_by_collector - freed0);

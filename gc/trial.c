@@ -255,7 +255,6 @@ typedef struct trial_state {
   gc_object **stack;
   size_t sp, stack_cap;
   int stack_failed;  /* a push was dropped: this collection's trial is void */
-  unsigned way;      /* the garbage list the next WHITE object joins */
   int overflow;      /* a root was dropped since the last collection */
   int open;          /* a WHITE object may refer to a BLACK one */
   uint32_t defer;    /* GC_F_BUFFERED: roots are expanded at their turn */
@@ -266,6 +265,7 @@ typedef struct trial_state {
   uintptr_t near; /* bytes: a root this close to its reacher does not wait */
   double min_yield, whole_heap;
   int adaptive;
+  unsigned way; /* scan: the garbage list the next WHITE object joins */
 } trial_state;
 
 static int trial_init(gc_heap *h, const gc_param_set *t, char *err,
@@ -441,7 +441,6 @@ static inline void walk_begin(trial_state *st, walk *k) {
   k->defer = st->defer;
   k->top = NULL;
   k->head = k->n = 0;
-  k->way = 0;
 }
 
 /* Before a nested walk: it starts at this walk's top. */

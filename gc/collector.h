@@ -350,6 +350,15 @@ uint64_t gc_run_collection_(gc_heap *h, int gen, int automatic);
  * spares the pass over the garbage's slots (debug builds check it).
  * Afterwards `garbage` is empty.  Returns the number freed. */
 uint64_t gc_free_garbage_(gc_heap *h, gc_link *garbage, int closed);
+/* The same for a garbage set kept in GC_GARBAGE_WAYS lists (garbage[0 ..
+ * GC_GARBAGE_WAYS)) that a collector filled in turn as it found the
+ * garbage: the passes walk all the lists at once, one object of each in
+ * turn, so that where the garbage was found in an order that jumps across
+ * the heap (a depth-first walk of a tree allocated breadth-first) the
+ * misses of GC_GARBAGE_WAYS walks overlap instead of each link waiting on
+ * the one before.  Afterwards every list is empty. */
+enum { GC_GARBAGE_WAYS = 4 };
+uint64_t gc_free_garbage_ways_(gc_heap *h, gc_link *garbage, int closed);
 /* Free every object of every list as gc_free_garbage_ frees a closed
  * garbage set (statistics, the allocator's sized free; no pass over the
  * slots, no unlinking), leaving the lists empty.  Not a collection:

@@ -244,9 +244,10 @@ def run(a, prog, collector, command, context):
 
 def merge(out, paths):
     """Merge Google Benchmark JSON files of one repetition each (one process
-    each) into one file of repetitions: iterations kept, renumbered per
-    run_name; aggregates dropped (readers take medians of the repetitions);
-    the first file's context, with `processes` noted."""
+    each; a row may be in some of the files only) into one file of
+    repetitions: iterations kept, renumbered per run_name, `repetitions` the
+    files that row came from; aggregates dropped (readers take medians of
+    the repetitions); the first file's context, with `processes` noted."""
     check_io([(f"input {i + 1}", p) for i, p in enumerate(paths)],
              [("OUT", out)])
     benches, ctx, seen = [], None, {}
@@ -258,10 +259,13 @@ def merge(out, paths):
             if b.get("run_type") == "aggregate":
                 continue
             rn = b.get("run_name", b.get("name"))
-            b = dict(b, repetition_index=seen.get(rn, 0), repetitions=len(paths))
+            b = dict(b, repetition_index=seen.get(rn, 0))
             seen[rn] = seen.get(rn, 0) + 1
             benches.append(b)
-    ctx = dict(ctx or {}, processes=f"{len(paths)}, one per repetition")
+    for b in benches:
+        b["repetitions"] = seen[b.get("run_name", b.get("name"))]
+    ctx = dict(ctx or {}, processes=f"{max(seen.values(), default=0)}, one per "
+                                    "repetition")
     write_text(out, json.dumps({"context": ctx, "benchmarks": benches}, indent=1) + "\n")
 
 

@@ -27,6 +27,28 @@ SHAPES = {
     "graphs": ("graphs", "degree:2/model:uniform/held:1"),
     "levels": ("levels", ""),
 }
+# gcbench's shapes grid (bench/gcbench.c, "The shapes grid";
+# workloads/shapes.c): each row's params in gcbench's order, addressable as
+# the shape `shapes/<params>` (a row name without collector and n) and all
+# together as `grid`.  tests/schema/test_peer_grid.py checks that this list
+# equals the shapes rows gcbench lists.
+GRID_SIZE = 100000  # the one size gcbench runs the grid at by default
+GRID = [f"{s}/held:{h}"
+        for s in ("size:65535/degree:2/back:parent/order:bfs",
+                  "size:65535/degree:2/back:parent/order:dfs",
+                  "size:65535/degree:2/back:parent/order:scatter",
+                  "size:100/degree:1/back:parent/order:bfs",
+                  "size:100000/degree:1/back:parent/order:bfs",
+                  "size:1000/degree:4/back:parent/order:dfs",
+                  "size:1000/degree:3/back:start/order:bfs",
+                  "size:10/degree:2/back:start/order:interleave",
+                  "size:1000/degree:2/back:across/order:bfs",
+                  "size:100000/degree:4/back:across/order:scatter",
+                  "size:1000/degree:2/back:parent/share:0.3/order:dfs",
+                  "size:10000/degree:3/back:across/share:0.5/order:interleave")
+        for h in (0, 1)] + ["size:1000/degree:2/back:none/share:0.5/order:bfs/held:1"]
+SHAPES.update((f"shapes/{g}", ("shapes", g)) for g in GRID)
+DEFAULT_SHAPES = ("rings", "rings2", "rings_live", "chains", "graphs", "levels")
 PROTOCOLS = ("workload", "all")
 # Version of the JSON written ("schema" in its context); bump it when a key
 # changes
@@ -36,7 +58,9 @@ PROTOCOL_DOC = """\
 Buffering protocols (what is in the root buffer when the timed collection
 starts; a row without a protocol component is `workload`):
   workload  the roots gcbench's own workload leaves: each ring's head, each
-            chain's head, every graph vertex, every level but the top one
+            chain's head, every graph vertex, every level but the top one,
+            each grid component's start vertex (held or dropped; a dropped
+            component without back edges is freed by reference counting)
   all       every vertex buffered once (rows .../protocol:all/mode:collect):
             the worst case, comparable with a whole-heap walk
 Each heap is built, collected once untimed while all of it is reachable
@@ -45,7 +69,11 @@ vertices are buffered, by dropping one container that holds a second
 reference to each; the runtime's own counter of buffered roots is checked
 against the protocol before the timed collection.  Automatic collection is
 off throughout.  One process per repetition; each first builds and collects
-a warm-up heap of the same shape (min(n, 10000) vertices)."""
+a warm-up heap of the same shape (min(n, 10000) vertices).
+The grid's shapes follow gcbench's shapes workload (components, held rule,
+allocation order, expected garbage); their random choices (`across`
+targets, share edges, the scatter permutation) come from each runtime's
+own seeded generator: the distribution is shared, not the exact graph."""
 
 
 def median(xs):
@@ -69,10 +97,16 @@ def parse_args(prog, collector, description, extra=None, source=None):
                     help="vertices per shape, comma separated (default %(default)s)")
     ap.add_argument("--repetitions", type=int, default=3,
                     help="processes per shape, size and protocol (default %(default)s)")
-    ap.add_argument("--shapes", default=",".join(SHAPES),
-                    help="shapes to run (default: all of %(default)s)")
+    ap.add_argument("--shapes", default=",".join(DEFAULT_SHAPES),
+                    help="shapes to run (default: all of %(default)s); `grid`: "
+                         "the 25 rows of gcbench's shapes grid, each also "
+                         "named alone as shapes/<its params>, e.g. "
+                         f"{next(s for s in SHAPES if s.startswith('shapes/'))} "
+                         f"(gcbench runs the grid at n={GRID_SIZE})")
     ap.add_argument("--protocols", default=",".join(PROTOCOLS),
                     help="buffering protocols (default %(default)s)")
+    ap.add_argument("--list-shapes", action="store_true",
+                    help="print the shapes --shapes selects, one a line, and exit")
     ap.add_argument("-o", "--output", default="-", help="JSON file, or - (default)")
     ap.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     if extra:
@@ -90,10 +124,24 @@ def parse_args(prog, collector, description, extra=None, source=None):
         ap.error("--sizes: each size must be in 10..1e8")
     if a.repetitions < 1:
         ap.error("--repetitions must be at least 1")
-    a.shapes = [s for s in a.shapes.split(",") if s]
-    for s in a.shapes:
-        if s not in SHAPES:
-            ap.error(f"unknown shape '{s}' (known: {', '.join(SHAPES)})")
+    shapes = []
+    for s in (s for s in a.shapes.split(",") if s):
+        if s == "grid":
+            shapes += [f"shapes/{g}" for g in GRID]
+        elif s in SHAPES:
+            shapes.append(s)
+        else:
+            ap.error(f"unknown shape '{s}' (known: {', '.join(DEFAULT_SHAPES)}, "
+                     "grid, or a grid row shapes/<params> that --shapes grid --list-shapes prints)")
+    a.shapes = list(dict.fromkeys(shapes))  # each once, in the order given
+    if a.list_shapes:
+        try:
+            print("\n".join(a.shapes))
+        except BrokenPipeError:  # | head
+            pass
+        sys.exit(0)
+    if not a.shapes:
+        ap.error("--shapes is empty")
     a.protocols = [p for p in a.protocols.split(",") if p]
     for p in a.protocols:
         if p not in PROTOCOLS:
@@ -196,9 +244,10 @@ def run(a, prog, collector, command, context):
 
 def merge(out, paths):
     """Merge Google Benchmark JSON files of one repetition each (one process
-    each) into one file of repetitions: iterations kept, renumbered per
-    run_name; aggregates dropped (readers take medians of the repetitions);
-    the first file's context, with `processes` noted."""
+    each; a row may be in some of the files only) into one file of
+    repetitions: iterations kept, renumbered per run_name, `repetitions` the
+    files that row came from; aggregates dropped (readers take medians of
+    the repetitions); the first file's context, with `processes` noted."""
     check_io([(f"input {i + 1}", p) for i, p in enumerate(paths)],
              [("OUT", out)])
     benches, ctx, seen = [], None, {}
@@ -210,10 +259,13 @@ def merge(out, paths):
             if b.get("run_type") == "aggregate":
                 continue
             rn = b.get("run_name", b.get("name"))
-            b = dict(b, repetition_index=seen.get(rn, 0), repetitions=len(paths))
+            b = dict(b, repetition_index=seen.get(rn, 0))
             seen[rn] = seen.get(rn, 0) + 1
             benches.append(b)
-    ctx = dict(ctx or {}, processes=f"{len(paths)}, one per repetition")
+    for b in benches:
+        b["repetitions"] = seen[b.get("run_name", b.get("name"))]
+    ctx = dict(ctx or {}, processes=f"{max(seen.values(), default=0)}, one per "
+                                    "repetition")
     write_text(out, json.dumps({"context": ctx, "benchmarks": benches}, indent=1) + "\n")
 
 

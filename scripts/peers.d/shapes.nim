@@ -4,7 +4,9 @@
 #
 #   shapes SHAPE N PROTOCOL WARMUP_N
 #
-# SHAPE: rings rings2 rings_live chains graphs levels; PROTOCOL: all or
+# SHAPE: rings rings2 rings_live chains graphs levels, or a row of
+# gcbench's shapes grid, shapes/size:S/degree:D/back:B[/share:F]/order:O/
+# held:H (scripts/peers.d/peerlib.py lists them); PROTOCOL: all or
 # workload (scripts/peer-nim --help says what they buffer).  Prints one
 # JSON object: ns (one timed GC_fullCollect()), objects, collected,
 # expected, roots (GC_prepareOrc(): the buffered roots when the timed
@@ -24,7 +26,7 @@
 # (one increment per freed vertex, inside the timed collection; ORC calls
 # a destructor for every freed object whether or not it counts).
 
-import std/[monotimes, times, os, strutils, random, json]
+import std/[monotimes, times, os, strutils, random, json, math]
 
 type
   V1Obj = object
@@ -40,7 +42,22 @@ type
     kids: seq[L]
   L = ref LObj
 
+  # a grid vertex: D children, a back edge when B, a share edge when H (the
+  # shapes workload's slots: degree + back + share)
+  SObj[D: static int; B, H: static bool] = object
+    kids: array[D, ref SObj[D, B, H]]
+    when B:
+      back: ref SObj[D, B, H]
+    when H:
+      share: ref SObj[D, B, H]
+
 var freed = 0
+
+proc `=destroy`[D: static int; B, H: static bool](x: var SObj[D, B, H]) =
+  inc freed
+  for i in 0 ..< D: `=destroy`(x.kids[i])
+  when B: `=destroy`(x.back)
+  when H: `=destroy`(x.share)
 
 proc `=destroy`(x: var V1Obj) =
   inc freed
@@ -147,6 +164,127 @@ proc levels(n: int; all: bool): Outcome =
   # level 0 (an empty level) is a vertex here, unlike PHP's empty array
   measure(keep, drop, count + 1, 0)
 
+# gcbench's shapes workload (workloads/shapes.c): components that are
+# complete degree-ary trees of `size` vertices numbered breadth-first, a
+# back edge on every vertex but the start (parent, start, or a random
+# earlier vertex: across), a share edge to a random later vertex on a
+# `share` fraction of them; each component's vertices allocated first, in
+# the allocation order (bfs, dfs preorder, scatter: a fresh random
+# permutation per component, interleave: four components at once, one
+# vertex of each in turn), then linked.  Component c is held when
+# floor((c+1) held) > floor(c held).  A dropped component with a back edge
+# and size >= 2 is cyclic garbage; one without is freed by reference
+# counting as it is dropped, and buffers nothing.  Random choices come from
+# std/random (seeded): the distribution is gcbench's, not the exact graph.
+# No recursion: dfs order uses an explicit stack.
+type GridSpec = object
+  size, degree: int
+  back, order: string
+  share, held: float
+
+proc parseGrid(spec: string): GridSpec =
+  result = GridSpec(size: 1000, degree: 2, back: "parent", order: "bfs")
+  let parts = spec.split('/')
+  for kv in parts[1 .. ^1]:
+    let f = kv.split(':', 1)
+    if f.len != 2: raise newException(ValueError, kv)
+    case f[0]
+    of "size": result.size = parseInt(f[1])
+    of "degree": result.degree = parseInt(f[1])
+    of "back": result.back = f[1]
+    of "share": result.share = parseFloat(f[1])
+    of "order": result.order = f[1]
+    of "held": result.held = parseFloat(f[1])
+    else: raise newException(ValueError, kv)
+  if result.degree notin 1 .. 4 or result.size < 1 or
+      result.back notin ["none", "parent", "start", "across"] or
+      result.order notin ["bfs", "dfs", "scatter", "interleave"]:
+    raise newException(ValueError, spec)
+
+proc grid[D: static int; B, H: static bool](g: GridSpec; n: int;
+                                            all: bool): Outcome =
+  type S = ref SObj[D, B, H]
+  let size = min(g.size, n)
+  var r = initRand(1)
+  var ord = newSeq[int](size)
+  if g.order == "dfs": # preorder, first child on top of the stack
+    var stack = @[0]
+    var k = 0
+    while stack.len > 0:
+      let i = stack.pop()
+      ord[k] = i
+      inc k
+      for c in countdown(D, 1):
+        if D * i + c < size: stack.add D * i + c
+  else:
+    for i in 0 ..< size: ord[i] = i
+  let ways = if g.order == "interleave": 4 else: 1
+  let comps = n div size
+  var keep, drop: seq[S]
+  var expected = 0
+  var comp = 0
+  while comp < comps:
+    let w = min(ways, comps - comp)
+    if g.order == "scatter": # Fisher-Yates
+      for i in countdown(size, 2):
+        let j = r.rand(i - 1)
+        swap(ord[i - 1], ord[j])
+    var vs = newSeq[seq[S]](w)
+    for x in 0 ..< w: vs[x] = newSeq[S](size)
+    for k in 0 ..< size:
+      for x in 0 ..< w: vs[x][ord[k]] = S()
+    var listed: seq[int]
+    for x in 0 ..< w:
+      for i in 0 ..< size:
+        for c in 1 .. D:
+          let j = D * i + c
+          if j < size: vs[x][i].kids[c - 1] = vs[x][j]
+        when B:
+          if i > 0:
+            let t = if g.back == "parent": (i - 1) div D
+                    elif g.back == "start": 0
+                    else: r.rand(i - 1)
+            vs[x][i].back = vs[x][t]
+        when H:
+          if i + 1 < size and r.rand(1.0) < g.share:
+            vs[x][i].share = vs[x][i + 1 + r.rand(size - i - 2)]
+      let c = float(comp)
+      inc comp
+      if int(floor((c + 1) * g.held)) > int(floor(c * g.held)):
+        keep.add vs[x][0]
+      elif B and size >= 2:
+        expected += size
+      else:
+        continue # freed by reference counting below
+      if not all: drop.add vs[x][0]
+      listed.add x
+    if all: # every vertex, in allocation order
+      for k in 0 ..< size:
+        for x in listed: drop.add vs[x][ord[k]]
+    vs = @[]
+  freed = 0 # the components reference counting freed are not the collector's
+  measure(keep, drop, comps * size, expected)
+
+proc gridOne(spec: string; n: int; all: bool): Outcome =
+  var g: GridSpec
+  try:
+    g = parseGrid(spec)
+  except ValueError:
+    stderr.writeLine "shapes: bad grid shape '" & spec & "'"
+    quit 2
+  let b = g.back != "none"
+  let h = g.share > 0
+  template by(d: static int): untyped =
+    (if b and h: grid[d, true, true](g, n, all)
+     elif b: grid[d, true, false](g, n, all)
+     elif h: grid[d, false, true](g, n, all)
+     else: grid[d, false, false](g, n, all))
+  case g.degree
+  of 1: by(1)
+  of 2: by(2)
+  of 3: by(3)
+  else: by(4)
+
 proc one(shape: string; n: int; all: bool): Outcome =
   freed = 0
   case shape
@@ -156,6 +294,7 @@ proc one(shape: string; n: int; all: bool): Outcome =
   of "chains": chains(n, 100, all)
   of "graphs": graphs(n)
   of "levels": levels(n, all)
+  elif shape.startsWith("shapes/"): gridOne(shape, n, all)
   else:
     stderr.writeLine "shapes: unknown shape '" & shape & "'"
     quit 2

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # peer_outputs.sh SCRIPTS DIR -- the peers' outputs follow scripts/lib/outpath.py:
 # peer-php's and peer-nim's -o is checked before anything runs (no runtime
-# needed); `peerlib.py merge` (scripts/bench --peers) replaces a regular
+# needed); `peerlib.py merge` (scripts/bench --peers) counts each row's
+# repetitions over the files it is in, replaces a regular
 # file whole, follows a symbolic link, writes a FIFO or a device in place,
 # and a full device gives one line and exit 2.  Devices are nodes made in
 # DIR, never the machine's own.  Exit 77 (skipped) without mknod.
@@ -28,6 +29,19 @@ echo old > "$dir/out.json"
 merge "$dir/out.json" "$in" "$in" || fail "merge to a file: exit $?"
 grep -q '"repetitions": 2' "$dir/out.json" || fail "merged file: $(cat "$dir/out.json")"
 ls "$dir" | grep -q '\.tmp' && fail "temporary files left"
+
+# a row in some of the inputs only (the shapes grid runs in files of its
+# own): its repetitions are the files it came from
+grid=$dir/grid.json
+printf '{"context": {}, "benchmarks": [{"name": "g", "run_name": "g", "run_type": "iteration", "real_time": 1}]}\n' > "$grid"
+merge "$dir/mixed.json" "$in" "$grid" "$in" || fail "merge of mixed rows: exit $?"
+python3 - "$dir/mixed.json" <<'PY' || fail "mixed merge: $(cat "$dir/mixed.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+got = [(b["name"], b["repetition_index"], b["repetitions"]) for b in d["benchmarks"]]
+assert got == [("a", 0, 2), ("g", 0, 1), ("a", 1, 2)], got
+assert d["context"]["processes"].startswith("2,"), d["context"]
+PY
 
 # a symbolic link to a regular file: the link stays, its target is written
 echo old > "$dir/target.json" && ln -s target.json "$dir/link.json"

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """test_json_keys.py GCRUN GCBENCH SCRIPTS WORK -- every JSON the suite
 writes carries its "schema" version; gcrun's "tunables" is an object of
-every tunable in effect, typed like "params"."""
+every tunable in effect, typed like "params"; peer-php's and peer-nim's
+row of the shapes grid is named as gcbench names it (when installed)."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -105,6 +107,10 @@ check("peer-cpython context schema", d.get("context", {}).get("schema") == 1,
 
 # scripts/peer-php, scripts/peer-nim: context.schema (when the runtime is
 # installed; exit 4 says it is not)
+r = subprocess.run([GCBENCH, "--gcbench_list", "--gcbench_sizes=1000"],
+                   capture_output=True, text=True, timeout=120)
+grid_listed = {re.sub(r"/iterations:\d+|/manual_time|/real_time", "", line)
+               for line in r.stdout.split() if line.startswith("shapes/trial/")}
 for peer in ("peer-php", "peer-nim"):
     r = subprocess.run([py, os.path.join(SCRIPTS, peer), "--sizes", "100",
                         "--repetitions", "1", "--shapes", "rings", "-q", "-o", "-"],
@@ -118,6 +124,22 @@ for peer in ("peer-php", "peer-nim"):
         d = {}
     check(f"{peer} context schema", r.returncode == 0 and
           d.get("context", {}).get("schema") == 1, f"exit {r.returncode} {r.stderr[-300:]}")
+    # one row of the shapes grid at a small size, both protocols: checked
+    # counts (exit 0) and row names that are gcbench's with the collector
+    # replaced, as gcbench lists them at that size
+    grid = "shapes/size:1000/degree:2/back:parent/share:0.3/order:dfs/held:0"
+    r = subprocess.run([py, os.path.join(SCRIPTS, peer), "--sizes", "1000",
+                        "--repetitions", "1", "--shapes", grid, "-q", "-o", "-"],
+                       capture_output=True, text=True, timeout=300)
+    try:
+        d = json.loads(r.stdout)
+    except ValueError:
+        d = {}
+    coll = "php" if peer == "peer-php" else "nim-orc"
+    names = {b["name"].replace(f"/{coll}/", "/trial/", 1)
+             for b in d.get("benchmarks", []) if b.get("run_type") == "iteration"}
+    check(f"{peer} {grid}", r.returncode == 0 and len(names) == 2 and
+          names <= grid_listed, f"exit {r.returncode} {sorted(names)} {r.stderr[-300:]}")
 
 # scripts/snapshot-python --stats-json: schema
 os.makedirs(WORK, exist_ok=True)

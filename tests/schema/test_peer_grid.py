@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""test_peer_grid.py GCBENCH SCRIPTS -- the peers' shapes grid
+(scripts/peers.d/peerlib.py GRID) is gcbench's: its row names, with the
+collector `trial`, are exactly the shapes rows `gcbench --gcbench_list`
+prints for trial (both protocols, at the grid's size), and `--shapes grid`
+names each of them once.  Needs neither PHP nor Nim."""
+import os
+import re
+import subprocess
+import sys
+
+GCBENCH, SCRIPTS = sys.argv[1:3]
+sys.path.insert(0, os.path.join(SCRIPTS, "peers.d"))
+import peerlib  # noqa: E402
+
+failures = []
+
+
+def check(what, cond, detail=""):
+    if not cond:
+        failures.append(f"{what}: {detail}")
+
+
+r = subprocess.run([GCBENCH, "--gcbench_list"], capture_output=True, text=True,
+                   timeout=120)
+check("gcbench --gcbench_list", r.returncode == 0, r.stderr[-300:])
+listed = {re.sub(r"/iterations:\d+|/manual_time|/real_time", "", line)
+          for line in r.stdout.split()
+          if line.startswith("shapes/trial/")}
+ours = {peerlib.row_name(f"shapes/{g}", "trial", peerlib.GRID_SIZE, p)
+        for g in peerlib.GRID for p in peerlib.PROTOCOLS}
+check("gcbench lists shapes rows", len(listed) > 0, "none")
+check("rows gcbench lists and peerlib.GRID lacks", not (listed - ours),
+      sorted(listed - ours))
+check("rows peerlib.GRID has and gcbench does not list", not (ours - listed),
+      sorted(ours - listed))
+check("GRID has no repeats", len(set(peerlib.GRID)) == len(peerlib.GRID),
+      peerlib.GRID)
+
+# --shapes grid: every grid row once, by name (no runtime needed: the
+# shape list is printed before the runtime is looked for)
+for peer in ("peer-php", "peer-nim"):
+    r = subprocess.run([sys.executable, os.path.join(SCRIPTS, peer), "--shapes",
+                        "grid,rings", "--list-shapes"], capture_output=True,
+                       text=True, timeout=60)
+    want = [f"shapes/{g}" for g in peerlib.GRID] + ["rings"]
+    check(f"{peer} --shapes grid,rings --list-shapes", r.returncode == 0 and
+          r.stdout.split() == want, f"exit {r.returncode}: {r.stdout[:300]} {r.stderr[-300:]}")
+    r = subprocess.run([sys.executable, os.path.join(SCRIPTS, peer), "--shapes",
+                        "shapes/size:7/held:0"], capture_output=True, text=True,
+                       timeout=60)
+    check(f"{peer} an unknown grid shape", r.returncode == 2 and
+          len(r.stderr.strip().splitlines()) == 1 and "unknown shape" in r.stderr,
+          f"exit {r.returncode}: {r.stderr}")
+
+if failures:
+    print("\n".join("FAIL " + f for f in failures))
+    sys.exit(1)
+print(f"ok: {len(ours)} grid rows")

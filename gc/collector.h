@@ -251,6 +251,19 @@ static inline uint32_t gc_scan_len_(const gc_object *o) {
       if (s_[i_]) __builtin_prefetch(s_[i_]);                          \
   } while (0)
 
+/* The same without a test per slot: a NULL slot's prefetch is a hint to
+ * address 0, which the processor drops without a fault, and the test was a
+ * branch whose outcome follows the shape (a leaf's NULL children), which
+ * mispredicts.  Trial deletion's window: live binary trees of 2^16 with
+ * parent links 17.1 -> 15.2 ns per vertex, random back edges 36 -> 30. */
+#define GC_PREFETCH_EDGES_ANY(o)                                       \
+  do {                                                                 \
+    gc_object *const o_ = (o), **const s_ = gc_slots(o_);              \
+    for (uint32_t i_ = 0, n_ = o_->nslots < 4 ? o_->nslots : 4; i_ < n_; \
+         i_++)                                                         \
+      __builtin_prefetch(s_[i_]);                                      \
+  } while (0)
+
 /* Call fn on every live object of a heap_walk heap, in the allocator's
  * order (mimalloc's pages, addresses ascending within a page), until fn
  * returns 0.  Nothing may be allocated from or freed to the heap during the

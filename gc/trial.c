@@ -486,7 +486,7 @@ static inline gc_object *walk_next(walk *k) {
   k->top = NULL;
   while (k->sp > k->base && k->n < WINDOW) {
     gc_object *o = k->stack[--k->sp];
-    GC_PREFETCH_EDGES(o);
+    GC_PREFETCH_EDGES_ANY(o);
     k->win[(k->head + k->n++) % WINDOW] = o;
   }
   /* The entry that enters the window next but one, unless pushes come

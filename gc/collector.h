@@ -369,7 +369,9 @@ uint64_t gc_free_garbage_(gc_heap *h, gc_link *garbage, int closed);
  * turn, so that where the garbage was found in an order that jumps across
  * the heap (a depth-first walk of a tree allocated breadth-first) the
  * misses of GC_GARBAGE_WAYS walks overlap instead of each link waiting on
- * the one before.  Afterwards every list is empty. */
+ * the one before.  The precondition is gc_free_garbage_'s for the union of
+ * the lists: every object on them WHITE, and no object outside the union
+ * referring to one inside.  Afterwards every list is empty. */
 enum { GC_GARBAGE_WAYS = 4 };
 uint64_t gc_free_garbage_ways_(gc_heap *h, gc_link *garbage, int closed);
 /* Free every object of every list as gc_free_garbage_ frees a closed

@@ -959,6 +959,23 @@ uint64_t gc_free_all_objects_(gc_heap *h) {
   return freed;
 }
 
+/* Drop the references o, a member of a garbage set, holds on survivors
+ * (gc_free_garbage_'s first pass, for one object). */
+static inline void drop_survivor_refs(gc_heap *h, gc_object *o, int closed) {
+  gc_object **s = gc_slots(o);
+  if (gc_unlikely(h->cookie)) cookie_check(h, o, "collection");
+  for (uint32_t i = 0, n = o->nslots; i < n; i++) {
+    gc_object *t = s[i];
+    if (t && gc_get_color(t) != GC_WHITE) {
+      GC_CHECK(!closed, "free garbage",
+               "a closed garbage set refers to survivor %p", (void *)t);
+      (void)closed;
+      s[i] = NULL;
+      gc_decref(h, t);
+    }
+  }
+}
+
 uint64_t gc_free_garbage_(gc_heap *h, gc_link *garbage, int closed) {
   uint64_t freed = 0;
   /* First drop the references garbage holds on survivors, while every
@@ -968,20 +985,8 @@ uint64_t gc_free_garbage_(gc_heap *h, gc_link *garbage, int closed) {
 #ifndef GC_DEBUG
   if (!closed || gc_unlikely(h->cookie))
 #endif
-    for (gc_link *p = garbage->next; p != garbage; p = p->next) {
-      gc_object *o = gc_obj(p);
-      gc_object **s = gc_slots(o);
-      if (gc_unlikely(h->cookie)) cookie_check(h, o, "collection");
-      for (uint32_t i = 0, n = o->nslots; i < n; i++) {
-        gc_object *t = s[i];
-        if (t && gc_get_color(t) != GC_WHITE) {
-          GC_CHECK(!closed, "free garbage",
-                   "a closed garbage set refers to survivor %p", (void *)t);
-          s[i] = NULL;
-          gc_decref(h, t);
-        }
-      }
-    }
+    for (gc_link *p = garbage->next; p != garbage; p = p->next)
+      drop_survivor_refs(h, gc_obj(p), closed);
   /* Every member goes: no need to unlink them one by one. */
   for (gc_link *p = garbage->next, *next; p != garbage; p = next) {
     next = p->next;
@@ -1518,32 +1523,14 @@ void gc_validate_untracked_(gc_heap *h, const char *where) {
               (unsigned long long)h->stats.live_untracked);
 }
 
-/* Drop the references o, a member of a garbage set, holds on survivors
- * (gc_free_garbage_'s first pass, for one object). */
-static inline void drop_survivor_refs(gc_heap *h, gc_object *o, int closed) {
-  gc_object **s = gc_slots(o);
-  if (gc_unlikely(h->cookie)) cookie_check(h, o, "collection");
-  for (uint32_t i = 0, n = o->nslots; i < n; i++) {
-    gc_object *t = s[i];
-    if (t && gc_get_color(t) != GC_WHITE) {
-      GC_CHECK(!closed, "free garbage",
-               "a closed garbage set refers to survivor %p", (void *)t);
-      (void)closed;
-      s[i] = NULL;
-      gc_decref(h, t);
-    }
-  }
+/* The object at cursor q: q moves on to its successor first (read, and
+ * prefetched), and the object is returned. */
+static inline gc_object *ways_take(gc_link **q) {
+  gc_link *t = *q;
+  *q = t->next;
+  __builtin_prefetch(*q);
+  return gc_obj(t);
 }
-
-/* One garbage object at `q` of list `l` is taken (its successor read
- * first, and prefetched) and handed to `what`. */
-#define WAYS_TAKE(q, l, what)                                          \
-  do {                                                                 \
-    gc_link *const t_ = (q);                                           \
-    (q) = t_->next;                                                    \
-    __builtin_prefetch(q);                                             \
-    what;                                                              \
-  } while (0)
 
 uint64_t gc_free_garbage_ways_(gc_heap *h, gc_link *g, int closed) {
   _Static_assert(GC_GARBAGE_WAYS == 4, "four cursors below");
@@ -1557,10 +1544,10 @@ uint64_t gc_free_garbage_ways_(gc_heap *h, gc_link *g, int closed) {
     /* four walks in step while every list has objects left, then each
      * list's rest alone (a list filled in allocation order: one walk) */
     while (a != &g[0] && b != &g[1] && c != &g[2] && d != &g[3]) {
-      WAYS_TAKE(a, &g[0], drop_survivor_refs(h, gc_obj(t_), closed));
-      WAYS_TAKE(b, &g[1], drop_survivor_refs(h, gc_obj(t_), closed));
-      WAYS_TAKE(c, &g[2], drop_survivor_refs(h, gc_obj(t_), closed));
-      WAYS_TAKE(d, &g[3], drop_survivor_refs(h, gc_obj(t_), closed));
+      drop_survivor_refs(h, ways_take(&a), closed);
+      drop_survivor_refs(h, ways_take(&b), closed);
+      drop_survivor_refs(h, ways_take(&c), closed);
+      drop_survivor_refs(h, ways_take(&d), closed);
     }
     gc_link *rest[4] = {a, b, c, d};
     for (int w = 0; w < 4; w++)
@@ -1570,10 +1557,10 @@ uint64_t gc_free_garbage_ways_(gc_heap *h, gc_link *g, int closed) {
   /* Every member goes: no need to unlink them one by one. */
   a = g[0].next, b = g[1].next, c = g[2].next, d = g[3].next;
   while (a != &g[0] && b != &g[1] && c != &g[2] && d != &g[3]) {
-    WAYS_TAKE(a, &g[0], free_object(h, gc_obj(t_)));
-    WAYS_TAKE(b, &g[1], free_object(h, gc_obj(t_)));
-    WAYS_TAKE(c, &g[2], free_object(h, gc_obj(t_)));
-    WAYS_TAKE(d, &g[3], free_object(h, gc_obj(t_)));
+    free_object(h, ways_take(&a));
+    free_object(h, ways_take(&b));
+    free_object(h, ways_take(&c));
+    free_object(h, ways_take(&d));
     freed += 4;
   }
   gc_link *rest[4] = {a, b, c, d};
@@ -1588,4 +1575,3 @@ uint64_t gc_free_garbage_ways_(gc_heap *h, gc_link *g, int closed) {
   }
   return freed;
 }
-#undef WAYS_TAKE

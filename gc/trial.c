@@ -17,8 +17,9 @@
  *                 object with gc_refs > 0 is externally held: it and
  *                 everything it reaches turn BLACK (scan_black); the
  *                 remaining GRAY objects turn WHITE and are gathered into
- *                 a list for gc_free_garbage_() as they turn, and the
- *                 buffer is emptied.
+ *                 garbage lists as they turn (below: four, dealt in turn),
+ *                 freed by gc_free_garbage_ways_(), and the buffer is
+ *                 emptied.
  *
  * Invariant between collections (trial_validate checks it):
  *
@@ -51,8 +52,9 @@
  *  - A collection detaches the buffer first.  gc_free_garbage_() decrements
  *    the survivors the garbage referred to, and those decrements buffer new
  *    possible roots into the fresh buffer, which the next collection handles.
- *  - WHITE objects are freed together by gc_free_garbage_(), which needs them
- *    still WHITE to tell garbage from survivors; the objects gathered are
+ *  - WHITE objects are freed together (gc_free_garbage_ways_() and, for the
+ *    path trial's, gc_free_garbage_()), which need them still WHITE to tell
+ *    garbage from survivors; the objects gathered are
  *    flagged GC_F_COLLECTING instead of coloured BLACK as in the paper.
  *  - From `in_order` buffered roots on (a heap larger than the caches), a
  *    root that the walk of an earlier root reaches waits for its own turn
@@ -265,7 +267,8 @@ typedef struct trial_state {
   uintptr_t near; /* bytes: a root this close to its reacher does not wait */
   double min_yield, whole_heap;
   int adaptive;
-  unsigned way; /* scan: the garbage list the next WHITE object joins */
+  unsigned way;      /* scan: the garbage list the next WHITE object joins */
+  unsigned way_mask; /* GC_GARBAGE_WAYS - 1, or 0: scan fills list 0 alone */
 } trial_state;
 
 static int trial_init(gc_heap *h, const gc_param_set *t, char *err,
@@ -428,7 +431,7 @@ typedef struct walk {
   uint64_t examined;
   uint32_t defer; /* st->defer */
   gc_object *top; /* stack[sp - 1] if pushed since the last pop, or NULL */
-  unsigned way;     /* scan: the garbage list the next WHITE object joins */
+  unsigned way, way_mask; /* scan: st->way and st->way_mask */
   unsigned head, n; /* the window: n objects from win[head] on */
   gc_object *win[WINDOW];
 } walk;
@@ -940,7 +943,7 @@ static void mark_roots(trial_state *st, gc_link *garbage) {
 static inline void whiten(trial_state *st, walk *k, gc_object *o,
                           gc_link *garbage) {
   o->info = (o->info & ~GC_F_COLOR_MASK) | GC_WHITE | GC_F_COLLECTING;
-  gc_list_move(&garbage[k->way++ % GC_GARBAGE_WAYS], gc_link_of(o));
+  gc_list_move(&garbage[k->way++ & k->way_mask], gc_link_of(o));
   walk_push(st, k, o);
 }
 
@@ -997,6 +1000,7 @@ static size_t scan(trial_state *st, gc_object *s, gc_link *young,
   walk k;
   walk_begin(st, &k);
   k.way = st->way;
+  k.way_mask = st->way_mask;
   int open = 0;
   whiten(st, &k, s, garbage);
   for (gc_object *o; (o = walk_next(&k)) != NULL; expanded++) {
@@ -1115,6 +1119,9 @@ static void trial_collect(gc_heap *h, int gen, gc_collection_record *rec) {
   st->examined = 0;
   st->stack_failed = 0;
   st->way = 0;
+  _Static_assert((GC_GARBAGE_WAYS & (GC_GARBAGE_WAYS - 1)) == 0,
+                 "the turn is taken with a mask");
+  st->way_mask = h->hot.has_finalizable ? 0 : GC_GARBAGE_WAYS - 1;
   st->defer = 0;
   int closed = 0;
   if (!overflowed) {
@@ -1128,26 +1135,32 @@ static void trial_collect(gc_heap *h, int gen, gc_collection_record *rec) {
   }
   rec->examined = st->examined;
   /* One list where anything but the freeing reads the garbage. */
+  /* One list wherever anything but the freeing reads the garbage: the path
+   * trial's first, then scan's (with finalizers scan filled list 0 alone,
+   * so finalizers see the garbage in the order it was found). */
   int ways = !overflowed && !st->stack_failed && !h->hot.has_finalizable;
+  gc_link *one = &garbage[GC_GARBAGE_WAYS];
   if (!ways)
-    for (int w = 1; w <= GC_GARBAGE_WAYS; w++)
-      gc_list_merge(&garbage[0], &garbage[w]);
+    for (int w = 0; w < GC_GARBAGE_WAYS; w++) gc_list_merge(one, &garbage[w]);
   if (overflowed || st->stack_failed) {
     st->sp = 0;
     closed = 0;
-    rec->examined += scan_whole_heap(h, &garbage[0]);
+    rec->examined += scan_whole_heap(h, one);
   }
 
   /* Finalizers may store references to survivors into the garbage, and
    * resurrection turns WHITE objects BLACK. */
   closed &= !h->hot.has_finalizable;
-  if (!ways) gc_finalize_garbage_(h, &garbage[0], &h->gens[0]); /* resurrected: back */
+  if (!ways) gc_finalize_garbage_(h, one, &h->gens[0]); /* resurrected: back */
   /* Frees, and may buffer survivors as new roots. */
   if (ways) {
-    gc_free_garbage_(h, &garbage[GC_GARBAGE_WAYS], closed);
+    /* the path trial's garbage refers to nothing outside itself: closed
+     * (debug builds check it) */
+    gc_free_garbage_(h, one, 1);
     gc_free_garbage_ways_(h, garbage, closed);
-  } else
-    gc_free_garbage_(h, &garbage[0], closed);
+  } else {
+    gc_free_garbage_(h, one, closed);
+  }
   if (st->adaptive == 2)
     adapt_threshold_orc(st, rec->examined,
                         h->stats.freed_by_collector - freed0);

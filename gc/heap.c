@@ -976,8 +976,22 @@ static inline void drop_survivor_refs(gc_heap *h, gc_object *o, int closed) {
   }
 }
 
-uint64_t gc_free_garbage_(gc_heap *h, gc_link *garbage, int closed) {
+/* Free the garbage from p to the list's sentinel `head`, walking the list
+ * with the stream prefetch; every member goes, so none is unlinked.  The
+ * list is left for the caller to empty.  Returns the number freed. */
+static inline uint64_t free_listed(gc_heap *h, gc_link *p,
+                                   const gc_link *head) {
   uint64_t freed = 0;
+  for (gc_link *next; p != head; p = next) {
+    next = p->next;
+    __builtin_prefetch((char *)p + GC_STREAM_AHEAD);
+    free_object(h, gc_obj(p));
+    freed++;
+  }
+  return freed;
+}
+
+uint64_t gc_free_garbage_(gc_heap *h, gc_link *garbage, int closed) {
   /* First drop the references garbage holds on survivors, while every
    * garbage object is still allocated (a survivor's release cascade never
    * reaches garbage: nothing outside the set refers into it).  A closed set
@@ -987,13 +1001,7 @@ uint64_t gc_free_garbage_(gc_heap *h, gc_link *garbage, int closed) {
 #endif
     for (gc_link *p = garbage->next; p != garbage; p = p->next)
       drop_survivor_refs(h, gc_obj(p), closed);
-  /* Every member goes: no need to unlink them one by one. */
-  for (gc_link *p = garbage->next, *next; p != garbage; p = next) {
-    next = p->next;
-    __builtin_prefetch((char *)p + GC_STREAM_AHEAD);
-    free_object(h, gc_obj(p));
-    freed++;
-  }
+  uint64_t freed = free_listed(h, garbage->next, garbage);
   gc_list_init(garbage);
   return freed;
 }
@@ -1565,12 +1573,7 @@ uint64_t gc_free_garbage_ways_(gc_heap *h, gc_link *g, int closed) {
   }
   gc_link *rest[4] = {a, b, c, d};
   for (int w = 0; w < 4; w++) {
-    for (gc_link *p = rest[w], *next; p != &g[w]; p = next) {
-      next = p->next;
-      __builtin_prefetch((char *)p + GC_STREAM_AHEAD);
-      free_object(h, gc_obj(p));
-      freed++;
-    }
+    freed += free_listed(h, rest[w], &g[w]);
     gc_list_init(&g[w]);
   }
   return freed;

@@ -103,21 +103,10 @@ class KnownAnswers(unittest.TestCase):
     def replay_capture(self, cap):
         """gcrun's schedule=capture replay: (generation, freed) of each of
         CPython's collections (gcrun's own final one left out)."""
-        pauses = os.path.join(self.d, "pauses.csv")
-        r = subprocess.run([GCRUN, "-q", "-C", "cpython-3.13", "-w",
-                            "timeline", "-p", "file=" + cap, "-p",
-                            "schedule=capture", "--verify=all",
-                            "--pauses", pauses], capture_output=True,
-                           text=True, timeout=120)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        with open(pauses) as f:
-            head = f.readline().strip().split(",")
-            gi, fi = head.index("generation"), head.index("freed")
-            rows = [l.strip().split(",") for l in f if l.strip()]
         out = []
-        for row in rows[:-1]:
-            g = int(row[gi])
-            out.append((2 if g < 0 else g, int(row[fi])))
+        for row in self.replay_rows(cap)[:-1]:
+            g = int(row["generation"])
+            out.append((2 if g < 0 else g, int(row["freed"])))
         return out
 
     def known(self, body, answer):
@@ -191,18 +180,9 @@ class KnownAnswers(unittest.TestCase):
         self.assertEqual((c[1], c[3]), ("0", "0"))
         self.assertGreaterEqual(recs[1]["x"], 100)
         self.assertEqual(recs[1]["u"], 0)
-        pauses = os.path.join(self.d, "pauses.csv")
-        r = subprocess.run([GCRUN, "-q", "-C", "cpython-3.13", "-w",
-                            "timeline", "-p", "file=" + cap, "-p",
-                            "schedule=capture", "--verify=all",
-                            "--pauses", pauses], capture_output=True,
-                           text=True, timeout=120)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        with open(pauses) as f:
-            head = f.readline().strip().split(",")
-            row = [l.strip().split(",") for l in f if l.strip()][1]
-        self.assertEqual(row[head.index("freed")], "0")
-        self.assertEqual(int(row[head.index("examined")]), int(c[5]))
+        row = self.replay_rows(cap)[1]
+        self.assertEqual(row["freed"], "0")
+        self.assertEqual(int(row["examined"]), int(c[5]))
 
     def replay_rows(self, cap):
         pauses = os.path.join(self.d, "pauses.csv")

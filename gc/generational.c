@@ -101,8 +101,9 @@ static void gen_collect(gc_heap *h, int gen, gc_collection_record *rec) {
   unsigned to = gen < GC_NGENS - 1 ? (unsigned)gen + 1 : GC_NGENS - 1;
   gc_link unreachable;
   gc_list_init(&unreachable);
+  int closed;
   rec->examined = gc_deduce_unreachable_(young, &unreachable, to,
-                                         gen == GC_NGENS - 1);
+                                         gen == GC_NGENS - 1, &closed);
   uint64_t untracked = gc_untrack_list_(
       h, young, st->untrack_tuples,
       gen == GC_NGENS - 1 && st->untrack_dicts);
@@ -115,7 +116,8 @@ static void gen_collect(gc_heap *h, int gen, gc_collection_record *rec) {
       h->hot.has_finalizable ? gc_list_size(&unreachable) : 0;
   uint64_t ran = h->stats.finalizers_run;
   uint64_t revived = gc_finalize_garbage_(h, &unreachable, young);
-  uint64_t freed = gc_free_garbage_(h, &unreachable, 0);
+  uint64_t freed =
+      gc_free_garbage_(h, &unreachable, closed && !h->hot.has_finalizable);
   if (!h->hot.has_finalizable) unreachable_n = freed;
   uint64_t survivors = rec->examined - unreachable_n - untracked;
   if (revived || h->stats.finalizers_run != ran)

@@ -67,10 +67,11 @@ static void naive_collect(gc_heap *h, int gen, gc_collection_record *rec) {
   for (int g = 1; g < GC_NGENS; g++) gc_list_merge(young, &h->gens[g]);
   gc_link unreachable;
   gc_list_init(&unreachable);
-  rec->examined = gc_deduce_unreachable_(young, &unreachable, 0, 1);
+  int closed;
+  rec->examined = gc_deduce_unreachable_(young, &unreachable, 0, 1, &closed);
   rec->generation = GC_FULL;
   gc_finalize_garbage_(h, &unreachable, young);
-  gc_free_garbage_(h, &unreachable, 0);
+  gc_free_garbage_(h, &unreachable, closed && !h->hot.has_finalizable);
   naive_arm(h);
 }
 

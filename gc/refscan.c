@@ -46,7 +46,8 @@ static uint64_t update_refs(gc_link *young) {
  * at once: one store instead of a chain of dependent decrements.  An object
  * whose slots are all one run is noted (gc_note_one_target_), and
  * move_unreachable then reads its first slot only. */
-static inline void subtract_slots(gc_object *o, int enter_new) {
+static inline void subtract_slots(gc_object *o, int enter_new,
+                                  uint64_t *held) {
   gc_object **s = gc_slots(o);
   gc_object *prev = NULL;
   uint32_t run = 0;
@@ -57,27 +58,32 @@ static inline void subtract_slots(gc_object *o, int enter_new) {
       continue;
     }
     if (run) gc_take_refs_(prev, run, "subtract_refs");
+    *held += run;
     prev = NULL, run = 0;
     if (!t) continue;
     if (!(t->info & GC_F_COLLECTING)) {
       /* Out of the scan; with enter_new every tracked object is in it, an
        * untracked one never is. */
-      if (!enter_new || t->untracked) continue;
+      if (!enter_new || t->untracked) {
+        ++*held;
+        continue;
+      }
       enter(t);
     }
     prev = t, run = 1;
   }
   if (run) gc_take_refs_(prev, run, "subtract_refs");
+  *held += run;
   gc_note_one_target_(o, run);
 }
 
 /* Postcondition: gc_refs = references from outside young (>= 0, since refcnt
  * counts every slot that holds the object). */
-static void subtract_refs(gc_link *young) {
+static void subtract_refs(gc_link *young, uint64_t *held) {
   gc_link *ahead = ahead_of(young->next, young);
   for (gc_link *p = young->next; p != young; p = p->next) {
     PREFETCH_AHEAD(ahead, young);
-    subtract_slots(gc_obj(p), 0);
+    subtract_slots(gc_obj(p), 0, held);
   }
 }
 
@@ -89,7 +95,8 @@ static void subtract_refs(gc_link *young) {
  * Invariant: every object before p in young is reachable, and every BLACK
  * object's targets have been given gc_refs >= 1. */
 static void move_unreachable(gc_link *young, gc_link *unreachable,
-                             unsigned gen) {
+                             unsigned gen, uint64_t *held,
+                             uint64_t *garbage_refs) {
   const uint32_t keep = ~(uint32_t)(GC_F_COLLECTING | GC_F_GEN_MASK);
   const uint32_t genbits = (uint32_t)gen << GC_F_GEN_SHIFT;
   gc_link *p = young->next;
@@ -103,15 +110,20 @@ static void move_unreachable(gc_link *young, gc_link *unreachable,
     if (o->gc_refs > 0) {
       gc_object **s = gc_slots(o);
       gc_object *prev = NULL; /* a repeat of the last target: done already */
+      /* one_target: the slots read are slot 0, and every slot holds it */
+      if (o->one_target) *held += o->nslots - 1;
       for (uint32_t i = 0, n = gc_scan_len_(o); i < n; i++) {
         gc_object *t = s[i];
+        if (!t) continue;
+        ++*held;
         if (t == prev) continue;
         prev = t;
-        if (!t || !(t->info & GC_F_COLLECTING)) continue;
+        if (!(t->info & GC_F_COLLECTING)) continue;
         if (gc_get_color(t) == GC_WHITE) {
           gc_set_color(t, GC_BLACK);
           gc_list_move(young, gc_link_of(t));
           t->gc_refs = 1;
+          *garbage_refs -= t->refcnt;
         } else if (t->gc_refs == 0) {
           t->gc_refs = 1;
         }
@@ -122,6 +134,7 @@ static void move_unreachable(gc_link *young, gc_link *unreachable,
       gc_link *next = p->next;
       gc_set_color(o, GC_WHITE);
       gc_list_move(unreachable, p);
+      *garbage_refs += o->refcnt;
       p = next;
     }
   }
@@ -137,29 +150,37 @@ static void move_unreachable(gc_link *young, gc_link *unreachable,
  * object -- its own turn in the walk, or an edge into it -- enters it.
  * (In a partial collection a target outside young must stay out, which
  * only the separate update_refs pass can tell.) */
-static uint64_t update_and_subtract(gc_link *young) {
+static uint64_t update_and_subtract(gc_link *young, uint64_t *held) {
   uint64_t n = 0;
   gc_link *ahead = ahead_of(young->next, young);
   for (gc_link *p = young->next; p != young; p = p->next) {
     gc_object *o = gc_obj(p);
     PREFETCH_AHEAD(ahead, young);
     if (!(o->info & GC_F_COLLECTING)) enter(o);
-    subtract_slots(o, 1);
+    subtract_slots(o, 1, held);
     n++;
   }
   return n;
 }
 
 uint64_t gc_deduce_unreachable_(gc_link *young, gc_link *unreachable,
-                                unsigned gen, int whole_heap) {
+                                unsigned gen, int whole_heap, int *closed) {
   uint64_t n;
+  uint64_t held = 0, survivors_held = 0, garbage_refs = 0;
   if (whole_heap) {
-    n = update_and_subtract(young);
+    n = update_and_subtract(young, &held);
   } else {
     n = update_refs(young);
-    subtract_refs(young);
+    subtract_refs(young, &held);
   }
-  move_unreachable(young, unreachable, gen);
+  move_unreachable(young, unreachable, gen, &survivors_held, &garbage_refs);
+  /* The garbage's slots (non-NULL) are those of the scan less the
+   * survivors'.  Every reference to a garbage object is a slot of the
+   * garbage: an external one, or one from a survivor or from outside the
+   * scan, would have made it reachable, and an untracked object holds no
+   * tracked one.  So the garbage refers only to itself exactly when its
+   * slots number its members' refcnts. */
+  *closed = held - survivors_held == garbage_refs;
   return n;
 }
 

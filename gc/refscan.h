@@ -29,9 +29,15 @@
  * generation bits set to `gen` (promotion costs no pass of its own);
  * `unreachable` holds the garbage, WHITE and still COLLECTING (as trial
  * deletion leaves its gathered garbage), ready for gc_finalize_garbage_(),
- * which clears the flag on what it revives, and gc_free_garbage_(). */
+ * which clears the flag on what it revives, and gc_free_garbage_().
+ * *closed is set to 1 if no garbage object refers to an object outside the
+ * garbage (a survivor, an object outside `young`, an untracked one), 0
+ * otherwise: gc_free_garbage_() then skips its pass over the garbage's
+ * slots, unless finalizers may have stored references into the garbage.
+ * It is decided by counting edges in the passes that read them anyway, not
+ * by reading the garbage again (refscan.c). */
 uint64_t gc_deduce_unreachable_(gc_link *young, gc_link *unreachable,
-                                unsigned gen, int whole_heap);
+                                unsigned gen, int whole_heap, int *closed);
 
 /* The validator shared by collectors that keep every object BLACK on the
  * generation lists between collections.  With check_gen, an object's

@@ -1083,7 +1083,8 @@ static uint64_t scan_whole_heap(gc_heap *h, gc_link *garbage) {
            "%zu roots buffered before the fallback", st->nroots);
   (void)st;
   gc_list_merge(&h->gens[0], garbage); /* a void trial's gathering */
-  return gc_deduce_unreachable_(&h->gens[0], garbage, 0, 0);
+  int closed; /* the caller frees the fallback's garbage as open */
+  return gc_deduce_unreachable_(&h->gens[0], garbage, 0, 0, &closed);
 }
 
 /* ======================================================================

@@ -270,9 +270,15 @@ def merge(out, paths):
 
 
 if __name__ == "__main__":
-    # python3 peerlib.py merge OUT IN... (used by scripts/bench --peers)
+    # used by scripts/bench --peers:
+    #   python3 peerlib.py merge OUT IN...   merge one-repetition files
+    #   python3 peerlib.py grid-size         print GRID_SIZE
+    if sys.argv[1:] == ["grid-size"]:
+        print(GRID_SIZE)
+        sys.exit(0)
     if len(sys.argv) < 4 or sys.argv[1] != "merge":
-        print("usage: peerlib.py merge OUT IN...", file=sys.stderr)
+        print("usage: peerlib.py merge OUT IN... | peerlib.py grid-size",
+              file=sys.stderr)
         sys.exit(2)
     try:
         merge(sys.argv[2], sys.argv[3:])

@@ -3,7 +3,8 @@
 (scripts/peers.d/peerlib.py GRID) is gcbench's: its row names, with the
 collector `trial`, are exactly the shapes rows `gcbench --gcbench_list`
 prints for trial (both protocols, at the grid's size), and `--shapes grid`
-names each of them once.  Needs neither PHP nor Nim."""
+names each of them once; scripts/bench runs the grid at the size
+`peerlib.py grid-size` prints.  Needs neither PHP nor Nim."""
 import os
 import re
 import subprocess
@@ -52,6 +53,18 @@ for peer in ("peer-php", "peer-nim"):
     check(f"{peer} an unknown grid shape", r.returncode == 2 and
           len(r.stderr.strip().splitlines()) == 1 and "unknown shape" in r.stderr,
           f"exit {r.returncode}: {r.stderr}")
+
+# scripts/bench --peers runs gcbench's grid at the size the peers run it:
+# the one peerlib.py prints
+r = subprocess.run([sys.executable, os.path.join(SCRIPTS, "peers.d", "peerlib.py"),
+                    "grid-size"], capture_output=True, text=True, timeout=60)
+check("peerlib.py grid-size", r.returncode == 0 and
+      r.stdout.strip() == str(peerlib.GRID_SIZE), f"exit {r.returncode}: {r.stdout}")
+with open(os.path.join(SCRIPTS, "bench")) as f:
+    bench = f.read()
+check("scripts/bench takes the grid size from peerlib.py",
+      re.search(r"^\s*grid_n=\$\(python3 scripts/peers\.d/peerlib\.py grid-size\)$",
+                bench, re.M) is not None, "no grid_n=$(... grid-size) line")
 
 if failures:
     print("\n".join("FAIL " + f for f in failures))

@@ -39,9 +39,10 @@ static void toy_collect(gc_heap *h, int gen, gc_collection_record *rec) {
   for (int g = 1; g < GC_NGENS; g++) gc_list_merge(all, &h->gens[g]);
   gc_link unreachable;
   gc_list_init(&unreachable);
-  rec->examined = gc_deduce_unreachable_(all, &unreachable, 0, 1);
+  int closed;
+  rec->examined = gc_deduce_unreachable_(all, &unreachable, 0, 1, &closed);
   gc_finalize_garbage_(h, &unreachable, all);
-  gc_free_garbage_(h, &unreachable, 0);
+  gc_free_garbage_(h, &unreachable, closed && !h->hot.has_finalizable);
 #endif
   gc_arm_trigger_(h, ((toy_state *)h->state)->threshold);
 }

@@ -2,6 +2,7 @@
 """Renders every figure from the committed fixture results folder and checks
 the files; then checks that missing and malformed folders fail with exit 2
 and one line.  Usage: test_plot.py PLOT_SCRIPT FIXTURE_DIR WORK_DIR"""
+import html
 import json
 import os
 import re
@@ -180,6 +181,107 @@ check("Absent peers: peer-nim: nim is not installed" in page,
       "the caption names the absent peer and how to install it")
 with open(os.path.join(absent, "figures", "data", "vs-peers.dat")) as f:
     check("nim-orc" not in f.readline(), "no Nim ORC series when Nim is absent")
+
+# ---- vs-peers-grid: the shapes grid's rows (shapes/...) of trial beside
+# PHP's and Nim ORC's, both protocols, generational and floor for scale
+GRID = {"size:65535/degree:2/back:parent/order:bfs/held:0": "bin tree 2^16 parent bfs garbage",
+        "size:65535/degree:2/back:parent/order:bfs/held:1": "bin tree 2^16 parent bfs live",
+        "size:10000/degree:3/back:across/share:0.5/order:interleave/held:0":
+        "3-ary tree 10^4 random back 50% shared interleaved garbage"}
+
+
+def add_grid(folder, runtimes):
+    """Appends to FOLDER/peers/<runtime>.json, for each shape of GRID and
+    each series of RUNTIMES[runtime] (name: [ns per vertex of each
+    process]), one row per process at n=100000, as the merged files of
+    scripts/bench --peers hold them; ns scaled by the shape's position so
+    that every cell differs."""
+    for runtime, series in runtimes.items():
+        path = os.path.join(folder, "peers", runtime + ".json")
+        doc = json.load(open(path)) if os.path.exists(path) else {"context": {}, "benchmarks": []}
+        for k, shape in enumerate(GRID):
+            for s, nss in series.items():
+                coll, _, proto = s.partition(":")
+                name = (f"shapes/{coll}/{shape}/n:100000" + ("/protocol:all" if proto else "")
+                        + "/mode:collect" + ("/iterations:3/manual_time" if runtime == "gcbench" else ""))
+                for i, ns in enumerate(nss):
+                    ms = ns * (k + 1) * 100000 / 1e6
+                    doc["benchmarks"].append(
+                        {"name": name, "run_name": name, "run_type": "iteration",
+                         "repetitions": len(nss), "repetition_index": i, "threads": 1,
+                         "iterations": 1, "real_time": ms, "cpu_time": ms, "time_unit": "ms",
+                         "objects": 100000})
+        with open(path, "w") as f:
+            json.dump(doc, f)
+
+
+GCBENCH_GRID = {"trial": [30, 20, 40], "trial:all": [35, 33, 31], "generational": [25, 26, 24],
+                "floor": [5, 4, 6], "floor-free": [3, 3, 3], "naive": [50, 50, 50],
+                "nim-orc": [1, 1, 1]}  # gcbench's nim-orc profile: not the runtime's
+grid = os.path.join(work, "grid")
+shutil.copytree(fixture, grid)
+add_grid(grid, {"gcbench": GCBENCH_GRID,
+                "php": {"php": [10, 12, 11], "php:all": [14, 13, 15]},
+                "nim-orc": {"nim-orc": [60, 70, 50], "nim-orc:all": [80, 90, 70]}})
+r = run(grid)
+check(r.returncode == 0, f"plot with grid rows exits 0 (stderr: {r.stderr.strip()})")
+gpng = os.path.join(grid, "figures", "vs-peers-grid.png")
+check(os.path.isfile(gpng) and os.path.isfile(os.path.join(grid, "figures", "vs-peers-grid.svg")),
+      "vs-peers-grid.png and .svg with grid rows of trial and the peers")
+if os.path.isfile(gpng):
+    with open(gpng, "rb") as f:
+        head = f.read(24)
+    w, h = struct.unpack(">II", head[16:24])
+    check(w == 1000 and h > 250, f"vs-peers-grid.png is 1000 wide, a group per cell ({w}x{h})")
+    check(os.path.getsize(gpng) > 5000, "vs-peers-grid.png has content")
+gdat = os.path.join(grid, "figures", "data", "vs-peers-grid.dat")
+gtable, gnames = {}, []
+if os.path.isfile(gdat):
+    with open(gdat) as f:
+        glines = f.read().splitlines()
+    gnames = glines[0].split(": ", 1)[1].split()
+    for ln in glines[1:]:
+        label, rest = ln[1:].split('" ', 1)
+        vals = rest.split()
+        gtable[label] = {n: vals[3 * i:3 * i + 3] for i, n in enumerate(gnames)}
+check(gnames == ["floor", "generational", "trial", "php", "nim-orc", "trial:all", "php:all",
+                 "nim-orc:all"],
+      f"vs-peers-grid series: floor, generational, then plain and :all (got {gnames})")
+check(list(gtable) == list(GRID.values()),
+      f"vs-peers-grid: one row per cell, labelled from its parameters, in the matrix's order "
+      f"(got {list(gtable)})")
+first = gtable.get("bin tree 2^16 parent bfs garbage", {})
+check(first.get("trial") == ["30", "20", "40"] and first.get("php") == ["11", "10", "12"],
+      f"vs-peers-grid: trial 30 (20-40), php 11 (10-12) ns per vertex ({first})")
+check(first.get("nim-orc") == ["60", "50", "70"] and first.get("nim-orc:all") == ["80", "70", "90"],
+      f"vs-peers-grid: Nim ORC from the runtime, not gcbench's nim-orc profile ({first})")
+third = gtable.get(GRID["size:10000/degree:3/back:across/share:0.5/order:interleave/held:0"], {})
+check(third.get("trial:all") == ["99", "93", "105"] and third.get("floor") == ["15", "12", "18"],
+      f"vs-peers-grid: the third cell, trial:all 99 (93-105), floor 15 (12-18) ({third})")
+gpage = html.unescape(open(os.path.join(grid, "index.html")).read()) if os.path.isfile(
+    os.path.join(grid, "index.html")) else ""
+check('src="figures/vs-peers-grid.svg"' in gpage, "index.html shows vs-peers-grid")
+check("trial's median is below the faster peer's on 0 of 3 cells with the workload's roots "
+      "and on 0 of 3 cells with every vertex buffered" in gpage and
+      "worst cell: bin tree 2^16 parent bfs garbage (faster peer / trial 0.37x)" in gpage and
+      "generational's median is below trial's (workload roots) on 3 of 3 cells" in gpage,
+      "vs-peers-grid's caption gives the headline: trial against the faster peer")
+check(open(os.path.join(grid, "figures", "data", "vs-peers.dat")).read() ==
+      open(os.path.join(good, "figures", "data", "vs-peers.dat")).read(),
+      "vs-peers is the same with grid rows beside its shapes")
+check(not os.path.exists(os.path.join(good, "figures", "vs-peers-grid.png")) and
+      not os.path.exists(os.path.join(good, "figures", "data", "vs-peers-grid.dat")),
+      "no vs-peers-grid without grid rows")
+# grid rows of trial, none of a peer: no figure
+lone = os.path.join(work, "grid-alone")
+shutil.copytree(fixture, lone)
+add_grid(lone, {"gcbench": GCBENCH_GRID})
+r = run(lone)
+check(r.returncode == 0, f"plot with grid rows of gcbench only exits 0 (stderr: {r.stderr.strip()})")
+check(os.path.isfile(os.path.join(lone, "figures", "vs-peers.png")) and
+      not os.path.exists(os.path.join(lone, "figures", "vs-peers-grid.png")) and
+      not os.path.exists(os.path.join(lone, "figures", "data", "vs-peers-grid.dat")),
+      "no vs-peers-grid when no peer ran the grid")
 
 # ---- a sweep: scripts/bench --sweep heap=1,1.5,2,4 (none runs out of memory below 2)
 sweep = os.path.join(work, "sweep")

@@ -21,6 +21,22 @@ def check(cond, what):
         failures.append(what)
 
 
+def read_peers_dat(path):
+    """A vs-peers .dat file -> (series names, {label: {series: [median,
+    min, max]}}); ([], {}) if the file is missing."""
+    if not os.path.isfile(path):
+        return [], {}
+    with open(path) as f:
+        lines = f.read().splitlines()
+    names = lines[0].split(": ", 1)[1].split()
+    table = {}
+    for ln in lines[1:]:
+        label, rest = ln[1:].split('" ', 1)
+        vals = rest.split()
+        table[label] = {n: vals[3 * i:3 * i + 3] for i, n in enumerate(names)}
+    return names, table
+
+
 def run(folder):
     return subprocess.run([sys.executable, plot, folder], capture_output=True, text=True)
 
@@ -138,16 +154,7 @@ if os.path.isfile(png):
         head = f.read(24)
     check(struct.unpack(">II", head[16:24]) == (1000, 520), "vs-peers.png is 1000x520")
     check(os.path.getsize(png) > 5000, "vs-peers.png has content")
-dat = os.path.join(good, "figures", "data", "vs-peers.dat")
-table = {}
-if os.path.isfile(dat):
-    with open(dat) as f:
-        lines = f.read().splitlines()
-    names = lines[0].split(": ", 1)[1].split()
-    for ln in lines[1:]:
-        label, rest = ln[1:].split('" ', 1)
-        vals = rest.split()
-        table[label] = {n: vals[3 * i:3 * i + 3] for i, n in enumerate(names)}
+names, table = read_peers_dat(os.path.join(good, "figures", "data", "vs-peers.dat"))
 check(names == ["naive", "cpython", "trial", "php", "nim-orc", "trial:all", "php:all",
                 "nim-orc:all"] if table else False,
       f"vs-peers series in order, plain then :all (got {table and names})")
@@ -234,16 +241,7 @@ if os.path.isfile(gpng):
     w, h = struct.unpack(">II", head[16:24])
     check(w == 1000 and h > 250, f"vs-peers-grid.png is 1000 wide, a group per cell ({w}x{h})")
     check(os.path.getsize(gpng) > 5000, "vs-peers-grid.png has content")
-gdat = os.path.join(grid, "figures", "data", "vs-peers-grid.dat")
-gtable, gnames = {}, []
-if os.path.isfile(gdat):
-    with open(gdat) as f:
-        glines = f.read().splitlines()
-    gnames = glines[0].split(": ", 1)[1].split()
-    for ln in glines[1:]:
-        label, rest = ln[1:].split('" ', 1)
-        vals = rest.split()
-        gtable[label] = {n: vals[3 * i:3 * i + 3] for i, n in enumerate(gnames)}
+gnames, gtable = read_peers_dat(os.path.join(grid, "figures", "data", "vs-peers-grid.dat"))
 check(gnames == ["floor", "generational", "trial", "php", "nim-orc", "trial:all", "php:all",
                  "nim-orc:all"],
       f"vs-peers-grid series: floor, generational, then plain and :all (got {gnames})")

@@ -995,7 +995,10 @@ uint64_t gc_free_garbage_(gc_heap *h, gc_link *garbage, int closed) {
   /* First drop the references garbage holds on survivors, while every
    * garbage object is still allocated (a survivor's release cascade never
    * reaches garbage: nothing outside the set refers into it).  A closed set
-   * holds none: the pass runs only to check that, or the cookies. */
+   * holds none: the pass runs only to check that, or the cookies.  A
+   * finalizer may have stored a reference into the garbage since it was
+   * found closed. */
+  closed &= !h->hot.has_finalizable;
 #ifndef GC_DEBUG
   if (!closed || gc_unlikely(h->cookie))
 #endif

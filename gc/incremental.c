@@ -384,7 +384,7 @@ static uint64_t collect_region(gc_heap *h, gc_link *region, int whole_heap) {
   if (st->untrack_tuples) gc_untrack_list_(h, region, 1, 0);
   uint64_t ran = h->stats.finalizers_run;
   uint64_t revived = gc_finalize_garbage_(h, &unreachable, region);
-  gc_free_garbage_(h, &unreachable, closed && !h->hot.has_finalizable);
+  gc_free_garbage_(h, &unreachable, closed);
   /* Resurrected or kept objects still carry their old bits. */
   if (revived || h->stats.finalizers_run != ran) set_gen(region, st->visited);
   gc_list_merge(visited_list(h), region);

@@ -71,7 +71,7 @@ static void naive_collect(gc_heap *h, int gen, gc_collection_record *rec) {
   rec->examined = gc_deduce_unreachable_(young, &unreachable, 0, 1, &closed);
   rec->generation = GC_FULL;
   gc_finalize_garbage_(h, &unreachable, young);
-  gc_free_garbage_(h, &unreachable, closed && !h->hot.has_finalizable);
+  gc_free_garbage_(h, &unreachable, closed);
   naive_arm(h);
 }
 

@@ -176,9 +176,9 @@ uint64_t gc_deduce_unreachable_(gc_link *young, gc_link *unreachable,
   move_unreachable(young, unreachable, gen, &survivors_held, &garbage_refs);
   /* The garbage's slots (non-NULL) are those of the scan less the
    * survivors'.  Every reference to a garbage object is a slot of the
-   * garbage: an external one, or one from a survivor or from outside the
-   * scan, would have made it reachable, and an untracked object holds no
-   * tracked one.  So the garbage refers only to itself exactly when its
+   * garbage: any other (external, from a survivor, from outside the scan
+   * or from an untracked object) is not subtracted and would have made it
+   * reachable.  So the garbage refers only to itself exactly when its
    * slots number its members' refcnts. */
   *closed = held - survivors_held == garbage_refs;
   return n;

@@ -33,7 +33,8 @@
  * *closed is set to 1 if no garbage object refers to an object outside the
  * garbage (a survivor, an object outside `young`, an untracked one), 0
  * otherwise: gc_free_garbage_() then skips its pass over the garbage's
- * slots, unless finalizers may have stored references into the garbage.
+ * slots (unless the heap has finalizable objects, which may store
+ * references into the garbage).
  * It is decided by counting edges in the passes that read them anyway, not
  * by reading the garbage again (refscan.c). */
 uint64_t gc_deduce_unreachable_(gc_link *young, gc_link *unreachable,

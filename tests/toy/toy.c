@@ -42,7 +42,7 @@ static void toy_collect(gc_heap *h, int gen, gc_collection_record *rec) {
   int closed;
   rec->examined = gc_deduce_unreachable_(all, &unreachable, 0, 1, &closed);
   gc_finalize_garbage_(h, &unreachable, all);
-  gc_free_garbage_(h, &unreachable, closed && !h->hot.has_finalizable);
+  gc_free_garbage_(h, &unreachable, closed);
 #endif
   gc_arm_trigger_(h, ((toy_state *)h->state)->threshold);
 }

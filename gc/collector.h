@@ -360,7 +360,9 @@ uint64_t gc_run_collection_(gc_heap *h, int gen, int automatic);
  * between garbage objects are not.  Precondition, which every collector's
  * garbage set satisfies: no object outside the list refers to one inside.
  * `closed` says that no object inside refers to one outside either, which
- * spares the pass over the garbage's slots (debug builds check it).
+ * spares the pass over the garbage's slots (debug builds check it); on a
+ * heap with finalizable objects it is ignored, since a finalizer may have
+ * stored a reference into the garbage after it was found closed.
  * Afterwards `garbage` is empty.  Returns the number freed. */
 uint64_t gc_free_garbage_(gc_heap *h, gc_link *garbage, int closed);
 /* The same for a garbage set kept in GC_GARBAGE_WAYS lists (garbage[0 ..
@@ -371,7 +373,8 @@ uint64_t gc_free_garbage_(gc_heap *h, gc_link *garbage, int closed);
  * misses of GC_GARBAGE_WAYS walks overlap instead of each link waiting on
  * the one before.  The precondition is gc_free_garbage_'s for the union of
  * the lists: every object on them WHITE, and no object outside the union
- * referring to one inside.  Afterwards every list is empty. */
+ * referring to one inside; `closed` is ignored on a heap with finalizable
+ * objects, as there.  Afterwards every list is empty. */
 enum { GC_GARBAGE_WAYS = 4 };
 uint64_t gc_free_garbage_ways_(gc_heap *h, gc_link *garbage, int closed);
 /* Free every object of every list as gc_free_garbage_ frees a closed

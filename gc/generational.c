@@ -116,8 +116,7 @@ static void gen_collect(gc_heap *h, int gen, gc_collection_record *rec) {
       h->hot.has_finalizable ? gc_list_size(&unreachable) : 0;
   uint64_t ran = h->stats.finalizers_run;
   uint64_t revived = gc_finalize_garbage_(h, &unreachable, young);
-  uint64_t freed =
-      gc_free_garbage_(h, &unreachable, closed);
+  uint64_t freed = gc_free_garbage_(h, &unreachable, closed);
   if (!h->hot.has_finalizable) unreachable_n = freed;
   uint64_t survivors = rec->examined - unreachable_n - untracked;
   if (revived || h->stats.finalizers_run != ran)

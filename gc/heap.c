@@ -1547,6 +1547,7 @@ uint64_t gc_free_garbage_ways_(gc_heap *h, gc_link *g, int closed) {
   _Static_assert(GC_GARBAGE_WAYS == 4, "four cursors below");
   uint64_t freed = 0;
   gc_link *a, *b, *c, *d;
+  closed &= !h->hot.has_finalizable; /* as gc_free_garbage_ */
 #ifndef GC_DEBUG
   if (!closed || gc_unlikely(h->cookie))
 #endif

@@ -1135,7 +1135,6 @@ static void trial_collect(gc_heap *h, int gen, gc_collection_record *rec) {
     drop_roots(st);
   }
   rec->examined = st->examined;
-  /* One list where anything but the freeing reads the garbage. */
   /* One list wherever anything but the freeing reads the garbage: the path
    * trial's first, then scan's (with finalizers scan filled list 0 alone,
    * so finalizers see the garbage in the order it was found). */
@@ -1149,9 +1148,8 @@ static void trial_collect(gc_heap *h, int gen, gc_collection_record *rec) {
     rec->examined += scan_whole_heap(h, one);
   }
 
-  /* Finalizers may store references to survivors into the garbage, and
-   * resurrection turns WHITE objects BLACK. */
-  closed &= !h->hot.has_finalizable;
+  /* Resurrection turns WHITE objects BLACK; with finalizable objects the
+   * freeing does not trust `closed` (gc_free_garbage_). */
   if (!ways) gc_finalize_garbage_(h, one, &h->gens[0]); /* resurrected: back */
   /* Frees, and may buffer survivors as new roots. */
   if (ways) {
